@@ -1,0 +1,851 @@
+"""Ingest: raw input files -> documents, raw paragraphs and quarantine rows.
+
+Takes a folder of crawled files and gives three DataFrames (columns as in
+tasks/schemas.py): ``documents`` (one row per document; a listing page gives
+one per record), ``paragraphs`` (doc_id, para_id, kind, section, text, before
+cleaning) and ``quarantine`` (files, or parts of files, that gave no document,
+with a reason). The run never stops on a bad file.
+
+Each file's layout is recognised from its content, never its name:
+
+* ``forum``: a bulletin-board repost; only the post body is kept (user badges,
+  counters and the site footer are chrome).
+* ``portal``: a government portal page; its metadata block (索引号, 发布机构,
+  公开日期, 信息来源) becomes document fields, the rest of the chrome goes.
+* ``listing``: a page of records "- / title / body / date"; each record is a
+  document, its one-line body split into paragraphs at headings and natural
+  breaks.
+* ``newspaper``/``plain``: an article; captions and bylines become paragraphs of
+  their own kinds.
+
+Decoding follows the order most crawled Chinese text needs: BOMs, strict
+UTF-8, strict GB18030 (a superset of GBK/GB2312), then charset-normalizer's
+guess, each checked for text-likeness so that binary data is quarantined
+instead of ingested as mojibake.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from tasks import reasons
+from tasks.schemas import column_names
+
+RESOURCES = Path(__file__).parent / "resources"
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    """Settings of the ingest stage.
+
+    Args:
+        max_file_bytes: Files larger than this are quarantined instead of read.
+        listing_para_chars: Listing bodies are cut into paragraphs of about this
+            many characters at sentence ends when no heading breaks them first.
+        glob: Which files under the input folder are read.
+    """
+
+    max_file_bytes: int = 200 * 1024 * 1024
+    listing_para_chars: int = 300
+    glob: str = "**/*"
+
+    def __post_init__(self) -> None:
+        if self.max_file_bytes <= 0:
+            raise ValueError("max_file_bytes must be positive")
+        if self.listing_para_chars < 50:
+            raise ValueError("listing_para_chars must be at least 50")
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What ingest gives: documents, paragraphs, quarantine and counts."""
+
+    documents: pd.DataFrame
+    paragraphs: pd.DataFrame
+    quarantine: pd.DataFrame
+    stats: dict[str, int] = field(default_factory=dict)
+
+
+class DecodeError(Exception):
+    """The bytes of a file are not text in any encoding we read."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+# --- decoding -----------------------------------------------------------------
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _looks_like_text(text: str) -> bool:
+    """True when decoded text is mostly printable and not replacement characters."""
+    if not text:
+        return False
+    sample = text[:20000]
+    bad = sum(1 for c in sample if (ord(c) < 32 and c not in "\t\n\r\f") or c == "\ufffd")
+    return bad / len(sample) < 0.01
+
+
+def decode_bytes(raw: bytes) -> tuple[str, str, str | None]:
+    """Decodes raw file bytes into text.
+
+    Args:
+        raw: The file's bytes.
+
+    Returns:
+        (text, encoding, warning): warning is set when a truncated multi-byte
+        sequence at the end was dropped.
+
+    Raises:
+        DecodeError: When the bytes are empty, binary or in no known encoding.
+    """
+    if not raw.strip():
+        raise DecodeError(reasons.EMPTY_FILE, "file is empty or holds only whitespace")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return _decode_utf8(raw[3:], "utf-8-sig")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise DecodeError(reasons.UNDECODABLE, f"UTF-16 byte-order mark but invalid UTF-16: {exc}") from exc
+        return text, "utf-16", None
+    # UTF-16 without a BOM: every other byte is NUL for ASCII, often for CJK too
+    if raw.count(b"\x00") > len(raw) // 8:
+        for enc in ("utf-16-le", "utf-16-be"):
+            try:
+                text = raw.decode(enc)
+            except UnicodeDecodeError:
+                continue
+            if _looks_like_text(text) and _CJK.search(text):
+                return text, enc, None
+        nuls = raw.count(b"\x00")
+        raise DecodeError(reasons.BINARY_FILE, f"binary data: {nuls} NUL bytes in {len(raw)} bytes")
+    if b"\x00" in raw[:65536]:
+        # no text encoding but UTF-16/32 puts NUL bytes in text
+        raise DecodeError(reasons.BINARY_FILE, "binary data: NUL bytes in a file that is not UTF-16")
+    try:
+        return _decode_utf8(raw, "utf-8")
+    except DecodeError:
+        pass
+    try:
+        text = raw.decode("gb18030")
+        if _looks_like_text(text):
+            return text, "gb18030", None
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw).best()
+    if best is not None:
+        text = str(best)
+        if _looks_like_text(text):
+            return text, best.encoding, None
+    raise DecodeError(reasons.UNDECODABLE, "not valid UTF-8, UTF-16 or GB18030, and no other encoding fits")
+
+
+def _decode_utf8(raw: bytes, name: str) -> tuple[str, str, str | None]:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # only an incomplete sequence in the last 3 bytes counts as truncation
+        if exc.reason == "unexpected end of data" and exc.start >= len(raw) - 3:
+            text = raw[: exc.start].decode("utf-8")
+            warning = f"last {len(raw) - exc.start} bytes were an incomplete UTF-8 character and were dropped"
+        else:
+            raise DecodeError(reasons.UNDECODABLE, f"invalid UTF-8 at byte {exc.start}") from exc
+    else:
+        warning = None
+    if not _looks_like_text(text):
+        raise DecodeError(reasons.BINARY_FILE, "decodes as UTF-8 but is mostly control characters")
+    return text, name, warning
+
+
+# --- regions --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Region:
+    alias: str
+    full_name: str
+    level: str
+
+
+def load_regions(path: Path = RESOURCES / "regions.tsv") -> list[Region]:
+    """Reads the region aliases ingest uses, longest alias first."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        alias, full, level = line.split("\t")[:3]
+        out.append(Region(alias, full, level))
+    return sorted(out, key=lambda r: -len(r.alias))
+
+
+_LEVEL_RANK = {"district_county": 3, "city": 2, "province": 1, "macro_region": 0}
+
+
+def detect_region(title: str, text: str, regions: list[Region]) -> str | None:
+    """Picks the most specific place a document is about.
+
+    Mentions in the title weigh ten times those in the first 2,000 characters of
+    text; among places mentioned, a district/county that is mentioned at least
+    half as often as the top place wins over its city (a report by 路桥区 names
+    台州市 often too).
+    """
+    scores: dict[str, float] = {}
+    levels: dict[str, str] = {}
+    for source, weight in ((title, 10.0), (text[:2000], 1.0)):
+        masked = source
+        for r in regions:  # longest first, and mask so 路桥区 is not also 路桥
+            n = masked.count(r.alias)
+            if n:
+                scores[r.full_name] = scores.get(r.full_name, 0.0) + n * weight
+                levels[r.full_name] = r.level
+                masked = masked.replace(r.alias, "\0")
+    if not scores:
+        return None
+    top = max(scores.values())
+    candidates = [name for name, s in scores.items() if s >= top / 2]
+    return max(candidates, key=lambda n: (_LEVEL_RANK.get(levels[n], 0), scores[n], n))
+
+
+# --- shared line patterns ----------------------------------------------------------
+
+_TERMINAL = "。!?;!?;…"
+_HEADING_PATTERNS = [
+    (re.compile(r"^(#{1,6})\s+"), None),  # markdown: level = number of #
+    (re.compile(r"^第[一二三四五六七八九十百]+[章篇部分]"), 1),
+    (re.compile(r"^[一二三四五六七八九十]+、"), 1),
+    (re.compile(r"^[((][一二三四五六七八九十]+[))]"), 2),
+    (re.compile(r"^\d{1,2}[.、](?!\d)"), 3),
+]
+_CAPTION_NOUNS = re.compile(r"(全景图?|效果图|景观|夜色|一角|现场|风光|掠影|航拍|鸟瞰|供图|图片)$")
+_BYLINE = re.compile(r"(本报记者|记者|通讯员|整理|供图|摄影?|报道)")
+_DATE_LINE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
+
+
+def heading_level(line: str) -> int | None:
+    """Returns the outline level of a numbered or marked heading line, else None."""
+    for pattern, level in _HEADING_PATTERNS:
+        m = pattern.match(line)
+        if m:
+            return len(m.group(1)) if level is None else level
+    return None
+
+
+def looks_like_heading(line: str) -> bool:
+    """An unnumbered short line is a heading unless it reads as a cut sentence.
+
+    Page layout cuts body text into short lines too ('推进全域整治。严格落实永久基本农田和',
+    '…更新10万平方'): those carry a sentence end inside, trail off after a
+    digit, or end on a pause mark, which headings do not.
+    """
+    return (
+        len(line) <= 26
+        and not re.search(r"[。;!?;!?]", line)
+        and not line.endswith((",", ",", "、", ":", ":"))
+        and not re.search(r"\d", line[-4:])
+    )
+
+
+def _ends_sentence(line: str) -> bool:
+    s = line.rstrip("”’\"')）】 \ufffd")
+    return bool(s) and s[-1] in _TERMINAL
+
+
+@dataclass
+class _Para:
+    kind: str
+    text: str
+    level: int | None = None
+    markdown: bool = False
+
+
+@dataclass
+class _Doc:
+    title: str
+    paras: list[_Para]
+    layout: str
+    tag: str | None = None
+    publish_date: date | None = None
+    crawl_date: date | None = None
+    publisher: str | None = None
+
+
+# --- article-like layouts ------------------------------------------------------------
+
+
+def classify_lines(lines: list[str], *, captions: bool) -> list[_Para]:
+    """Turns the text lines of an article body into typed paragraphs.
+
+    Args:
+        lines: Lines of the body, blank lines included (gaps mark images).
+        captions: Whether short lines after an image gap are captions (newspapers).
+    """
+    paras: list[_Para] = []
+    blank_run = 0
+    for raw in lines:
+        line = raw.strip()
+        if not line:
+            blank_run += 1
+            continue
+        gap = blank_run
+        blank_run = 0
+        level = heading_level(line)
+        markdown = level is not None and line.startswith("#")
+        if markdown:
+            line = line.lstrip("#").strip()
+        short = len(line) <= 40 and not _ends_sentence(line)
+        if short and len(line) <= 45 and _BYLINE.search(line) and (" " in line or line.endswith(("整理", "供图", "报道", "摄"))):
+            paras.append(_Para("byline", line))
+        elif captions and short and level is None and ((gap >= 2 and paras) or _CAPTION_NOUNS.search(line)):
+            paras.append(_Para("caption", line))
+        elif level is not None and len(line) <= 80:
+            paras.append(_Para("heading", line, level, markdown))
+        elif short and looks_like_heading(line):
+            paras.append(_Para("heading", line, 1))
+        else:
+            paras.append(_Para("body", line))
+    return paras
+
+
+_TABLE_TITLE = re.compile(r"^(表\s*)?\d{1,2}\s*\S.{3,60}(表|指标)$")
+
+
+def mark_tables(lines: list[str]) -> list[list[str] | str]:
+    """Groups flattened tables (a title line, then one short cell per line).
+
+    Returns the lines with each table replaced by a list: its title, then its
+    non-blank cells in order, so that table text is never read as prose.
+    """
+    out: list[list[str] | str] = []
+    i = 0
+    n = len(lines)
+    while i < n:
+        line = lines[i].strip()
+        if _TABLE_TITLE.match(line):
+            cells = [l.strip() for l in lines[i + 1 : i + 40] if l.strip()]
+            short = sum(1 for c in cells[:20] if len(c) <= 20)
+            if len(cells) >= 10 and short >= 15:
+                table = [line]
+                j = i + 1
+                while j < n:
+                    cell = lines[j].strip()
+                    if cell:
+                        if len(cell) > 40 or heading_level(cell) in (1, 2) or cell.startswith("注"):
+                            break
+                        table.append(cell)
+                    j += 1
+                out.append(table)
+                i = j
+                continue
+        out.append(lines[i])
+        i += 1
+    return out
+
+
+def _article_paras(lines: list[str], *, captions: bool) -> list[_Para]:
+    paras: list[_Para] = []
+    pending: list[str] = []
+    in_notes = False
+    for item in mark_tables(lines):
+        if isinstance(item, list):
+            paras.extend(classify_lines(pending, captions=captions))
+            pending = []
+            paras.append(_Para("table", "\n".join(item)))
+            in_notes = True
+            continue
+        stripped = item.strip()
+        # a table's notes ('注:1) ... 2) ...') stay together as one caption
+        if in_notes and stripped and (stripped.startswith("注") or (paras[-1].kind == "caption" and heading_level(stripped) is None and len(stripped) <= 200)):
+            if stripped.startswith("注") or paras[-1].kind == "table":
+                paras.extend(classify_lines(pending, captions=captions))
+                pending = []
+                paras.append(_Para("caption", stripped))
+            else:
+                paras[-1].text += "\n" + stripped
+            continue
+        if stripped:
+            in_notes = False
+        pending.append(item)
+    paras.extend(classify_lines(pending, captions=captions))
+    return paras
+
+
+_FORUM_MARKERS = ("发表于", "显示全部楼层", "阅读模式", "TA的每日心情", "签到天数", "您需要登录后才可以回帖", "Powered by", "本版积分规则", "设为首页", "收藏本站", "回复:")
+_FORUM_FOOTER = re.compile(r"^(您需要登录后才可以回帖|本版积分规则|Powered by|客服中心|返回列表|快速回复)")
+_PORTAL_MARKERS = ("索引号", "公开方式", "发布机构", "访问次数", "打印本页", "关闭窗口", "信息来源", "文件编号")
+_PORTAL_CHROME = re.compile(
+    r"^(索引号|发布机构|有效性|发布日期|公开日期|访问次数|信息来源|打印本页|关闭窗口|如果内容不能正常显示|【字体|分享到|扫一扫)"
+)
+_NEWS_BYLINE = re.compile(r"(本报记者|记者|通讯员|日报社).{0,12}(整理|报道)|供图$")
+
+
+def detect_layout(lines: list[str]) -> str:
+    """Recognises the source layout from the content of a file."""
+    head = "\n".join(lines[:80])
+    tail = "\n".join(lines[-40:])
+    if sum(m in head or m in tail for m in _FORUM_MARKERS) >= 3:
+        return "forum"
+    if sum(m in head or m in tail for m in _PORTAL_MARKERS) >= 3:
+        return "portal"
+    dates = sum(1 for l in lines if _DATE_LINE.match(l))
+    if dates >= 2 and sum(1 for l in lines if l.strip() == "-") >= 2:
+        return "listing"
+    if any(_NEWS_BYLINE.search(l.strip()) for l in lines[:200]):
+        return "newspaper"
+    return "plain"
+
+
+_BRACKET_TAG = re.compile(r"^\s*[\[【]([^\]】]{1,12})[\]】]\s*")
+
+
+def split_tag(title: str) -> tuple[str, str | None]:
+    """Removes a category prefix like 【投资瓯海区】 or [浙江] from a title."""
+    m = _BRACKET_TAG.match(title)
+    if m:
+        return title[m.end():].strip(), m.group(1)
+    return title.strip(), None
+
+
+def parse_forum(lines: list[str]) -> _Doc:
+    """Keeps the first post of a forum thread; drops badges, counters and footer."""
+    title = next((l.strip() for l in lines if l.strip() and not any(m in l for m in ("设为首页", "查看:", "回复:"))), "")
+    title, tag = split_tag(title)
+    start = next((i + 1 for i, l in enumerate(lines) if "发表于" in l), 0)
+    end = next((i for i in range(start, len(lines)) if _FORUM_FOOTER.match(lines[i].strip())), len(lines))
+    body = [l for l in lines[start:end]]
+    # the post repeats the thread title as its first line
+    while body and not body[0].strip():
+        body.pop(0)
+    if body and body[0].strip() == title:
+        body.pop(0)
+    paras = _article_paras(body, captions=False)
+    return _Doc(title=title, paras=paras, layout="forum", tag=tag)
+
+
+_META = re.compile(r"(发布机构|公开日期|发布日期|信息来源)\s*[::]\s*([^\s]+(?:\s\d{1,2}:\d{2})?)")
+
+
+def _parse_date(s: str | None) -> date | None:
+    if not s:
+        return None
+    m = re.search(r"(\d{4})[-年/.](\d{1,2})[-月/.](\d{1,2})", s)
+    if not m:
+        return None
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+
+
+def parse_portal(lines: list[str]) -> _Doc:
+    """Keeps a portal page's article; its metadata block becomes fields."""
+    meta: dict[str, str] = {}
+    body: list[str] = []
+    for line in lines:
+        s = line.strip()
+        for key, value in _META.findall(s):
+            meta.setdefault(key, value)
+        if _PORTAL_CHROME.match(s) or ("索引号" in s and "公开方式" in s):
+            continue
+        body.append(line)
+    while body and not body[0].strip():
+        body.pop(0)
+    title = body.pop(0).strip() if body else ""
+    paras = _article_paras(body, captions=False)
+    publisher = meta.get("发布机构") or meta.get("信息来源")
+    published = _parse_date(meta.get("公开日期") or meta.get("发布日期"))
+    return _Doc(title=title, paras=paras, layout="portal", publish_date=published, publisher=publisher)
+
+
+def parse_article(lines: list[str], layout: str) -> _Doc:
+    """Reads a newspaper or plain article: headline first, then the body."""
+    paras = _article_paras(lines, captions=layout == "newspaper")
+    title = ""
+    # the headline is the longest of the leading short lines before the first body
+    # text; a markdown '# ' line is the headline outright
+    lead = []
+    for p in paras:
+        if p.kind == "body" or p.kind == "byline":
+            break
+        lead.append(p)
+    marked = [p for p in lead if p.markdown and p.level == 1]
+    if lead:
+        chosen = marked[0] if marked else max(lead[:3], key=lambda p: len(p.text))
+        title = chosen.text
+        paras = [p for p in paras if p is not chosen]
+    return _Doc(title=title, paras=paras, layout=layout)
+
+
+# --- listing pages ---------------------------------------------------------------------------
+
+_LISTING_HEADING = re.compile(r"(?:^|(?<=\s))(?=(?:[一二三四五六七八九十]+、|[((][一二三四五六七八九十]+[))]))")
+_ITEM_MARK = re.compile(r"(?<=[。;!?”])(?=\d{1,2}\.(?!\d))")
+_HEADING_END = re.compile(r"\d{1,2}\.(?!\d)|[。;:!?]|一年来|过去一年|各位代表|按照|根据|今年|当前|\d{4}年是")
+
+
+def split_listing_body(body: str, target_chars: int = 300) -> list[_Para]:
+    """Splits a listing record's one-line body into headings and paragraphs.
+
+    The crawler flattened each article to one line; a space before 一、 or (一)
+    still marks where its sections began, and '1.' after a sentence end marks a
+    numbered item. Between those, sentences are grouped into paragraphs of about
+    ``target_chars`` characters so no paragraph is a whole article.
+    """
+    paras: list[_Para] = []
+    for segment in re.split(r"\s+(?=[一二三四五六七八九十]+、|[((][一二三四五六七八九十]+[))])|(?<=[。!?])(?=[((][一二三四五六七八九十]+[))])", body.strip()):
+        segment = segment.strip()
+        if not segment:
+            continue
+        mark = re.match(r"^([一二三四五六七八九十]+、|[((][一二三四五六七八九十]+[))])", segment)
+        if mark:
+            level = 1 if mark.group(1).endswith("、") else 2
+            marker = mark.group(1)
+            rest = segment[len(marker):]
+            m = _HEADING_END.search(rest, 2)
+            cut = m.start() if m else len(rest)
+            if m and m.group(0) in "。;!?":
+                cut += 1
+            if cut <= 40 and cut < len(rest):
+                paras.append(_Para("heading", marker + rest[:cut].rstrip(":"), level))
+                segment = rest[cut:].lstrip(":").strip()
+            elif cut >= len(rest) and len(rest) <= 40:
+                paras.append(_Para("heading", segment, level))
+                continue
+        for item in _ITEM_MARK.split(segment):
+            paras.extend(_group_sentences(item.strip(), target_chars))
+    return [p for p in paras if p.text]
+
+
+def _group_sentences(text: str, target_chars: int) -> list[_Para]:
+    if not text:
+        return []
+    out: list[_Para] = []
+    buf = ""
+    for piece in re.split(r"(?<=[。!?;])", text):
+        # spaces inside a flattened body are breaks, not content
+        piece = re.sub(r"\s+", "", piece) if re.search(r"[\u3400-\u9fff]\s+[\u3400-\u9fff]", piece) else piece.strip()
+        if not piece:
+            continue
+        buf += piece
+        if len(buf) >= target_chars and buf[-1] in "。!?;":
+            out.append(_Para("body", buf))
+            buf = ""
+    if buf:
+        out.append(_Para("body", buf))
+    return out
+
+
+_SPEAKER = re.compile(
+    r"^(?P<date>\d{4}年\d{1,2}月\d{1,2}日)在(?P<meeting>[^,,。]{4,40}?(?:会议|大会)上)"
+    r"(?:\s*(?P<org>[\u4e00-\u9fff]{2,12}?))?\s*"
+    r"(?P<title>代?(?:区长|县长|市长|省长|州长|旗长))\s*(?P<name>[\u4e00-\u9fff]{2,3}?)(?=各位代表|\s|$)"
+)
+
+
+def parse_listing(lines: list[str], cfg: IngestConfig) -> tuple[list[_Doc], list[tuple[str, str]]]:
+    """Splits a listing page into its records; footer links are chrome.
+
+    Returns the documents and, for each record that is not a whole document
+    (no body, or no date line), a (reason, detail) pair.
+    """
+    docs: list[_Doc] = []
+    problems: list[tuple[str, str]] = []
+    record: list[str] = []
+    for line in lines + ["-"]:
+        s = line.strip()
+        if s == "-" or s.startswith("- ") or (_DATE_LINE.match(s) and record):
+            # a date line ends its record; a '-' line starts the next one
+            if _DATE_LINE.match(s):
+                record.append(s)
+            if record:
+                _close_record(record, docs, problems, cfg)
+            record = []
+            continue
+        if s:
+            record.append(s)
+    return docs, problems
+
+
+def _close_record(record: list[str], docs: list[_Doc], problems: list[tuple[str, str]], cfg: IngestConfig) -> None:
+    m = _DATE_LINE.match(record[-1])
+    if m is None:
+        # the text after the last record ('有想补充的信息?点我投稿') is site chrome
+        if len(record) == 1 and len(record[0]) < 40:
+            return
+        problems.append((reasons.MALFORMED_LISTING_RECORD, f"record {record[0][:40]!r} has no date line"))
+        return
+    crawl = _parse_date(record[-1])
+    content = record[:-1]
+    if len(content) < 2:
+        problems.append((reasons.MALFORMED_LISTING_RECORD, f"record dated {record[-1]} has no body ({len(content)} lines)"))
+        return
+    title, tag = split_tag(content[0])
+    body = " ".join(content[1:])
+    paras: list[_Para] = []
+    sp = _SPEAKER.match(body)
+    if sp:
+        paras.append(_Para("byline", sp.group(0)))
+        body = body[sp.end():]
+    paras.extend(split_listing_body(body, cfg.listing_para_chars))
+    docs.append(_Doc(title=title, paras=paras, layout="listing", tag=tag, crawl_date=crawl))
+
+
+# --- document metadata ------------------------------------------------------------------------
+
+_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_PLAN_PERIOD = re.compile(r"“?十([一二三四五六七八九])五”?")
+
+
+def _plan_period_start(numeral: str) -> int:
+    """First year of the Nth five-year plan (十三五 -> 2016, 十四五 -> 2021)."""
+    # plans have run back to back in five-year steps since the 11th (2006-2010)
+    n = 10 + _CN_DIGITS[numeral]
+    return 2006 + 5 * (n - 11)
+
+
+def classify_doc_type(title: str, text: str) -> str:
+    """Names the kind of document from its title and opening text."""
+    head = text[:600]
+    if "政府工作报告" in title:
+        return "gov_work_report"
+    if re.search(r"五年规划|规划纲要|远景目标纲要", title):
+        return "five_year_plan"
+    if re.search(r"党代会|党代表大会|党的代表大会", head):
+        return "party_congress"
+    if re.search(r"代表大会第.次会议上.{0,30}(区长|县长|市长)", head):
+        return "gov_work_report"
+    return "news"
+
+
+def infer_event(doc_type: str, title: str, text: str) -> tuple[date | None, int | None]:
+    """Finds the event date and the document's year from the text.
+
+    A full date ('2022年2月18日在…会议上') is taken as is. A meeting dated only by
+    month and day ('12月28日,路桥区召开…党代会') takes its year from the work it
+    sums up or plans ('总结2024年工作,部署2025年任务'), or from the plan period it
+    says has just closed ('“十三五”圆满收官…开局').
+    """
+    head = text[:1500]
+    m = re.search(r"(\d{4})年(\d{1,2})月(\d{1,2})日(?:至\d{1,2}日)?[在,,]", head)
+    if m:
+        d = _safe_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        return d, int(m.group(1))
+    m = re.search(r"(?<![\d年])(\d{1,2})月(\d{1,2})日(?:至\d{1,2}日)?[,,]?[^。]{0,20}?召开", head)
+    if m:
+        month, day = int(m.group(1)), int(m.group(2))
+        year = None
+        plan = re.search(r"部署(\d{4})年", head)
+        summed = re.search(r"总结(\d{4})年", head)
+        closed = re.search(r"十([一二三四五六七八九])五”?[^。]{0,6}收官[^。]{0,30}开局", text[:3000])
+        if plan:
+            year = int(plan.group(1)) if month <= 6 else int(plan.group(1)) - 1
+        elif summed:
+            year = int(summed.group(1)) + (1 if month <= 6 else 0)
+        elif closed:
+            year = _plan_period_start(closed.group(1)) + 5
+        if year:
+            return _safe_date(year, month, day), year
+    if doc_type == "five_year_plan":
+        pm = _PLAN_PERIOD.search(title) or re.search(r"第十([一二三四五六七八九])个五年规划", title)
+        if pm:
+            return None, _plan_period_start(pm.group(1))
+    for source in (title, text[:300]):
+        y = re.search(r"((?:19|20)\d{2})年", source)
+        if y:
+            return None, int(y.group(1))
+    return None, None
+
+
+def _safe_date(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+_SPEAKER_LINE = re.compile(r"(?P<title>代?(?:区长|县长|市长|省长|州长|旗长|书记))\s*(?P<name>[\u4e00-\u9fff]{2,3})$")
+_SPEAKER_INLINE = re.compile(r"(?:人民政府|政府)(?P<title>代?(?:区长|县长|市长|省长))(?P<name>[\u4e00-\u9fff]{2,3}?)(?=各位代表|$|\s)")
+_SPEAKER_BYLINE = re.compile(r"(?:会议|大会)上.{0,14}?(?P<title>代?(?:区长|县长|市长|省长))(?P<name>[\u4e00-\u9fff]{2,3}?)$")
+
+
+def infer_speaker(paras: list[_Para]) -> tuple[str | None, str | None]:
+    """Finds who gave a report: a byline like '台州市路桥区区长 牟傲野'."""
+    for p in paras[:6]:
+        if p.kind not in ("byline", "heading", "body"):
+            continue
+        for line in p.text.splitlines():
+            m = _SPEAKER_LINE.search(line.strip()) if len(line.strip()) <= 30 else None
+            m = m or _SPEAKER_INLINE.search(line) or _SPEAKER_BYLINE.search(line)
+            if m:
+                return m.group("name"), m.group("title")
+    return None, None
+
+
+def _mark_report_bylines(paras: list[_Para]) -> None:
+    """The date/meeting line and the speaker line of a report are bylines."""
+    for p in paras[:6]:
+        if p.kind in ("heading", "body") and len(p.text) <= 60 and (
+            re.match(r"^\d{4}年\d{1,2}月\d{1,2}日在.{4,40}(会议|大会)上$", p.text) or _SPEAKER_LINE.search(p.text)
+        ):
+            p.kind = "byline"
+
+
+# --- the stage ------------------------------------------------------------------------------------------
+
+
+def _sections(paras: list[_Para]) -> list[str]:
+    stack: list[tuple[int, str]] = []
+    out = []
+    for p in paras:
+        if p.kind == "heading":
+            level = p.level or 1
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            out.append(" > ".join(t for _, t in stack))
+            stack.append((level, p.text))
+        else:
+            out.append(" > ".join(t for _, t in stack))
+    return out
+
+
+def parse_text(text: str, cfg: IngestConfig = IngestConfig()) -> tuple[list[_Doc], list[tuple[str, str]]]:
+    """Recognises the layout of one decoded file and splits it into documents.
+
+    Returns the documents and (reason, detail) pairs for parts that gave none.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    layout = detect_layout(lines)
+    if layout == "listing":
+        return parse_listing(lines, cfg)
+    if layout == "forum":
+        doc = parse_forum(lines)
+    elif layout == "portal":
+        doc = parse_portal(lines)
+    else:
+        doc = parse_article(lines, layout)
+    return [doc], []
+
+
+def ingest_folder(input_dir: Path | str, cfg: IngestConfig = IngestConfig()) -> IngestResult:
+    """Reads every file under input_dir into documents, paragraphs and quarantine.
+
+    Args:
+        input_dir: Folder of raw files; read recursively, in sorted path order.
+        cfg: Ingest settings.
+
+    Returns:
+        The three tables and counts (files, documents, paragraphs, quarantined).
+    """
+    input_dir = Path(input_dir)
+    if not input_dir.is_dir():
+        raise FileNotFoundError(f"input folder {input_dir} does not exist")
+    regions = load_regions()
+    files = sorted(p for p in input_dir.glob(cfg.glob) if p.is_file() and not p.name.startswith("."))
+    doc_rows: list[dict] = []
+    para_rows: list[dict] = []
+    quarantine: list[dict] = []
+    seen_files: dict[str, str] = {}
+    seen_ids: set[str] = set()
+    for path in files:
+        rel = path.relative_to(input_dir).as_posix()
+        size = path.stat().st_size
+
+        def quarantine_row(reason: str, detail: str, sha: str | None = None) -> None:
+            quarantine.append(dict(source_file=rel, source_sha256=sha, n_bytes=size, stage="ingest", reason=reason, detail=detail))
+
+        if size > cfg.max_file_bytes:
+            quarantine_row(reasons.FILE_TOO_LARGE, f"{size} bytes is over the {cfg.max_file_bytes}-byte limit")
+            continue
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            quarantine_row(reasons.UNREADABLE_FILE, f"could not read: {exc}")
+            continue
+        sha = hashlib.sha256(raw).hexdigest()
+        if sha in seen_files:
+            quarantine_row(reasons.DUPLICATE_FILE, f"same bytes as {seen_files[sha]}; its documents are ingested once", sha)
+            continue
+        seen_files[sha] = rel
+        try:
+            text, encoding, warning = decode_bytes(raw)
+        except DecodeError as exc:
+            quarantine_row(exc.reason, exc.detail, sha)
+            continue
+        if warning:
+            quarantine_row(reasons.TRUNCATED_ENCODING, warning + "; the rest of the file was ingested", sha)
+        docs, problems = parse_text(text, cfg)
+        for reason, detail in problems:
+            quarantine_row(reason, detail, sha)
+        ordinal = 0
+        for doc in docs:
+            paras = [p for p in doc.paras if p.text.strip()]
+            if not any(p.kind in ("body", "table") for p in paras):
+                quarantine_row(reasons.NO_DOCUMENT_TEXT, f"no body text found in {doc.layout} layout (document {doc.title[:30]!r})", sha)
+                continue
+            body_text = "\n".join(p.text for p in paras)
+            doc_type = classify_doc_type(doc.title, body_text)
+            if doc_type == "gov_work_report":
+                _mark_report_bylines(paras)
+            event_date, year = infer_event(doc_type, doc.title, body_text)
+            if year is None and doc.publish_date:
+                year = doc.publish_date.year
+            speaker, speaker_title = infer_speaker(paras) if doc_type in ("gov_work_report", "party_congress") else (None, None)
+            digest = hashlib.sha256((doc.title + "\n" + body_text).encode("utf-8")).hexdigest()
+            doc_id = digest[:16]
+            if doc_id in seen_ids:
+                # same text under another file: keep both rows, dedup flags the later
+                doc_id = hashlib.sha256(f"{digest}\0{rel}#{ordinal}".encode()).hexdigest()[:16]
+            seen_ids.add(doc_id)
+            sections = _sections(paras)
+            for i, (p, section) in enumerate(zip(paras, sections)):
+                para_rows.append(dict(doc_id=doc_id, para_id=i, kind=p.kind, section=section, text=p.text))
+            doc_rows.append(
+                dict(
+                    doc_id=doc_id,
+                    source_file=rel,
+                    source_sha256=sha,
+                    source_ordinal=ordinal,
+                    source_layout=doc.layout,
+                    encoding=encoding,
+                    title=doc.title,
+                    tag=doc.tag,
+                    doc_type=doc_type,
+                    region=detect_region(doc.title, body_text, regions),
+                    year=year,
+                    event_date=event_date,
+                    publish_date=doc.publish_date,
+                    crawl_date=doc.crawl_date,
+                    publisher=doc.publisher,
+                    speaker=speaker,
+                    speaker_title=speaker_title,
+                    n_chars=sum(len(p.text) for p in paras),
+                    n_paragraphs=len(paras),
+                    is_duplicate=False,
+                    duplicate_of=None,
+                )
+            )
+            ordinal += 1
+        if not docs and not problems:
+            quarantine_row(reasons.NO_DOCUMENT_TEXT, "no document found in the file", sha)
+    documents = pd.DataFrame(doc_rows, columns=column_names("documents"))
+    paragraphs = pd.DataFrame(para_rows, columns=["doc_id", "para_id", "kind", "section", "text"])
+    quarantined = pd.DataFrame(quarantine, columns=column_names("quarantine"))
+    stats = dict(
+        files=len(files),
+        documents=len(documents),
+        paragraphs=len(paragraphs),
+        quarantined=len(quarantined),
+    )
+    return IngestResult(documents=documents, paragraphs=paragraphs, quarantine=quarantined, stats=stats)

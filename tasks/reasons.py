@@ -1,0 +1,11 @@
+"""Quarantine and drop reasons: snake_case constants, one place for all stages."""
+
+EMPTY_FILE = "empty_file"
+BINARY_FILE = "binary_file"
+UNDECODABLE = "undecodable"
+TRUNCATED_ENCODING = "truncated_encoding"
+DUPLICATE_FILE = "duplicate_file"
+NO_DOCUMENT_TEXT = "no_document_text"
+MALFORMED_LISTING_RECORD = "malformed_listing_record"
+UNREADABLE_FILE = "unreadable_file"
+FILE_TOO_LARGE = "file_too_large"

@@ -1,0 +1,243 @@
+"""Ingest on the real seeds and on crafted bad or re-encoded inputs."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+
+import pytest
+
+from tasks import reasons
+from tasks.ingest import decode_bytes, DecodeError, ingest_folder, split_listing_body, split_tag
+
+CHROME = [
+    # forum
+    "TA的每日心情", "签到天数", "您需要登录后才可以回帖", "Powered by", "本版积分规则", "客服中心", "显示全部楼层",
+    "设为首页", "[复制链接]", "积分\n", "[LV.9]", "Rank: 7",
+    # portal
+    "索引号", "公开方式", "发布机构", "访问次数", "信息来源", "打印本页", "关闭窗口", "点击下载pdf软件",
+    # listing footer
+    "有想补充的信息", "联系我们", "点我投稿",
+]
+
+
+def doc_by_title(docs, fragment):
+    rows = docs[docs.title.str.contains(fragment, regex=False)]
+    assert len(rows) == 1, f"{fragment!r} matched {len(rows)} documents"
+    return rows.iloc[0]
+
+
+def test_seeds_give_fourteen_documents_and_no_quarantine(seed_ingest):
+    assert len(seed_ingest.documents) == 14
+    assert seed_ingest.quarantine.empty
+    assert seed_ingest.documents.doc_id.is_unique
+
+
+@pytest.mark.parametrize(
+    "title, doc_type, region, year",
+    [
+        ("路桥:解放思想变革破局,再创发展新辉煌", "party_congress", "台州市路桥区", 2021),
+        ("聚焦高质发展 奋进“三大目标” 全力谱写中国式现代化路桥新篇章", "party_congress", "台州市路桥区", 2025),
+        ("2022年台州市路桥区政府工作报告", "gov_work_report", "台州市路桥区", 2022),
+        ("台州市路桥区国民经济和社会发展第十四个五年规划和二〇三五年远景目标纲要", "five_year_plan", "台州市路桥区", 2021),
+        ("2018年温州市瓯海区政府工作报告", "gov_work_report", "温州市瓯海区", 2018),
+        ("2018年庆元县政府工作报告", "gov_work_report", "丽水市庆元县", 2018),
+        ("2018年衢州市政府工作报告", "gov_work_report", "衢州市", 2018),
+        ("浙江援疆项目集中开工 总投资65亿助力阿克苏发展", "news", "阿克苏地区", 2018),
+        ("防疫招商双线攻坚 苏州工业园区投资合作局筑牢发展根基", "news", "苏州市苏州工业园区", 2020),
+        ("宁波保税区庆达西增资扩产项目开工 外资加码制造业升级", "news", "宁波市宁波保税区", 2019),
+    ],
+)
+def test_seed_documents_have_title_type_region_and_year(seed_ingest, title, doc_type, region, year):
+    doc = doc_by_title(seed_ingest.documents, title)
+    assert doc.title == title
+    assert (doc.doc_type, doc.region, doc.year) == (doc_type, region, year)
+
+
+def test_listing_page_splits_into_ten_records_with_tags_and_crawl_dates(seed_ingest):
+    docs = seed_ingest.documents
+    listing = docs[docs.source_layout == "listing"]
+    assert len(listing) == 10
+    assert list(listing.source_ordinal) == list(range(10))
+    assert set(listing.crawl_date) == {date(2025, 7, 16)}
+    assert not listing.title.str.contains("【").any()
+    assert doc_by_title(docs, "瓯海区政府工作报告").tag == "投资瓯海区"
+    assert (listing.doc_type == "gov_work_report").sum() == 3
+
+
+def test_luqiao_2022_report_carries_date_and_speaker(seed_ingest):
+    doc = doc_by_title(seed_ingest.documents, "2022年台州市路桥区政府工作报告")
+    assert doc.event_date == date(2022, 2, 18)
+    assert (doc.speaker, doc.speaker_title) == ("牟傲野", "区长")
+    assert doc.tag == "浙江"
+
+
+def test_listing_reports_carry_speakers(seed_ingest):
+    docs = seed_ingest.documents
+    assert doc_by_title(docs, "2018年衢州市政府工作报告")[["speaker", "speaker_title"]].tolist() == ["汤飞帆", "代市长"]
+    assert doc_by_title(docs, "2018年庆元县政府工作报告")[["speaker", "speaker_title"]].tolist() == ["胡献如", "县长"]
+    assert doc_by_title(docs, "2018年温州市瓯海区政府工作报告").event_date == date(2018, 2, 26)
+
+
+def test_portal_metadata_becomes_fields(seed_ingest):
+    doc = doc_by_title(seed_ingest.documents, "第十四个五年规划")
+    assert doc.publish_date == date(2023, 6, 19)
+    assert doc.publisher == "区发改局"
+    assert doc.source_layout == "portal"
+
+
+def test_no_chrome_string_survives_in_any_paragraph(seed_ingest):
+    # chrome lines stand alone; words like 积分 also occur inside real sentences
+    text = "\n".join(seed_ingest.paragraphs.text) + "\n"
+    found = [c for c in CHROME if c in text]
+    assert found == []
+
+
+def test_newspaper_captions_and_bylines_are_not_body(seed_ingest):
+    paras = seed_ingest.paragraphs
+    kind_of = dict(zip(paras.text, paras.kind))
+    assert kind_of["路桥城区全景图"] == "caption"
+    assert kind_of["十里长街夜色"] == "caption"
+    assert kind_of["本报记者黄方考整理 路桥区委宣传部供图"] == "byline"
+    assert kind_of["台州日报社葛佳宁整理 路桥区委宣传部供图"] == "byline"
+    # a body line cut by the page layout is not mistaken for a heading
+    assert kind_of["推进全域整治。严格落实永久基本农田和"] == "body"
+
+
+def test_plan_tables_are_kept_whole_as_table_paragraphs(seed_ingest):
+    tables = seed_ingest.paragraphs[seed_ingest.paragraphs.kind == "table"]
+    assert len(tables) == 2
+    first, second = (t.split("\n") for t in tables.text)
+    assert "十三五" in first[0] and first[1:4] == ["类别", "序号", "指标名称"]
+    assert second[0].startswith("表2") and second[-1] == "约束性"
+
+
+def test_listing_bodies_are_split_into_headed_paragraphs(seed_ingest):
+    docs, paras = seed_ingest.documents, seed_ingest.paragraphs
+    doc_id = doc_by_title(docs, "2018年温州市瓯海区政府工作报告").doc_id
+    mine = paras[paras.doc_id == doc_id]
+    assert mine.text.str.len().max() < 2000
+    headings = mine[mine.kind == "heading"].text.tolist()
+    assert "一、2017年工作回顾" in headings
+    assert any(h.startswith("(一)经济发展新旧动能双轮驱动") for h in headings)
+    assert mine[mine.kind == "body"].section.str.contains("(一)经济发展新旧动能双轮驱动", regex=False).any()
+
+
+def test_sections_follow_the_heading_outline(seed_ingest):
+    paras = seed_ingest.paragraphs
+    hit = paras[paras.text.str.startswith("加快科创步伐。")]
+    assert len(hit) == 1
+    assert hit.iloc[0].section == "三、2022年重点工作 > (一)坚持工业主导,全力推进动能转换"
+
+
+def test_split_tag_removes_category_prefix():
+    assert split_tag("【投资衢州】2018年衢州市政府工作报告") == ("2018年衢州市政府工作报告", "投资衢州")
+    assert split_tag("没有前缀的标题") == ("没有前缀的标题", None)
+
+
+def test_split_listing_body_keeps_every_character_of_text():
+    body = "各位代表:现在我作报告。 一、2017年工作回顾一年来,成绩很大。瓯海实力增强了。 (一)经济发展稳中向好1.产业升级。传统产业提升。2.平台建设。园区建成投用。"
+    paras = split_listing_body(body, target_chars=50)
+    joined = "".join(p.text for p in paras)
+    assert joined == body.replace(" ", "")
+    kinds = [(p.kind, p.text) for p in paras]
+    assert ("heading", "一、2017年工作回顾") in kinds
+    assert ("heading", "(一)经济发展稳中向好") in kinds
+
+
+# --- bad and re-encoded inputs --------------------------------------------------------
+
+
+@pytest.fixture()
+def one_seed(tmp_path, seeds_dir):
+    def make(name: str, data: bytes):
+        (tmp_path / name).write_bytes(data)
+        return tmp_path
+
+    return make
+
+
+def test_empty_file_is_quarantined(tmp_path, seeds_dir):
+    shutil.copy(seeds_dir / "000_9b968599ca7dc8f3.txt", tmp_path / "good.txt")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "blank.txt").write_bytes(b"\n \n\t\n")
+    result = ingest_folder(tmp_path)
+    q = dict(zip(result.quarantine.source_file, result.quarantine.reason))
+    assert q == {"empty.txt": reasons.EMPTY_FILE, "blank.txt": reasons.EMPTY_FILE}
+    assert len(result.documents) == 1
+
+
+def test_binary_file_is_quarantined_and_run_goes_on(tmp_path, seeds_dir):
+    shutil.copy(seeds_dir / "002_c5a084ca59368fdc.txt", tmp_path / "good.txt")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40)
+    result = ingest_folder(tmp_path)
+    row = result.quarantine.set_index("source_file").loc["image.png"]
+    assert row.reason == reasons.BINARY_FILE
+    assert row.detail
+    assert len(result.documents) == 1
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-16", "utf-8-sig"])
+def test_re_encoded_seed_gives_the_same_documents(tmp_path, seeds_dir, encoding):
+    text = (seeds_dir / "002_c5a084ca59368fdc.txt").read_text(encoding="utf-8")
+    # GBK cannot encode a few characters of the file (U+FFFD, bullets): drop them
+    if encoding == "gbk":
+        text = text.encode("gbk", errors="ignore").decode("gbk")
+    (tmp_path / "renamed.txt").write_bytes(text.encode(encoding))
+    (tmp_path / "orig").mkdir()
+    (tmp_path / "orig" / "x.txt").write_text(text, encoding="utf-8")
+    res = ingest_folder(tmp_path)
+    assert res.quarantine.empty
+    docs = res.documents.set_index("source_file")
+    assert docs.loc["renamed.txt"].title == docs.loc["orig/x.txt"].title == "2022年台州市路桥区政府工作报告"
+    assert docs.loc["renamed.txt"].encoding.replace("_", "-").lower().startswith(encoding[:5].lower()) or encoding == "gbk"
+    a = res.paragraphs[res.paragraphs.doc_id == docs.loc["renamed.txt"].doc_id].text.tolist()
+    b = res.paragraphs[res.paragraphs.doc_id == docs.loc["orig/x.txt"].doc_id].text.tolist()
+    assert a == b
+    # same text in two files: both rows kept with distinct ids; dedup flags the later one
+    assert docs.loc["renamed.txt"].doc_id != docs.loc["orig/x.txt"].doc_id
+
+
+def test_byte_identical_copy_under_another_name_is_quarantined_once(tmp_path, seeds_dir):
+    shutil.copy(seeds_dir / "001_1e31c7665ded58fb.txt", tmp_path / "a.txt")
+    shutil.copy(seeds_dir / "001_1e31c7665ded58fb.txt", tmp_path / "b_copy.txt")
+    res = ingest_folder(tmp_path)
+    assert len(res.documents) == 1
+    assert res.quarantine.reason.tolist() == [reasons.DUPLICATE_FILE]
+    assert "a.txt" in res.quarantine.detail.iloc[0]
+
+
+def test_truncated_utf8_keeps_the_text_and_records_the_cut(tmp_path, seeds_dir):
+    raw = (seeds_dir / "000_9b968599ca7dc8f3.txt").read_bytes().rstrip() + "结尾".encode()[:-1]
+    (tmp_path / "cut.txt").write_bytes(raw)
+    res = ingest_folder(tmp_path)
+    assert len(res.documents) == 1
+    assert res.quarantine.reason.tolist() == [reasons.TRUNCATED_ENCODING]
+
+
+def test_file_of_only_site_chrome_gives_no_document(tmp_path):
+    chrome = "索引号: 1133/2023 公开方式: 主动公开\n发布机构: 区发改局 公开日期: 2023-06-19\n发布日期:2023-06-19 访问次数:\n信息来源: 路桥区政府\n打印本页 关闭窗口\n"
+    (tmp_path / "chrome.txt").write_text(chrome, encoding="utf-8")
+    res = ingest_folder(tmp_path)
+    assert res.documents.empty
+    assert res.quarantine.reason.tolist() == [reasons.NO_DOCUMENT_TEXT]
+
+
+def test_listing_record_without_body_is_quarantined_others_kept(tmp_path):
+    page = "-\n【投资A区】2018年A区政府工作报告\n" + "正文第一句。" * 30 + "\n2025-07-16\n-\n只有标题没有正文\n2025-07-16\n-\n第三篇\n" + "第三篇正文。" * 30 + "\n2025-07-16\n"
+    (tmp_path / "listing.txt").write_text(page, encoding="utf-8")
+    res = ingest_folder(tmp_path)
+    assert len(res.documents) == 2
+    assert res.quarantine.reason.tolist() == [reasons.MALFORMED_LISTING_RECORD]
+
+
+def test_decode_bytes_rejects_garbage_with_a_reason():
+    with pytest.raises(DecodeError) as err:
+        decode_bytes(bytes([0x80, 0xFF, 0xFE, 0x81] * 500))
+    assert err.value.reason in (reasons.UNDECODABLE, reasons.BINARY_FILE)
+
+
+def test_same_input_gives_identical_rows(seeds_dir):
+    a, b = ingest_folder(seeds_dir), ingest_folder(seeds_dir)
+    assert a.documents.equals(b.documents)
+    assert a.paragraphs.equals(b.paragraphs)
