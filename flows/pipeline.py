@@ -16,6 +16,7 @@ import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
+from tasks.indicators import IndicatorResult, extract_indicators
 from tasks.ingest import IngestConfig, IngestResult, ingest_folder
 from tasks.mentions import MentionsResult, extract_mentions
 from tasks.plan_tables import PlanTablesResult, rebuild_plan_tables
@@ -52,6 +53,14 @@ def plan_tables_task(documents: pd.DataFrame, paragraphs: pd.DataFrame) -> PlanT
     t0 = time.perf_counter()
     result = rebuild_plan_tables(documents, paragraphs)
     _log_stage("plan", t0, **result.stats)
+    return result
+
+
+@task(name="extract-indicators")
+def indicators_task(documents: pd.DataFrame, paragraphs: pd.DataFrame) -> IndicatorResult:
+    t0 = time.perf_counter()
+    result = extract_indicators(documents, paragraphs)
+    _log_stage("indicators", t0, **result.stats)
     return result
 
 
@@ -110,10 +119,12 @@ def govreports_pipeline(input_dir: str = "seeds", out_dir: str = "data", workers
     paragraphs = finalise_paragraphs_task(ingested.paragraphs)
     plan = plan_tables_task(documents, paragraphs)
     mentions = mentions_task(documents, paragraphs)
+    indicators = indicators_task(documents, paragraphs)
     datasets = {
         "documents": documents,
         "paragraphs": paragraphs,
         "quarantine": ingested.quarantine,
+        "indicators": indicators.indicators,
         "plan_indicators": plan.plan_indicators,
         "policy_phrases": mentions.policy_phrases,
         "officials": mentions.officials,
