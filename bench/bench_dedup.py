@@ -1,0 +1,130 @@
+"""Benchmarks clean + dedup on a generated corpus with planted duplicates.
+
+Takes a corpus folder written by ``bench/make_corpus.py`` (generating one of
+``--mb`` MB first when the folder has none) and reports recall on planted
+duplicates per label, false drops of planted unique paragraphs, throughput
+(MB/s of input text) and the peak resident memory of the process.
+
+    .venv/bin/python bench/bench_dedup.py --corpus /tmp/govreports_bench --mb 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import resource
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tasks.clean import clean_paragraphs, normalize_text  # noqa: E402
+from tasks.dedup import dedup_corpus, dedup_key  # noqa: E402
+from tasks.ingest import ingest_folder  # noqa: E402
+
+csv.field_size_limit(sys.maxsize)
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far, in MB (Linux reports KB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run(corpus: Path) -> dict[str, float]:
+    """Runs ingest, clean and dedup over corpus/docs and scores them against corpus/truth.csv.
+
+    Args:
+        corpus: Folder holding ``docs/`` and ``truth.csv``.
+
+    Returns:
+        Measurements: sizes, timings, MB/s, peak RSS, recall per label, false drops.
+    """
+    docs_dir = corpus / "docs"
+    n_bytes = sum(p.stat().st_size for p in docs_dir.glob("*.txt"))
+    mb = n_bytes / 1024 / 1024
+    rss0 = peak_rss_mb()
+
+    t0 = time.perf_counter()
+    ing = ingest_folder(docs_dir)
+    t1 = time.perf_counter()
+    cleaned = clean_paragraphs(ing.paragraphs)
+    t2 = time.perf_counter()
+    res = dedup_corpus(ing.documents, cleaned.paragraphs)
+    t3 = time.perf_counter()
+    rss = peak_rss_mb()
+
+    # truth rows by (file, key); several rows can share one (an exact copy in the same file)
+    truth: dict[tuple[str, str], list[str]] = defaultdict(list)
+    with open(corpus / "truth.csv", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            truth[(row["file"], dedup_key(normalize_text(row["text"])))].append(row["label"])
+    n_truth = Counter(label for labels in truth.values() for label in labels)
+
+    file_of = dict(zip(res.documents["doc_id"], res.documents["source_file"]))
+    hits: Counter = Counter()  # (label, is_duplicate) -> paragraphs
+    unmatched = 0
+    p = res.paragraphs
+    for doc_id, kind, text, dup in zip(p["doc_id"], p["kind"], p["text"], p["is_duplicate"]):
+        labels = truth.get((Path(file_of[doc_id]).name, dedup_key(text)))
+        if not labels:
+            if kind == "body":
+                unmatched += 1
+            continue
+        hits[(labels.pop(0), bool(dup))] += 1
+
+    out: dict[str, float] = {
+        "input_mb": round(mb, 2),
+        "documents": len(res.documents),
+        "paragraphs": len(p),
+        "ingest_s": round(t1 - t0, 2),
+        "clean_s": round(t2 - t1, 2),
+        "dedup_s": round(t3 - t2, 2),
+        "clean_dedup_mb_per_s": round(mb / (t3 - t1), 2),
+        "end_to_end_mb_per_s": round(mb / (t3 - t0), 2),
+        "peak_rss_mb": round(rss, 1),
+        "rss_before_mb": round(rss0, 1),
+        "joins": cleaned.stats["joins"],
+        "unmatched_body_paragraphs": unmatched,
+    }
+    planted = ["exact", "fragment", "splice", "doc_copy"]
+    caught = total = 0
+    for label in planted:
+        got = hits[(label, True)]
+        seen = got + hits[(label, False)]
+        caught += got
+        total += seen
+        out[f"recall_{label}"] = round(got / seen, 4) if seen else float("nan")
+        out[f"planted_{label}"] = n_truth[label]
+        out[f"matched_{label}"] = seen
+    out["recall"] = round(caught / total, 4) if total else float("nan")
+    out["false_drops"] = hits[("unique", True)]
+    out["uniques_matched"] = hits[("unique", True)] + hits[("unique", False)]
+    out["uniques_planted"] = n_truth["unique"]
+    out.update({f"stat_{k}": v for k, v in res.stats.items()})
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", type=Path, default=Path("/tmp/govreports_bench"))
+    ap.add_argument("--mb", type=float, default=20.0)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    if not (args.corpus / "truth.csv").exists():
+        # generated in a child process so its memory does not count as ours
+        subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "make_corpus.py"), "--out", str(args.corpus),
+             "--mb", str(args.mb), "--seed", str(args.seed)],
+            check=True,
+        )
+    for k, v in run(args.corpus).items():
+        print(f"{k:28s} {v}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,392 @@
+"""Clean stage: normalised paragraph text and repaired (re-joined) cut paragraphs.
+
+Takes the raw ``paragraphs`` of ingest (doc_id, para_id, kind, section, text)
+and gives cleaned paragraphs with contiguous ``para_id`` per document plus a
+``paragraph_repairs`` table recording every join and every paragraph that
+became empty.
+
+Text normalisation follows the usual web-corpus recipe (Unicode NFC, control
+and zero-width characters removed, whitespace runs collapsed; cf. datatrove's
+``formatters`` and cc_net's ``text_normalizer``), but folds only full-width
+ASCII letters, digits and a few numeric symbols to half-width, so numbers parse
+while Chinese punctuation stays as written.
+
+Paragraph repair re-joins sentences that page-layout extraction cut in two:
+body paragraph A that ends without terminal punctuation is joined to the next
+body paragraph B of the same document when B does not look like a heading,
+joining does not leave an unbalanced quote open, and neither A nor B's first
+sentence is (mostly) text found elsewhere in the corpus. The last test matters
+for layout-damaged pages such as ``seeds/000``: there a fragment that starts
+mid-sentence is usually the tail of another paragraph, and joining it would
+make its sentences appear twice among kept paragraphs.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from tasks.dedup import dedup_key, ends_unterminated, ngram_hashes
+from tasks.schemas import column_names
+
+PARAGRAPH_COLUMNS = ["doc_id", "para_id", "kind", "section", "text"]
+CLEAN_COLUMNS = PARAGRAPH_COLUMNS + ["n_chars"]
+REPAIR_COLUMNS = column_names("paragraph_repairs")
+
+# repair kinds recorded in paragraph_repairs
+REPAIR_JOIN = "join"
+REPAIR_DROP_EMPTY = "drop_empty"
+
+# Zero-width and other invisible format characters; category Cf covers the
+# rest (soft hyphen, bidi marks, BOM).
+_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+
+
+def _invisible_class() -> re.Pattern[str]:
+    """Control (Cc, but newline and tab) and format (Cf) characters, zero-width ones included.
+
+    Built as code-point ranges: a class of single characters makes the regex
+    engine many times slower on CJK text.
+    """
+    cps = [
+        cp
+        for cp in list(range(0x10000)) + list(range(0xE0000, 0xE0080)) + list(range(0x1D173, 0x1D17B))
+        if chr(cp) not in "\n\t"
+        and (chr(cp) in _ZERO_WIDTH or unicodedata.category(chr(cp)) in ("Cc", "Cf"))
+    ]
+    parts = []
+    start = prev = cps[0]
+    for cp in cps[1:] + [-1]:
+        if cp == prev + 1:
+            prev = cp
+            continue
+        parts.append(re.escape(chr(start)) + ("-" + re.escape(chr(prev)) if prev > start else ""))
+        start = prev = cp
+    return re.compile("[" + "".join(parts) + "]")
+
+
+_INVISIBLE = _invisible_class()
+_FULL_WIDTH = re.compile("[\uff01-\uff5e]")
+_SPACE_RUN = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+# A paragraph ends a sentence if its last non-closer character is one of
+# these; a colon ends a lead-in ("以下六方面工作:"), not a cut sentence.
+_SENT_END = frozenset("。!?;!?;…")
+_HEADING_START = re.compile(
+    r"^(#|第[一二三四五六七八九十百零〇\d]+[章节条部分篇]|[一二三四五六七八九十]+、"
+    r"|[(（][一二三四五六七八九十\d]+[)）]|\d+[.、．](?!\d))"
+)
+
+
+@dataclass(frozen=True)
+class CleanConfig:
+    """Settings of the clean stage.
+
+    Attributes:
+        fold_symbols: Full-width symbols folded to half-width besides letters
+            and digits (so ``１２．５％`` becomes ``12.5%``).
+        join_cut_paragraphs: Whether to re-join paragraphs cut mid-sentence.
+        ngram: Characters per n-gram when testing whether a paragraph's opening
+            is found elsewhere in the corpus.
+        fragment_share: Share of the next paragraph's first-sentence n-grams
+            found in other paragraphs at or above which it is treated as a
+            displaced fragment and not joined.
+        min_unterminated_chars: A paragraph without any sentence terminator is
+            joined only if at least this long (shorter ones are title lines).
+    """
+
+    fold_symbols: str = "％．／＋"
+    join_cut_paragraphs: bool = True
+    ngram: int = 5
+    fragment_share: float = 0.5
+    min_unterminated_chars: int = 30
+
+    def __post_init__(self) -> None:
+        if any(not (0xFF01 <= ord(ch) <= 0xFF5E) for ch in self.fold_symbols):
+            raise ValueError("fold_symbols must hold only full-width ASCII forms (U+FF01..U+FF5E)")
+        if not 2 <= self.ngram <= 16:
+            raise ValueError("ngram must be between 2 and 16")
+        if not 0.0 < self.fragment_share <= 1.0:
+            raise ValueError("fragment_share must be in (0, 1]")
+        if self.min_unterminated_chars < 0:
+            raise ValueError("min_unterminated_chars must be >= 0")
+
+
+@dataclass(frozen=True)
+class CleanResult:
+    """Output of clean_paragraphs.
+
+    Attributes:
+        paragraphs: Cleaned paragraphs (CLEAN_COLUMNS), para_id contiguous per doc.
+        repairs: One row per join or dropped empty paragraph (paragraph_repairs).
+        stats: Counts: paragraphs_in, paragraphs_out, joins, dropped_empty, text_changed.
+    """
+
+    paragraphs: pd.DataFrame
+    repairs: pd.DataFrame
+    stats: dict[str, int] = field(default_factory=dict)
+
+
+@functools.lru_cache(maxsize=8)
+def _fold_table(symbols: str) -> dict[int, str]:
+    table = {}
+    for cp in range(0xFF01, 0xFF5F):
+        ch = chr(cp)
+        if ch.isalnum() or ch in symbols:
+            table[cp] = chr(cp - 0xFEE0)
+    return table
+
+
+def normalize_text(text: str, kind: str = "body", cfg: CleanConfig | None = None) -> str:
+    """Normalises one paragraph's text.
+
+    Args:
+        text: Raw paragraph text from ingest.
+        kind: Paragraph kind; ``table`` text keeps its line breaks (one cell a
+            line) and is normalised per line, other kinds become one line.
+        cfg: Clean settings (the default config when None).
+
+    Returns:
+        NFC text without control or zero-width characters, space runs collapsed
+        to one space, full-width letters/digits/fold_symbols made half-width.
+    """
+    cfg = cfg or CleanConfig()
+    fold = _fold_table(cfg.fold_symbols)
+    text = unicodedata.normalize("NFC", text or "")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _INVISIBLE.sub("", text)
+    if _FULL_WIDTH.search(text):
+        text = text.translate(fold)
+    if kind == "table":
+        lines = (_SPACE_RUN.sub(" ", line).strip() for line in text.split("\n"))
+        return "\n".join(line for line in lines if line)
+    # a line break inside a prose paragraph is a layout artefact, not content
+    return _SPACE_RUN.sub(" ", text.replace("\n", " ")).strip()
+
+
+def _first_sentence(text: str) -> str:
+    for i, ch in enumerate(text):
+        if ch in _SENT_END:
+            return text[: i + 1]
+    return text
+
+
+def _open_quote(text: str) -> bool:
+    return text.count("“") > text.count("”")
+
+
+def _not_a_title(text: str, cfg: CleanConfig) -> bool:
+    """A line with no sentence end is a cut sentence only if long or clause-punctuated."""
+    if any(ch in _SENT_END for ch in text) or len(text) >= cfg.min_unterminated_chars:
+        return True
+    # title lines rarely carry a comma; '完成城市有机更新10万平方' cut lines do
+    return len(text) >= cfg.min_unterminated_chars // 2 and any(ch in ",,、" for ch in text)
+
+
+def _ends_with_number(text: str, ntext: str) -> bool:
+    """A paragraph ending in a figure ('达到42.86%') lost its full stop; it was not cut.
+
+    Only a next paragraph that continues the number ('.3%', '%') undoes that.
+    """
+    last = text.rstrip()[-1:]
+    if not (last.isdigit() or last in "%%"):
+        return False
+    return not (ntext[:1].isdigit() or ntext[:1] in ".%%")
+
+
+def _join_candidates(doc_paras: list[tuple[str, str]], cfg: CleanConfig) -> list[bool]:
+    """Returns, per paragraph, whether it may be joined to the next (before the corpus test)."""
+    ok = []
+    for i, (kind, text) in enumerate(doc_paras):
+        if i + 1 >= len(doc_paras):
+            ok.append(False)
+            continue
+        nkind, ntext = doc_paras[i + 1]
+        can = (
+            kind == "body"
+            and nkind == "body"
+            and bool(text)
+            and bool(ntext)
+            and ends_unterminated(text)
+            and _not_a_title(text, cfg)
+            and not _HEADING_START.match(ntext)
+            and not _ends_with_number(text, ntext)
+        )
+        if can and _open_quote(text) and "”" not in _first_sentence(ntext):
+            # joining would leave a quote open across a sentence end: the two
+            # pieces come from different places (seeds/000 '千万倍' + '区。')
+            can = False
+        ok.append(can)
+    return ok
+
+
+def _found_elsewhere(
+    texts: list[str], probes: dict[object, tuple[set[int], str]], cfg: CleanConfig
+) -> set[object]:
+    """Finds probe texts that are mostly found in other paragraphs of the corpus.
+
+    Args:
+        texts: All cleaned paragraph texts of the corpus, by global row.
+        probes: Probe id -> (rows not to count as "other": the pair being
+            considered for a join, the probe text).
+        cfg: Clean settings.
+
+    Returns:
+        Probe ids with at least fragment_share of their n-grams in some other
+        paragraph (an exact copy of a row counts as other text).
+    """
+    if not probes:
+        return set()
+    n = cfg.ngram
+    wanted: dict[object, np.ndarray] = {}
+    for pid, (_, probe) in probes.items():
+        h = np.unique(ngram_hashes(dedup_key(probe), n))
+        if len(h):
+            wanted[pid] = h
+    if not wanted:
+        return set()
+    all_wanted = np.unique(np.concatenate(list(wanted.values())))
+    # One vectorised pass over the corpus (never pairwise): which rows hold
+    # each wanted n-gram. Three holders are enough to know whether a row
+    # outside a probe's own pair (at most two rows) holds it.
+    grams = [ngram_hashes(dedup_key(t), n) for t in texts]
+    lens = np.fromiter((len(g) for g in grams), dtype=np.int64, count=len(grams))
+    every = np.concatenate(grams) if len(grams) else np.zeros(0, dtype=np.uint64)
+    rows = np.repeat(np.arange(len(texts), dtype=np.int64), lens)
+    del grams
+    mask = np.isin(every, all_wanted)
+    hv, hr = every[mask], rows[mask]
+    del every, rows, mask
+    order = np.lexsort((hr, hv))
+    hv, hr = hv[order], hr[order]
+    distinct = np.ones(len(hv), dtype=bool)
+    distinct[1:] = (hv[1:] != hv[:-1]) | (hr[1:] != hr[:-1])
+    hv, hr = hv[distinct], hr[distinct]
+    first = np.ones(len(hv), dtype=bool)
+    first[1:] = hv[1:] != hv[:-1]
+    group_start = np.maximum.accumulate(np.where(first, np.arange(len(hv)), 0))
+    few = (np.arange(len(hv)) - group_start) < 3
+    holders: dict[int, list[int]] = {}
+    for v, r in zip(hv[few].tolist(), hr[few].tolist()):
+        holders.setdefault(v, []).append(r)
+    out = set()
+    for pid, h in wanted.items():
+        mine = probes[pid][0]
+        elsewhere = sum(1 for v in h.tolist() if any(r not in mine for r in holders.get(v, ())))
+        if elsewhere / len(h) >= cfg.fragment_share:
+            out.add(pid)
+    return out
+
+
+def clean_paragraphs(paragraphs: pd.DataFrame, cfg: CleanConfig = CleanConfig()) -> CleanResult:
+    """Normalises paragraph text and re-joins paragraphs cut mid-sentence.
+
+    Args:
+        paragraphs: Raw paragraphs from ingest (doc_id, para_id, kind, section, text).
+        cfg: Clean settings.
+
+    Returns:
+        CleanResult with cleaned paragraphs (para_id renumbered 0..n-1 per
+        document, in the input order of documents), the repairs table and stats.
+    """
+    missing = [c for c in PARAGRAPH_COLUMNS if c not in paragraphs.columns]
+    if missing:
+        raise ValueError(f"paragraphs lacks columns {missing}")
+    src = paragraphs[PARAGRAPH_COLUMNS].copy()
+    # keep document order as given, paragraphs ordered by their ingest id
+    doc_order = {d: i for i, d in enumerate(pd.unique(src["doc_id"]))}
+    src["_doc_ord"] = src["doc_id"].map(doc_order)
+    src = src.sort_values(["_doc_ord", "para_id"], kind="stable").reset_index(drop=True)
+
+    stats = {"paragraphs_in": len(src), "joins": 0, "dropped_empty": 0, "text_changed": 0}
+    texts = []
+    for kind, text in zip(src["kind"].tolist(), src["text"].tolist()):
+        clean = normalize_text(text if isinstance(text, str) else "", kind, cfg)
+        if clean != (text if isinstance(text, str) else ""):
+            stats["text_changed"] += 1
+        texts.append(clean)
+    kinds = src["kind"].tolist()
+    docs = src["doc_id"].tolist()
+    para_ids = src["para_id"].astype(int).tolist()
+    sections = src["section"].tolist()
+
+    repairs: list[dict] = []
+    # drop empty paragraphs first, so a cut sentence around an empty line still joins
+    keep_rows = []
+    for row, text in enumerate(texts):
+        if text:
+            keep_rows.append(row)
+        else:
+            stats["dropped_empty"] += 1
+            repairs.append(
+                {"doc_id": docs[row], "para_id": None, "repair": REPAIR_DROP_EMPTY,
+                 "source_para_ids": [para_ids[row]], "join_offsets": [0], "detail": "empty after normalisation"}
+            )
+
+    # candidate joins (row -> next row in the same document)
+    can_join: dict[int, int] = {}
+    if cfg.join_cut_paragraphs:
+        by_doc: dict[str, list[int]] = {}
+        for row in keep_rows:
+            by_doc.setdefault(docs[row], []).append(row)
+        for rows in by_doc.values():
+            flags = _join_candidates([(kinds[r], texts[r]) for r in rows], cfg)
+            for i, flag in enumerate(flags):
+                if flag:
+                    can_join[rows[i]] = rows[i + 1]
+        # B's opening found elsewhere: B is the displaced tail of another
+        # paragraph (seeds/000 '转型步伐,…'). A found elsewhere: A is itself a
+        # copied piece, and gluing a unique B to it would hide the copy from dedup.
+        probes: dict[object, tuple[set[int], str]] = {}
+        for a, b in can_join.items():
+            probes[("head", b)] = ({a, b}, _first_sentence(texts[b]))
+            probes[("tail", a)] = ({a, b}, texts[a])
+        displaced = _found_elsewhere(texts, probes, cfg)
+        can_join = {
+            a: b for a, b in can_join.items()
+            if ("head", b) not in displaced and ("tail", a) not in displaced
+        }
+
+    out_rows = []
+    joined_into: set[int] = set(can_join.values())
+    new_id: dict[str, int] = {}
+    for row in keep_rows:
+        if row in joined_into:
+            continue
+        chain = [row]
+        while chain[-1] in can_join:
+            chain.append(can_join[chain[-1]])
+        text = ""
+        offsets = []
+        for r in chain:
+            offsets.append(len(text))
+            text += texts[r]
+        pid = new_id.get(docs[row], 0)
+        new_id[docs[row]] = pid + 1
+        out_rows.append((docs[row], pid, kinds[row], sections[row], text, len(text)))
+        if len(chain) > 1:
+            stats["joins"] += len(chain) - 1
+            detail = " | ".join(
+                f"…{texts[a][-8:]}|{texts[b][:8]}…" for a, b in zip(chain, chain[1:])
+            )
+            repairs.append(
+                {"doc_id": docs[row], "para_id": pid, "repair": REPAIR_JOIN,
+                 "source_para_ids": [para_ids[r] for r in chain], "join_offsets": offsets,
+                 "detail": detail}
+            )
+
+    out = pd.DataFrame(out_rows, columns=CLEAN_COLUMNS)
+    out["para_id"] = out["para_id"].astype("int32")
+    out["n_chars"] = out["n_chars"].astype("int32")
+    rep = pd.DataFrame(repairs, columns=REPAIR_COLUMNS)
+    if len(rep):
+        rep["_o"] = rep["doc_id"].map(doc_order)
+        rep = rep.sort_values(["_o", "para_id"], kind="stable", na_position="first").drop(columns="_o")
+        rep = rep.reset_index(drop=True)
+    rep["para_id"] = rep["para_id"].astype("Int32")
+    stats["paragraphs_out"] = len(out)
+    return CleanResult(paragraphs=out, repairs=rep, stats=stats)
