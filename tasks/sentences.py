@@ -10,9 +10,9 @@ their own punctuation.
 
 from __future__ import annotations
 
-TERMINATORS = frozenset("。!?;!?;…")
+TERMINATORS = frozenset("。!?;\uff01\uff1f\uff1b…")  # 。 ! ? ; and full-width ！？；
 OPENERS = {"“": "”", "《": "》", "「": "」", "『": "』"}
-CLOSERS = frozenset("”’》」』)）】")
+CLOSERS = frozenset("”’》」』)\uff09】")
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

@@ -1,0 +1,286 @@
+"""Tests of tasks/segment.py and tasks/terms.py on inline snippets and the real seeds."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pandas as pd
+import pytest
+
+from tasks.schemas import column_names
+from tasks.segment import (
+    SegmentConfig,
+    build_lexicon,
+    guess_oov_pos,
+    harvest_quoted_phrases,
+    read_userdict,
+    segment_paragraphs,
+)
+from tasks.terms import TermsConfig, keywords, load_stopwords, term_stats
+
+SNIPPET = (
+    "全年实现地区生产总值716.66亿元,增长8.3%;出让工业用地1346亩,创近15年新高。"
+    "2021年是建党百年、“十四五”开局之年。高标准推进环飞龙湖科创生态圈建设,"
+    "飞龙湖畔新建人才公寓。路桥区争创共同富裕示范区,数字化改革全面上跑道,"
+    "入选国家专精特新“小巨人”企业2家,实到外资4507万美元。"
+)
+
+
+def make_paras(*texts: str, doc_id: str = "d1", kind: str = "body") -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "doc_id": doc_id,
+            "para_id": list(range(len(texts))),
+            "kind": kind,
+            "section": "",
+            "text": list(texts),
+        }
+    )
+
+
+def tokens_of(result, doc_id: str = "d1", para_id: int = 0) -> list[str]:
+    t = result.tokens
+    return t[(t.doc_id == doc_id) & (t.para_id == para_id)]["token"].tolist()
+
+
+@pytest.fixture(scope="module")
+def snippet_result():
+    return segment_paragraphs(make_paras(SNIPPET))
+
+
+@pytest.fixture(scope="module")
+def seed_segments(seed_ingest):
+    return segment_paragraphs(seed_ingest.paragraphs)
+
+
+# --- tokens ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("word", ["飞龙湖", "路桥区", "共同富裕示范区", "数字化改革", "专精特新"])
+def test_domain_words_come_out_whole(snippet_result, word):
+    assert word in tokens_of(snippet_result)
+
+
+@pytest.mark.parametrize("token,pos", [("716.66亿元", "m"), ("8.3%", "m"), ("1346亩", "m"), ("2021年", "t"), ("4507万美元", "m")])
+def test_numbers_keep_their_unit(snippet_result, token, pos):
+    toks = snippet_result.tokens
+    row = toks[toks.token == token]
+    assert len(row) == 1
+    assert row.iloc[0]["pos"] == pos
+    # no leftover fragments of a split decimal
+    assert not {"716", "66", ".", "716.66"} & set(toks.token)
+
+
+def test_offsets_point_back_into_the_paragraph(snippet_result):
+    toks = snippet_result.tokens
+    for tok, a, b in zip(toks.token, toks.char_start, toks.char_end):
+        assert SNIPPET[a:b] == tok
+    # every non-space character is covered exactly once, in order
+    assert "".join(toks.token) == re.sub(r"\s", "", SNIPPET)
+
+
+def test_tokens_have_schema_columns_and_sentences_match_the_splitter(snippet_result):
+    assert list(snippet_result.tokens.columns) == column_names("tokens")
+    assert list(snippet_result.sentences.columns) == column_names("sentences")
+    sents = snippet_result.sentences
+    assert sents.text.tolist()[0] == "全年实现地区生产总值716.66亿元,增长8.3%;"
+    assert len(sents) == 5
+    # every token sits inside the sentence it names, token_idx counts from 0 in each
+    merged = snippet_result.tokens.merge(sents, on=["doc_id", "para_id", "sent_id"], suffixes=("", "_s"))
+    assert len(merged) == len(snippet_result.tokens)
+    assert ((merged.char_start >= merged.char_start_s) & (merged.char_end <= merged.char_end_s)).all()
+    assert (snippet_result.tokens.groupby("sent_id").token_idx.min() == 0).all()
+
+
+def test_whitespace_is_dropped_and_latin_and_dates_are_one_token():
+    res = segment_paragraphs(make_paras("台州市路桥区区长  牟傲野 12月28日召开,人均GDP与5G  网络"))
+    toks = tokens_of(res)
+    assert not any(t.isspace() or t == "" for t in toks)
+    assert {"GDP", "5G", "12月28日", "台州市", "路桥区"} <= set(toks)
+    pos = dict(zip(res.tokens.token, res.tokens.pos))
+    assert pos["GDP"] == "eng" and pos["12月28日"] == "t" and pos["路桥区"] == "ns"
+
+
+def test_table_byline_duplicate_and_blank_paragraphs_are_skipped_and_counted():
+    paras = pd.concat(
+        [
+            make_paras("一、总体要求", kind="heading"),
+            make_paras("表1 主要指标\n地区生产总值\n669", kind="table"),
+            make_paras("本报记者 黄方考", kind="byline"),
+            make_paras("   ", kind="body"),
+        ],
+        ignore_index=True,
+    )
+    paras["para_id"] = range(len(paras))
+    paras["is_duplicate"] = False
+    paras = pd.concat([paras, make_paras("重复的段落。").assign(para_id=9, is_duplicate=True)], ignore_index=True)
+    res = segment_paragraphs(paras)
+    assert set(res.tokens.para_id) == {0}
+    assert res.stats["dropped_kind_table"] == 1
+    assert res.stats["dropped_kind_byline"] == 1
+    assert res.stats["dropped_empty"] == 1
+    assert res.stats["dropped_duplicate"] == 1
+    assert res.stats["paragraphs_segmented"] == 1
+
+
+def test_empty_input_gives_empty_tables_with_schema_columns():
+    res = segment_paragraphs(make_paras()[["doc_id", "para_id", "kind", "text"]])
+    assert res.tokens.empty and res.sentences.empty
+    assert list(res.tokens.columns) == column_names("tokens")
+
+
+# --- lexicon --------------------------------------------------------------------
+
+
+def test_quoted_phrases_are_harvested_sorted_and_limited_to_2_to_8_cjk_chars():
+    texts = ["守好“红色根脉”,实现“双倍增”", "“破”“开局就是决战,起步就是冲刺”", "“红色根脉”与“5G创新中心”"]
+    assert harvest_quoted_phrases(texts) == ["双倍增", "红色根脉"]
+
+
+def test_harvested_phrase_is_cut_whole_and_recorded_in_the_lexicon():
+    text = "坚决扛起守好“红色根脉”的政治担当,红色根脉强基示范街道。"
+    res = segment_paragraphs(make_paras(text))
+    assert tokens_of(res).count("红色根脉") == 2
+    lex = res.lexicon
+    assert list(lex.columns) == column_names("segment_lexicon")
+    assert lex.loc[lex.word == "红色根脉", "source"].tolist() in (["harvested"], ["userdict"])
+    off = segment_paragraphs(make_paras("守好“双倍增”目标,双倍增。"), SegmentConfig(harvest_quoted=False))
+    assert "双倍增" not in tokens_of(off)
+    on = segment_paragraphs(make_paras("守好“双倍增”目标,双倍增。"))
+    assert tokens_of(on).count("双倍增") == 2
+    assert on.stats["lexicon_harvested"] == 1
+
+
+def test_extra_words_join_the_lexicon_with_their_tag():
+    res = segment_paragraphs(make_paras("牟傲野同志作报告。"), SegmentConfig(extra_words=(("牟傲野", "nr"),)))
+    row = res.tokens[res.tokens.token == "牟傲野"]
+    assert len(row) == 1 and row.iloc[0]["pos"] == "nr"
+    assert res.lexicon.loc[res.lexicon.word == "牟傲野", "source"].tolist() == ["extra"]
+
+
+def test_userdict_lists_zhejiang_places_and_programmes():
+    words = {w: pos for w, _freq, pos in read_userdict(SegmentConfig().userdict)}
+    for w in ["路桥区", "台州市", "瓯海区", "庆元县", "衢州市", "景宁畲族自治县"]:
+        assert words[w] == "ns"
+    for w in ["共同富裕示范区", "数字化改革", "专精特新", "八八战略"]:
+        assert words[w] == "nz"
+    lex = build_lexicon([], SegmentConfig())
+    assert (lex.source == "userdict").all() and lex.word.is_unique
+
+
+def test_oov_guess_uses_suffixes_and_the_head_character():
+    assert guess_oov_pos("伏梅屿", {}) == "ns"
+    assert guess_oov_pos("交建办", {}) == "nt"
+    assert guess_oov_pos("二〇三五", {}) == "m"
+    assert guess_oov_pos("做靓", {"靓": "v"}) == "v"
+    assert guess_oov_pos("两链", {}) == "n"
+
+
+def test_config_rejects_bad_values_naming_the_field():
+    with pytest.raises(ValueError, match="workers"):
+        SegmentConfig(workers=0)
+    with pytest.raises(ValueError, match="oov_pos"):
+        SegmentConfig(oov_pos="crf")
+    with pytest.raises(ValueError, match="top_k"):
+        TermsConfig(top_k=0)
+
+
+# --- parallel -------------------------------------------------------------------
+
+
+def test_two_workers_give_exactly_the_same_tables_as_one(seed_ingest, seed_segments):
+    two = segment_paragraphs(seed_ingest.paragraphs, SegmentConfig(workers=2, batches_per_worker=3))
+    pd.testing.assert_frame_equal(two.tokens, seed_segments.tokens)
+    pd.testing.assert_frame_equal(two.sentences, seed_segments.sentences)
+    pd.testing.assert_frame_equal(two.lexicon, seed_segments.lexicon)
+    assert two.stats == seed_segments.stats
+
+
+# --- seeds ----------------------------------------------------------------------
+
+
+def test_seed_report_keeps_its_headline_numbers_whole(seed_ingest, seed_segments):
+    docs = seed_ingest.documents
+    report = docs.loc[docs.title == "2022年台州市路桥区政府工作报告", "doc_id"].item()
+    toks = seed_segments.tokens[seed_segments.tokens.doc_id == report]
+    for t in ["716.66亿元", "8.3%", "42.61亿元", "4507万美元", "飞龙湖", "专精特新"]:
+        assert t in set(toks.token) or (t == "飞龙湖" and "环飞龙湖" in set(toks.token)), t
+    # no decimal is ever split around its point
+    assert not toks.token.str.fullmatch(r"\.").any()
+    assert not toks.token.str.fullmatch(r"\d+\.").any()
+    # 2025 party congress says 1346亩
+    assert "1346亩" in set(seed_segments.tokens.token)
+
+
+def test_seed_sentences_tile_their_paragraphs(seed_ingest, seed_segments):
+    paras = seed_ingest.paragraphs.set_index(["doc_id", "para_id"])["text"]
+    s = seed_segments.sentences
+    for d, p, a, b, text in zip(s.doc_id, s.para_id, s.char_start, s.char_end, s.text):
+        assert paras[(d, p)][a:b] == text
+    assert seed_segments.stats["sentences"] == len(s) > 1000
+
+
+# --- terms and keywords ---------------------------------------------------------
+
+
+def test_term_stats_count_content_words_only_and_weight_by_corpus_idf():
+    toks = pd.concat(
+        [
+            segment_paragraphs(make_paras("我们推进数字化改革,数字化改革增长8.3%。", doc_id="a")).tokens,
+            segment_paragraphs(make_paras("我们推进乡村振兴和共同富裕。", doc_id="b")).tokens,
+        ],
+        ignore_index=True,
+    )
+    ts = term_stats(toks)
+    assert list(ts.columns) == column_names("term_stats")
+    a = ts[ts.doc_id == "a"].set_index("term")
+    assert a.loc["数字化改革", "count"] == 2
+    assert not {"我们", "8.3%", ",", "。"} & set(ts.term)
+    # 推进 is in both documents, 数字化改革 in one: idf = ln(2/(1+df)) + 1
+    assert a.loc["推进", "idf"] == pytest.approx(1.0 + math.log(2 / 3))
+    assert a.loc["数字化改革", "idf"] == pytest.approx(1.0)
+    assert a.loc["数字化改革", "tf"] == pytest.approx(2 / a["count"].sum())
+    assert a["tf"].sum() == pytest.approx(1.0)
+
+
+def test_stopword_list_holds_boilerplate():
+    sw = load_stopwords()
+    assert {"我们", "各位代表", "进一步"} <= sw
+
+
+def test_keywords_are_top_20_per_document_and_method(seed_segments):
+    kw = keywords(seed_segments.tokens)
+    assert list(kw.columns) == column_names("keywords")
+    counts = kw.groupby(["doc_id", "method"]).size()
+    assert counts.max() == 20
+    assert set(kw.method) == {"tfidf", "textrank"}
+    first = kw[kw["rank"] == 1]
+    assert (first.groupby(["doc_id", "method"]).size() == 1).all()
+
+
+def test_seed_keywords_are_sensible(seed_ingest, seed_segments):
+    docs = seed_ingest.documents.set_index("doc_id")
+    paras = seed_ingest.paragraphs
+    kw = keywords(seed_segments.tokens)
+    tfidf = {d: g.term.tolist() for d, g in kw[kw.method == "tfidf"].groupby("doc_id")}
+    textrank = {d: g.term.tolist() for d, g in kw[kw.method == "textrank"].groupby("doc_id")}
+
+    plan = docs.index[docs.doc_type == "five_year_plan"].item()
+    chapters = paras[(paras.doc_id == plan) & (paras.kind == "heading") & paras.text.str.match(r"^[一二三四五六七八九十]+、")]
+    chapter_text = "".join(chapters.text)
+    assert len(chapters) >= 5
+    in_titles = [w for w in tfidf[plan][:10] if w in chapter_text]
+    assert len(in_titles) >= 5, (tfidf[plan], chapter_text[:200])
+
+    # each place-specific report names its place among its keywords
+    for title, place in [("2018年温州市瓯海区政府工作报告", "瓯海"), ("2018年庆元县政府工作报告", "庆元"), ("2018年衢州市政府工作报告", "衢州")]:
+        d = docs.index[docs.title == title].item()
+        assert place in tfidf[d][:5] and place in textrank[d]
+    d = docs.index[docs.title.str.startswith("浙江援疆项目")].item()
+    assert {"援疆", "阿克苏地区"} <= set(tfidf[d][:5])
+    d = docs.index[docs.title.str.startswith("台州:数字化改革")].item()
+    assert "数字化改革" in tfidf[d][:3]
+    # nothing boilerplate or numeric anywhere
+    assert not set(kw.term) & {"我们", "推进", "加快", "全区"}
+    assert not kw.term.str.match(r"^[\d.%]+").any()
