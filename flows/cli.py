@@ -3,6 +3,7 @@
     govreports run [--input DIR] [--out DIR] [--workers N]
     govreports sql "select ..." [--out DIR]
     govreports schema-doc [--to FILE]
+    govreports export --to DIR [--out DIR]
 """
 
 from __future__ import annotations
@@ -84,6 +85,18 @@ def cmd_schema_doc(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from tasks.export import MissingDataset, export_datasets
+
+    try:
+        result = export_datasets(Path(args.out) / "parquet", args.to)
+    except MissingDataset as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"exported {len(result.rows)} datasets ({sum(result.rows.values())} rows) to {result.path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="govreports", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -101,6 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
     doc.add_argument("--to", help="write to this file instead of stdout")
     doc.add_argument("--staging", help="also (re)write warehouse/staging/stg_<dataset>.sql into this folder")
     doc.set_defaults(func=cmd_schema_doc)
+    exp = sub.add_parser("export", help="copy the Parquet datasets, with schema.json and README.md, for a downstream team")
+    exp.add_argument("--to", required=True, help="folder to write (replaced if it exists)")
+    exp.add_argument("--out", default="data", help="output folder of the run holding parquet/ (default: data)")
+    exp.set_defaults(func=cmd_export)
     return parser
 
 

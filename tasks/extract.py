@@ -1,0 +1,87 @@
+"""Extract: kept paragraphs of a batch of documents -> structured tables.
+
+Takes documents and their deduplicated paragraphs and gives ``indicators``
+(running text, tasks/indicators.py), ``plan_indicators`` (flattened plan
+tables, tasks/plan_tables.py) and ``policy_phrases``, ``officials``, ``places``
+(tasks/mentions.py). Every extractor is per document, so any split of the
+corpus into batches gives the same rows, in the same order once concatenated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from tasks.indicators import extract_indicators
+from tasks.mentions import extract_mentions
+from tasks.plan_tables import rebuild_plan_tables
+
+TABLES = ("indicators", "plan_indicators", "policy_phrases", "officials", "places")
+
+
+@dataclass(frozen=True)
+class ExtractResult:
+    """The extracted tables of one batch (keys of TABLES) and merged stats."""
+
+    tables: dict[str, pd.DataFrame]
+    stats: dict[str, int] = field(default_factory=dict)
+
+
+def extract_batch(documents: pd.DataFrame, paragraphs: pd.DataFrame) -> ExtractResult:
+    """Runs every extractor over one batch of documents.
+
+    Args:
+        documents: The batch's document rows.
+        paragraphs: Their paragraphs, with is_duplicate set by dedup.
+    """
+    kept = paragraphs[~paragraphs["is_duplicate"].astype(bool)]
+    indicators = extract_indicators(documents, kept)
+    plan = rebuild_plan_tables(documents, kept)
+    mentions = extract_mentions(documents, kept)
+    tables = {
+        "indicators": indicators.indicators,
+        "plan_indicators": plan.plan_indicators,
+        "policy_phrases": mentions.policy_phrases,
+        "officials": mentions.officials,
+        "places": mentions.places,
+    }
+    stats = {"indicators": len(indicators.indicators), "plan_rows": len(plan.plan_indicators)}
+    stats |= {k: v for k, v in mentions.stats.items() if k in ("phrases", "officials", "places")}
+    stats["plan_rows_ambiguous"] = plan.stats.get("rows_with_ambiguous_values", 0)
+    return ExtractResult(tables=tables, stats=stats)
+
+
+def concat_tables(results: list[dict[str, pd.DataFrame]], names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """Concatenates per-batch tables in batch order, keeping each table's columns."""
+    if not results:
+        raise ValueError("no batch results to concatenate")
+    out = {}
+    for name in names:
+        parts = [r[name] for r in results if len(r[name])]
+        # an all-empty table keeps the first batch's (typed, empty) frame
+        out[name] = pd.concat(parts, ignore_index=True) if parts else results[0][name]
+    return out
+
+
+def split_batches(documents: pd.DataFrame, paragraphs: pd.DataFrame, n_batches: int) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
+    """Cuts the corpus into up to n_batches contiguous runs of documents of similar size.
+
+    Args:
+        documents: All documents, in corpus order.
+        paragraphs: All paragraphs.
+        n_batches: Wanted number of batches (>= 1).
+    """
+    if n_batches < 1:
+        raise ValueError("n_batches must be >= 1")
+    if n_batches == 1 or len(documents) <= 1:
+        return [(documents, paragraphs)]
+    sizes = documents["n_chars"].fillna(0).astype("int64").clip(lower=1).to_numpy()
+    bounds = (sizes.cumsum() * n_batches // max(int(sizes.sum()), 1)).clip(max=n_batches - 1)
+    by_doc = paragraphs.groupby("doc_id", sort=False).indices
+    batches = []
+    for b in sorted(set(bounds.tolist())):
+        docs = documents[bounds == b]
+        idx = [i for d in docs["doc_id"] for i in by_doc.get(d, [])]
+        batches.append((docs, paragraphs.iloc[sorted(idx)]))
+    return batches
