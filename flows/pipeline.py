@@ -27,9 +27,20 @@ from tasks.clean import CleanResult, clean_paragraphs
 from tasks.dedup import DedupResult, dedup_corpus
 from tasks.extract import TABLES as EXTRACT_TABLES
 from tasks.extract import concat_tables, extract_batch, split_batches
+from tasks.incremental import (
+    RunPlan,
+    document_keys,
+    frame_hash,
+    plan_run,
+    read_previous,
+    reuse_rows,
+    scan_inputs,
+    write_raw_cache,
+)
 from tasks.ingest import IngestConfig, IngestResult, ingest_folder
-from tasks.parquet import write_dataset
-from tasks.runstate import OutputLock, Snapshot
+from tasks.parquet import DATA_FILE, write_dataset
+from tasks.runstate import Manifest, OutputLock, Snapshot, code_version, published_snapshot
+from tasks.report import ReportResult, write_report
 from tasks.segment import SegmentConfig, build_lexicon, dictionary_words, segment_paragraphs
 from tasks.terms import keywords, term_stats
 from tasks.warehouse import WarehouseResult, build_warehouse
@@ -42,10 +53,18 @@ def _log_stage(stage: str, started: float, **counts) -> None:
     get_run_logger().info("stage %-10s %7.2fs  %s", stage, time.perf_counter() - started, detail)
 
 
-@task(name="ingest")
-def ingest_task(input_dir: str) -> IngestResult:
+@task(name="scan")
+def scan_task(input_dir: str) -> dict[str, str]:
     t0 = time.perf_counter()
-    result = ingest_folder(Path(input_dir), IngestConfig())
+    scan = scan_inputs(input_dir)
+    _log_stage("scan", t0, files=len(scan))
+    return scan
+
+
+@task(name="ingest")
+def ingest_task(input_dir: str, only: list[str] | None = None) -> IngestResult:
+    t0 = time.perf_counter()
+    result = ingest_folder(Path(input_dir), IngestConfig(), only=None if only is None else set(only))
     _log_stage("ingest", t0, **result.stats)
     for row in result.quarantine.itertuples():
         get_run_logger().warning("quarantined %s: %s (%s)", row.source_file, row.reason, row.detail)
@@ -125,6 +144,14 @@ def warehouse_task(parquet_root: str, db_path: str, datasets: list[str]) -> Ware
     return result
 
 
+@task(name="report")
+def report_task(db_path: str, html_path: str) -> ReportResult:
+    t0 = time.perf_counter()
+    result = write_report(db_path, html_path)
+    _log_stage("report", t0, charts=len(result.charts), font=result.font or "none")
+    return result
+
+
 def summary_markdown(summary: dict) -> str:
     """Renders the run summary as the markdown of the run's Prefect artifact."""
     rows = "\n".join(f"| {k} | {v} |" for k, v in summary["counts"].items())
@@ -133,8 +160,30 @@ def summary_markdown(summary: dict) -> str:
         f"warehouse `{summary['warehouse']}`\n\n| dataset | rows |\n|---|---|\n{rows}\n\n"
         f"documents {summary['documents']} ({summary['duplicate_documents']} duplicate), "
         f"paragraphs {summary['paragraphs']} ({summary['duplicate_paragraphs']} duplicate), "
-        f"quarantined files {summary['quarantined']}; took {summary['seconds']:.1f} s\n"
+        f"quarantined files {summary['quarantined']}; took {summary['seconds']:.1f} s\n\n"
+        f"[HTML report]({Path(summary['report']).resolve().as_uri()}) · `{summary['report']}`\n"
     )
+
+
+def _previous_counts(out: Path) -> dict[str, int]:
+    import pyarrow.parquet as pq
+
+    root = out / "parquet"
+    return {p.name: pq.ParquetFile(p / DATA_FILE).metadata.num_rows for p in sorted(root.iterdir()) if (p / DATA_FILE).exists()}
+
+
+def _merge_ingest(fresh: IngestResult, previous: dict[str, pd.DataFrame] | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """This run's ingest output plus the reused one, in corpus order (source_file, ordinal)."""
+    docs, raw, quarantine = fresh.documents, fresh.paragraphs, fresh.quarantine
+    if previous is not None:
+        docs = pd.concat([p for p in (previous["documents"], docs) if len(p)] or [docs], ignore_index=True)
+        raw = pd.concat([p for p in (previous["raw_paragraphs"], raw) if len(p)] or [raw], ignore_index=True)
+        quarantine = pd.concat([p for p in (previous["quarantine"], quarantine) if len(p)] or [quarantine], ignore_index=True)
+    docs = docs.sort_values(["source_file", "source_ordinal"], kind="stable").reset_index(drop=True)
+    order = {d: i for i, d in enumerate(docs["doc_id"])}
+    raw = raw.assign(_o=raw["doc_id"].map(order)).sort_values(["_o", "para_id"], kind="stable").drop(columns="_o").reset_index(drop=True)
+    quarantine = quarantine.sort_values("source_file", kind="stable").reset_index(drop=True)
+    return docs, raw, quarantine
 
 
 @flow(name="govreports")
@@ -157,23 +206,67 @@ def govreports_pipeline(
     """
     t0 = time.perf_counter()
     out = Path(out_dir)
+    logger = get_run_logger()
     with OutputLock(out):
-        ingested = ingest_task(input_dir)
-        cleaned = clean_task(ingested.paragraphs)
-        dedup = dedup_task(ingested.documents, cleaned.paragraphs)
+        version = code_version()
+        manifest = Manifest.load(out)
+        previous = published_snapshot(out)
+        reusable = previous is not None and not full_rebuild and manifest.code_version == version
+        scan = scan_task(input_dir)
+        plan: RunPlan = plan_run(scan, manifest.files if reusable else None)
+        if reusable and plan.nothing_changed and (out / "warehouse.duckdb").exists():
+            logger.info("no input file changed since the last run and the code is the same: nothing to do")
+            counts = _previous_counts(out)
+            return dict(
+                input_dir=str(input_dir), parquet_root=str(out / "parquet"), warehouse=str(out / "warehouse.duckdb"),
+                counts=counts, documents=counts.get("documents", 0), paragraphs=counts.get("paragraphs", 0),
+                quarantined=counts.get("quarantine", 0), changed_files=0, report=str(out / "report.html"),
+                seconds=time.perf_counter() - t0,
+            )
+        reused = read_previous(previous, plan.unchanged) if reusable else None
+        if reused is None:
+            plan = plan_run(scan, None)
+        logger.info(
+            "inputs: %d files, %d new or changed, %d unchanged (reused), %d removed",
+            len(scan), len(plan.changed), len(plan.unchanged) if reused is not None else 0, len(plan.removed),
+        )
+        ingested = ingest_task(input_dir, sorted(plan.changed))
+        documents, raw_paragraphs, quarantine = _merge_ingest(ingested, reused)
+        if documents["doc_id"].duplicated().any():
+            # a new file repeats the text of an unchanged one: ids depend on both, so read all again
+            ingested = ingest_task(input_dir, None)
+            documents, raw_paragraphs, quarantine = _merge_ingest(ingested, None)
+            reused = None
+        cleaned = clean_task(raw_paragraphs)
+        dedup = dedup_task(documents, cleaned.paragraphs)
         documents, paragraphs = dedup.documents, dedup.paragraphs
+        doc_order = documents["doc_id"].tolist()
+        prior = previous if reused is not None else None
 
-        parts = split_batches(documents, paragraphs, batches)
-        extracted = concat_tables([extract_task.submit(d, p).result() for d, p in parts], EXTRACT_TABLES)
+        extract_keys = document_keys(documents, paragraphs)
+        fresh_docs = [d for d in doc_order if prior is None or manifest.doc_keys.get("extract", {}).get(d) != extract_keys[d]]
+        extracted = _run_batches(extract_task, documents, paragraphs, fresh_docs, batches, EXTRACT_TABLES)
+        extracted = {
+            name: reuse_rows(df, prior, name, set(doc_order) - set(fresh_docs), doc_order) for name, df in extracted.items()
+        }
+
         lexicon = lexicon_task(paragraphs, extracted["officials"])
-        futures = [segment_task.submit(p, lexicon, workers) for _, p in parts]
-        segmented = concat_tables([f.result() for f in futures], ("sentences", "tokens"))
+        segment_keys = document_keys(documents, paragraphs, salt=frame_hash(lexicon))
+        seg_docs = [d for d in doc_order if prior is None or manifest.doc_keys.get("segment", {}).get(d) != segment_keys[d]]
+        segmented = _run_batches(segment_task, documents, paragraphs, seg_docs, batches, ("sentences", "tokens"), lexicon, workers)
+        segmented = {
+            name: reuse_rows(df, prior, name, set(doc_order) - set(seg_docs), doc_order) for name, df in segmented.items()
+        }
+        logger.info(
+            "reused rows of %d/%d documents for extraction, %d/%d for segmentation",
+            len(doc_order) - len(fresh_docs), len(doc_order), len(doc_order) - len(seg_docs), len(doc_order),
+        )
         terms = terms_task(segmented["tokens"])
 
         datasets = {
             "documents": documents,
             "paragraphs": paragraphs,
-            "quarantine": ingested.quarantine,
+            "quarantine": quarantine,
             "paragraph_repairs": cleaned.repairs,
             "paragraph_duplicates": dedup.paragraph_duplicates,
             **extracted,
@@ -183,8 +276,11 @@ def govreports_pipeline(
         }
         snapshot = Snapshot.create(out)
         counts = write_parquet_task(datasets, str(snapshot.path))
+        write_raw_cache(snapshot.path, raw_paragraphs)
         warehouse = warehouse_task(str(snapshot.path), str(out / "warehouse.duckdb"), list(datasets))
         snapshot.publish()
+        report = report_task(str(warehouse.path), str(out / "report.html"))
+        Manifest(code_version=version, files=scan, doc_keys={"extract": extract_keys, "segment": segment_keys}).save(out)
     summary = dict(
         input_dir=str(input_dir),
         parquet_root=str(out / "parquet"),
@@ -194,13 +290,27 @@ def govreports_pipeline(
         duplicate_documents=int(documents["is_duplicate"].sum()),
         paragraphs=len(paragraphs),
         duplicate_paragraphs=int(paragraphs["is_duplicate"].sum()),
-        quarantined=len(ingested.quarantine),
+        quarantined=len(quarantine),
+        changed_files=len(plan.changed),
+        report=str(report.path),
         seconds=time.perf_counter() - t0,
     )
     create_markdown_artifact(markdown=summary_markdown(summary), key="govreports-run", description="govreports run summary")
-    get_run_logger().info(
+    logger.info(
         "run done in %.1fs: %d documents (%d duplicate), %d paragraphs (%d duplicate), %d quarantined",
         summary["seconds"], summary["documents"], summary["duplicate_documents"], summary["paragraphs"],
         summary["duplicate_paragraphs"], summary["quarantined"],
     )
     return summary
+
+
+def _run_batches(stage_task, documents, paragraphs, doc_ids, batches, names, *args) -> dict[str, pd.DataFrame]:
+    """Runs a per-document stage task over batches of the given documents, concurrently."""
+    wanted = set(doc_ids)
+    docs = documents[documents["doc_id"].isin(wanted)]
+    paras = paragraphs[paragraphs["doc_id"].isin(wanted)]
+    if stage_task is segment_task:
+        futures = [stage_task.submit(p, *args) for _, p in split_batches(docs, paras, batches)]
+    else:
+        futures = [stage_task.submit(d, p, *args) for d, p in split_batches(docs, paras, batches)]
+    return concat_tables([f.result() for f in futures], names)

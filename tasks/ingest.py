@@ -738,21 +738,34 @@ def parse_text(text: str, cfg: IngestConfig = IngestConfig()) -> tuple[list[_Doc
     return [doc], []
 
 
-def ingest_folder(input_dir: Path | str, cfg: IngestConfig = IngestConfig()) -> IngestResult:
+def list_input_files(input_dir: Path | str, cfg: IngestConfig = IngestConfig()) -> list[Path]:
+    """The files ingest reads under input_dir, in sorted path order (dot-files skipped)."""
+    input_dir = Path(input_dir)
+    if not input_dir.is_dir():
+        raise FileNotFoundError(f"input folder {input_dir} does not exist")
+    return sorted(
+        p for p in input_dir.glob(cfg.glob)
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(input_dir).parts)
+    )
+
+
+def ingest_folder(input_dir: Path | str, cfg: IngestConfig = IngestConfig(), only: set[str] | None = None) -> IngestResult:
     """Reads every file under input_dir into documents, paragraphs and quarantine.
 
     Args:
         input_dir: Folder of raw files; read recursively, in sorted path order.
         cfg: Ingest settings.
+        only: Read just these files (paths relative to input_dir), e.g. the ones
+            an incremental run found new or changed.
 
     Returns:
         The three tables and counts (files, documents, paragraphs, quarantined).
     """
     input_dir = Path(input_dir)
-    if not input_dir.is_dir():
-        raise FileNotFoundError(f"input folder {input_dir} does not exist")
     regions = load_regions()
-    files = sorted(p for p in input_dir.glob(cfg.glob) if p.is_file() and not p.name.startswith("."))
+    files = list_input_files(input_dir, cfg)
+    if only is not None:
+        files = [p for p in files if p.relative_to(input_dir).as_posix() in only]
     doc_rows: list[dict] = []
     para_rows: list[dict] = []
     quarantine: list[dict] = []

@@ -90,12 +90,13 @@ class Manifest:
     Args:
         code_version: Hash of the pipeline's code and resources.
         files: Input file (relative path) -> sha256 of its bytes.
-        doc_keys: doc_id -> key of the kept text its segment/extract rows came from.
+        doc_keys: stage ('extract', 'segment') -> doc_id -> key of what that
+            stage's rows of the document were computed from.
     """
 
     code_version: str = ""
     files: dict[str, str] = field(default_factory=dict)
-    doc_keys: dict[str, str] = field(default_factory=dict)
+    doc_keys: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, out_dir: Path | str) -> "Manifest":
@@ -142,7 +143,7 @@ class Snapshot:
     @classmethod
     def create(cls, out_dir: Path | str) -> "Snapshot":
         out_dir = Path(out_dir)
-        token = f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+        token = f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.time_ns() % 10**9:09d}"
         path = out_dir / SNAPSHOTS / token
         path.mkdir(parents=True, exist_ok=False)
         return cls(out_dir, path)

@@ -49,9 +49,19 @@ def _sql_files(kind: str, sql_root: Path) -> list[Path]:
     return sorted(folder.glob("*.sql")) if folder.is_dir() else []
 
 
+RESOURCES = Path(__file__).resolve().parent / "resources"
+
+
+def _sql_path(path: Path) -> str:
+    return str(path.resolve()).replace("'", "''")
+
+
 def render(sql: str, parquet_root: Path) -> str:
-    """Fills the {parquet} placeholder with the Parquet root as a SQL string body."""
-    return sql.replace("{parquet}", str(parquet_root.resolve()).replace("'", "''"))
+    """Fills {parquet} (the Parquet root) and {resources} (tasks/resources) as SQL string bodies.
+
+    Absolute paths, so a run works from any working directory.
+    """
+    return sql.replace("{parquet}", _sql_path(parquet_root)).replace("{resources}", _sql_path(RESOURCES))
 
 
 def load_models(
@@ -115,7 +125,8 @@ def build_warehouse(
     parquet_root, db_path = Path(parquet_root), Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = db_path.with_name(f".{db_path.name}.tmp-{os.getpid()}")
-    for stale in (tmp, tmp.with_name(tmp.name + ".wal")):
+    # left-overs of killed builds (the caller holds the output lock, so none is live)
+    for stale in db_path.parent.glob(f".{db_path.name}.tmp-*"):
         stale.unlink(missing_ok=True)
     try:
         con = duckdb.connect(str(tmp))

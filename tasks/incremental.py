@@ -1,0 +1,158 @@
+"""Incremental runs: what changed since the last run, and which rows can be reused.
+
+Takes the input folder, the manifest of the last complete run (tasks/runstate.py)
+and its published snapshot, and gives a plan: files to ingest again, rows to
+reuse. The unit of reuse differs by stage, because some stages look at the
+whole corpus:
+
+* ingest is per file: raw documents and paragraphs of an unchanged file are
+  read back from the snapshot's private cache (``_cache/``) instead of parsing
+  the file again;
+* clean (joins look for a fragment anywhere in the corpus), dedup (the first
+  occurrence wins) and term statistics (IDF) are corpus-wide: they run over
+  everything on every run that changed anything;
+* extract and segment are per document: a document whose key (its metadata
+  and kept paragraphs, plus the corpus-wide segmentation lexicon for segment)
+  matches the manifest keeps its rows.
+
+A run with no changed file and the same code version does nothing at all. An
+incremental run gives the same rows as a full rebuild (a test checks this).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from tasks.ingest import IngestConfig, list_input_files
+from tasks.parquet import read_dataset
+from tasks.runstate import file_sha256
+
+CACHE = "_cache"
+RAW_PARAGRAPHS = pa.schema(
+    [("doc_id", pa.string()), ("para_id", pa.int32()), ("kind", pa.string()), ("section", pa.string()), ("text", pa.string())]
+)
+
+
+def scan_inputs(input_dir: Path | str, cfg: IngestConfig = IngestConfig()) -> dict[str, str]:
+    """Input files (relative path -> sha256 of their bytes), as ingest would read them."""
+    input_dir = Path(input_dir)
+    return {p.relative_to(input_dir).as_posix(): file_sha256(p) for p in list_input_files(input_dir, cfg)}
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """Which input files to ingest again and which to take from the last run."""
+
+    changed: frozenset[str]
+    unchanged: frozenset[str]
+    removed: frozenset[str]
+
+    @property
+    def nothing_changed(self) -> bool:
+        return not self.changed and not self.removed
+
+
+def plan_run(scan: dict[str, str], previous: dict[str, str] | None) -> RunPlan:
+    """Compares the input folder with the files of the last complete run.
+
+    Args:
+        scan: Current files, relative path -> sha256.
+        previous: The last run's files, or None to ingest everything.
+    """
+    if previous is None:
+        return RunPlan(frozenset(scan), frozenset(), frozenset())
+    changed = {f for f, sha in scan.items() if previous.get(f) != sha}
+    # which of two byte-identical files is the duplicate depends on both: ingest them together
+    changed_shas = {scan[f] for f in changed}
+    changed |= {f for f, sha in scan.items() if sha in changed_shas}
+    unchanged = set(scan) - changed
+    removed = set(previous) - set(scan)
+    return RunPlan(frozenset(changed), frozenset(unchanged), frozenset(removed))
+
+
+def write_raw_cache(snapshot_dir: Path | str, raw_paragraphs: pd.DataFrame) -> None:
+    """Stores ingest's raw paragraphs in the snapshot (private: not a published dataset)."""
+    folder = Path(snapshot_dir) / CACHE
+    folder.mkdir(parents=True, exist_ok=True)
+    df = raw_paragraphs[RAW_PARAGRAPHS.names].astype(object).where(raw_paragraphs.notna(), None)
+    pq.write_table(pa.Table.from_pandas(df, schema=RAW_PARAGRAPHS, preserve_index=False), folder / "raw_paragraphs.parquet")
+
+
+def read_previous(snapshot_dir: Path | str, files: frozenset[str]) -> dict[str, pd.DataFrame] | None:
+    """Reads back the last run's ingest output for the given unchanged files.
+
+    Returns documents (ingest fields; dedup's are recomputed), raw paragraphs and
+    quarantine rows of those files, or None when the snapshot lacks its cache.
+    """
+    snapshot_dir = Path(snapshot_dir)
+    raw_path = snapshot_dir / CACHE / "raw_paragraphs.parquet"
+    if not raw_path.exists():
+        return None
+    documents = read_dataset("documents", snapshot_dir)
+    documents = documents[documents["source_file"].isin(files)].reset_index(drop=True)
+    raw = pq.read_table(raw_path).to_pandas()
+    raw = raw[raw["doc_id"].isin(set(documents["doc_id"]))].reset_index(drop=True)
+    quarantine = read_dataset("quarantine", snapshot_dir)
+    quarantine = quarantine[quarantine["source_file"].isin(files)].reset_index(drop=True)
+    return {"documents": documents, "raw_paragraphs": raw, "quarantine": quarantine}
+
+
+def document_keys(documents: pd.DataFrame, paragraphs: pd.DataFrame, salt: str = "") -> dict[str, str]:
+    """A key per document over everything its extracted and segmented rows depend on.
+
+    Args:
+        documents: Document rows after dedup.
+        paragraphs: Paragraph rows after dedup (only kept ones enter the key).
+        salt: Extra corpus-wide input, e.g. the segmentation lexicon's hash.
+    """
+    meta_cols = ["doc_id", "title", "doc_type", "region", "year", "event_date", "publish_date", "speaker", "is_duplicate"]
+    kept = paragraphs[~paragraphs["is_duplicate"].astype(bool)]
+    by_doc = {d: g for d, g in kept.groupby("doc_id", sort=False)}
+    keys = {}
+    for row in documents[meta_cols].itertuples(index=False):
+        h = hashlib.sha256(salt.encode())
+        h.update(repr(tuple(row)).encode())
+        g = by_doc.get(row.doc_id)
+        if g is not None:
+            for p in g[["para_id", "kind", "section", "text"]].itertuples(index=False):
+                h.update(repr(tuple(p)).encode())
+        keys[row.doc_id] = h.hexdigest()[:24]
+    return keys
+
+
+def frame_hash(df: pd.DataFrame) -> str:
+    """A content hash of a small DataFrame (e.g. the segmentation lexicon)."""
+    return hashlib.sha256(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes()).hexdigest()[:16]
+
+
+def reuse_rows(
+    fresh: pd.DataFrame, snapshot_dir: Path | str | None, name: str, keep_docs: set[str], doc_order: list[str]
+) -> pd.DataFrame:
+    """Joins newly computed rows with the last run's rows of unchanged documents.
+
+    Args:
+        fresh: Rows computed in this run (for the other documents).
+        snapshot_dir: The last run's snapshot, or None.
+        name: Dataset name.
+        keep_docs: Documents whose rows are taken from the snapshot.
+        doc_order: All documents in corpus order; rows come out in that order,
+            each document's rows in the order they were written.
+    """
+    parts = [fresh]
+    if snapshot_dir is not None and keep_docs:
+        old = read_dataset(name, snapshot_dir)
+        parts.append(old[old["doc_id"].isin(keep_docs)])
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return fresh
+    out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
+    position = {d: i for i, d in enumerate(doc_order)}
+    out["_pos"] = out["doc_id"].map(position)
+    out = out.sort_values("_pos", kind="stable").drop(columns="_pos").reset_index(drop=True)
+    return out

@@ -1,0 +1,55 @@
+"""write_report: a self-contained HTML page with embedded charts, rendered in headless Chromium."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from tasks.report import cjk_font, write_report
+from test_queries import build_seed_warehouse
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    path = tmp_path_factory.mktemp("report") / "report.html"
+    return write_report(build_seed_warehouse(), path)
+
+
+def test_report_is_self_contained_with_every_chart_embedded(report):
+    page = report.path.read_text(encoding="utf-8")
+    assert {"plan-vs-actual", "keyword-trends", "dedup-per-document"} <= set(report.charts)
+    assert "timeline-台州市路桥区" in report.charts
+    imgs = re.findall(r"<img class='chart' id='([^']+)' alt='[^']*' src='data:image/png;base64,", page)
+    assert imgs == report.charts
+    # offline: nothing is fetched from anywhere
+    assert not re.search(r"(src|href)=['\"]https?:", page)
+    assert "2022年台州市路桥区政府工作报告" in page
+
+
+def test_a_cjk_font_is_used_when_one_is_installed(report):
+    assert report.font == cjk_font()
+    if report.font is None:
+        assert "No CJK font installed" in report.path.read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (Debian: apt-get install -y chromium)")
+def test_report_renders_charts_in_headless_chromium(report, tmp_path):
+    shot = tmp_path / "shot.png"
+    args = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}"]
+    url = report.path.resolve().as_uri()
+    subprocess.run(args + [f"--screenshot={shot}", "--window-size=1200,2000", url], check=True, capture_output=True, timeout=120)
+    assert shot.exists() and shot.stat().st_size > 20_000
+    from PIL import Image
+
+    img = Image.open(shot).convert("L")
+    non_white = sum(img.point(lambda v: 255 if v < 240 else 0).histogram()[255:])
+    assert non_white > 0.02 * img.width * img.height, "screenshot is (nearly) blank"
+    dom = subprocess.run(args + ["--dump-dom", url], check=True, capture_output=True, timeout=120, text=True).stdout
+    rendered = re.findall(r'<img class="chart" id="([^"]+)"', dom)
+    assert rendered == report.charts
