@@ -1,6 +1,6 @@
 """The ``govreports`` command: run the flow, query the warehouse, document schemas.
 
-    govreports run [--input DIR] [--out DIR] [--workers N]
+    govreports run [--input DIR] [--out DIR] [--workers N] [--full-rebuild] [--dask-local N | --dask-address URL]
     govreports sql "select ..." [--out DIR]
     govreports schema-doc [--to FILE]
     govreports export --to DIR [--out DIR]
@@ -31,15 +31,45 @@ def _print_summary(summary: dict) -> None:
         print(f"  report:       {summary['report']}")
 
 
+def with_dask(flow_fn, address: str | None, local_workers: int | None, batches: int):
+    """Returns the flow set to run its batch tasks on Dask, and a batch count to match.
+
+    Args:
+        flow_fn: The Prefect flow.
+        address: Scheduler of a running cluster (tcp://host:8786); its workers
+            need govreports installed and the input/output paths readable.
+        local_workers: Start a LocalCluster with this many worker processes instead.
+        batches: Batches asked for; 0 means twice the number of workers.
+    """
+    from prefect_dask import DaskTaskRunner
+
+    if address:
+        runner = DaskTaskRunner(address=address)
+        n = local_workers or 2
+    else:
+        n = local_workers
+        runner = DaskTaskRunner(cluster_kwargs={"n_workers": n, "threads_per_worker": 1, "processes": True, "dashboard_address": None})
+    return flow_fn.with_options(task_runner=runner), batches or 2 * n
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     apply_prefect_defaults()
     from flows.pipeline import govreports_pipeline
+    from tasks.runstate import OutputLocked
 
     if not Path(args.input).is_dir():
         print(f"error: input folder {args.input} does not exist", file=sys.stderr)
         return 2
+    flow_fn, workers, batches = govreports_pipeline, args.workers, args.batches or 1
+    if args.dask_address or args.dask_local:
+        flow_fn, batches = with_dask(govreports_pipeline, args.dask_address, args.dask_local, args.batches)
+        workers = 1  # a Dask worker is the process: one segmentation process per task
     t0 = time.perf_counter()
-    summary = govreports_pipeline(input_dir=args.input, out_dir=args.out, workers=args.workers)
+    try:
+        summary = flow_fn(input_dir=args.input, out_dir=args.out, workers=workers, batches=batches, full_rebuild=args.full_rebuild)
+    except OutputLocked as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
     summary["seconds"] = time.perf_counter() - t0
     _print_summary(summary)
     return 0
@@ -104,6 +134,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--input", default="seeds", help="folder of raw input files (default: seeds)")
     run.add_argument("--out", default="data", help="output folder (default: data)")
     run.add_argument("--workers", type=int, default=1, help="processes for segmentation (default: 1)")
+    run.add_argument("--batches", type=int, default=0, help="document batches for extract/segment (default: 1, or 2 per Dask worker)")
+    run.add_argument("--full-rebuild", action="store_true", help="recompute everything, ignoring the last run's manifest")
+    run.add_argument("--dask-address", help="run batch tasks on this Dask scheduler (tcp://host:8786)")
+    run.add_argument("--dask-local", type=int, metavar="N", help="run batch tasks on a local Dask cluster of N worker processes")
     run.set_defaults(func=cmd_run)
     sql = sub.add_parser("sql", help="run ad-hoc SQL against the warehouse (read-only)")
     sql.add_argument("query")

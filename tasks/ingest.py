@@ -45,13 +45,14 @@ class IngestConfig:
     """Settings of the ingest stage.
 
     Args:
-        max_file_bytes: Files larger than this are quarantined instead of read.
+        max_file_bytes: Files larger than this are quarantined instead of read; a
+            government report is ~50 KB, so 32 MB means a dump or a wrong file.
         listing_para_chars: Listing bodies are cut into paragraphs of about this
             many characters at sentence ends when no heading breaks them first.
         glob: Which files under the input folder are read.
     """
 
-    max_file_bytes: int = 200 * 1024 * 1024
+    max_file_bytes: int = 32 * 1024 * 1024
     listing_para_chars: int = 300
     glob: str = "**/*"
 

@@ -94,3 +94,81 @@ def test_incremental_run_equals_full_rebuild_and_no_change_run_does_nothing(pref
     assert (got["indicators"]["evidence"].str.contains("812.5亿元")).any()
     again = govreports_pipeline(input_dir=str(src), out_dir=str(inc))
     assert again["changed_files"] == 0 and again["seconds"] < 5
+
+
+def test_flow_on_a_two_worker_dask_cluster_gives_the_same_datasets(flow_run, tmp_path, seeds_dir):
+    from flows.cli import with_dask
+    from flows.pipeline import govreports_pipeline
+
+    single_out = flow_run[0]
+    dask_flow, batches = with_dask(govreports_pipeline, None, 2, 0)
+    assert batches == 4
+    dask_flow(input_dir=str(seeds_dir), out_dir=str(tmp_path), workers=1, batches=batches)
+    got, want = read_all(tmp_path), read_all(single_out)
+    assert set(got) == set(want)
+    for name in want:
+        pd.testing.assert_frame_equal(got[name], want[name], obj=name)
+
+
+def test_bad_inputs_are_quarantined_and_good_files_processed_in_full(prefect_harness, tmp_path, seeds_dir):
+    import shutil
+
+    from flows.pipeline import govreports_pipeline
+    from tasks import reasons
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("001_1e31c7665ded58fb.txt", "002_c5a084ca59368fdc.txt"):
+        shutil.copy(seeds_dir / name, src / name)
+    shutil.copy(seeds_dir / "001_1e31c7665ded58fb.txt", src / "001_copy_under_other_name.txt")
+    (src / "empty.txt").write_bytes(b"")
+    (src / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 64)
+    article = "路桥区召开民营经济座谈会\n\n本报记者某某 报道\n\n3月2日,路桥区召开民营经济座谈会。会议指出,2023年全区规上工业增加值增长7.2%。\n"
+    (src / "gbk.txt").write_bytes(article.replace("座谈会", "座谈会(GBK)").encode("gbk"))
+    (src / "utf16.txt").write_bytes(article.replace("民营经济", "数字经济").encode("utf-16"))
+    (src / "truncated.txt").write_bytes(article.replace("民营", "外贸").encode("utf-8") + "未完".encode("utf-8")[:-1])
+    with open(src / "huge.txt", "wb") as fh:
+        block = ("路桥区政府工作报告。" * 1000).encode("utf-8")
+        while fh.tell() < 50 * 1024 * 1024:
+            fh.write(block)
+    (src / "chrome_only.txt").write_text(
+        "索引号: 1133/2023 公开方式: 主动公开\n发布机构: 区发改局\n访问次数:\n信息来源: 路桥区政府\n打印本页 关闭窗口\n", encoding="utf-8"
+    )
+    (src / "listing.txt").write_text(
+        "-\n【投资A区】A区招商引资新闻\n" + "A区签约项目五个,总投资三十亿元。" * 20 + "\n2025-07-16\n-\n只有标题的坏记录\n2025-07-16\n", encoding="utf-8"
+    )
+    out = tmp_path / "out"
+    summary = govreports_pipeline(input_dir=str(src), out_dir=str(out))
+    data = read_all(out)
+    q = dict(zip(data["quarantine"].source_file, data["quarantine"].reason))
+    assert q == {
+        "001_copy_under_other_name.txt": reasons.DUPLICATE_FILE,
+        "chrome_only.txt": reasons.NO_DOCUMENT_TEXT,
+        "empty.txt": reasons.EMPTY_FILE,
+        "huge.txt": reasons.FILE_TOO_LARGE,
+        "listing.txt": reasons.MALFORMED_LISTING_RECORD,
+        "photo.jpg": reasons.BINARY_FILE,
+        "truncated.txt": reasons.TRUNCATED_ENCODING,
+    }
+    assert data["quarantine"].detail.str.len().min() > 10
+    docs = data["documents"].set_index("source_file")
+    assert set(docs.index) == {
+        "001_1e31c7665ded58fb.txt", "002_c5a084ca59368fdc.txt", "gbk.txt", "utf16.txt", "truncated.txt", "listing.txt"
+    }
+    assert docs.loc["gbk.txt", "title"] == "路桥区召开民营经济座谈会(GBK)"
+    assert docs.loc["utf16.txt", "encoding"].startswith("utf-16")
+    # the good seed files come through in full: the same paragraphs as when they are the whole input
+    from tasks.clean import clean_paragraphs
+    from tasks.dedup import dedup_corpus
+    from tasks.ingest import ingest_folder
+
+    alone_dir = tmp_path / "alone"
+    alone_dir.mkdir()
+    for name in ("001_1e31c7665ded58fb.txt", "002_c5a084ca59368fdc.txt"):
+        shutil.copy(seeds_dir / name, alone_dir / name)
+    alone = ingest_folder(alone_dir)
+    alone_paras = dedup_corpus(alone.documents, clean_paragraphs(alone.paragraphs).paragraphs).paragraphs
+    seeds_here = data["paragraphs"][data["paragraphs"].doc_id.isin(set(alone.documents.doc_id))]
+    assert seeds_here.text.tolist() == alone_paras.text.tolist()
+    assert seeds_here.is_duplicate.tolist() == alone_paras.is_duplicate.tolist()
+    assert summary["quarantined"] == 7
