@@ -60,14 +60,22 @@ def run(corpus: Path) -> dict[str, float]:
 
     # truth rows by (file, key); several rows can share one (an exact copy in the same file)
     truth: dict[tuple[str, str], list[str]] = defaultdict(list)
+    heads: dict[str, str] = {}
     with open(corpus / "truth.csv", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             truth[(row["file"], dedup_key(normalize_text(row["text"])))].append(row["label"])
+            if row["label"] == "cut_head":
+                heads[f"{row['file']}#{row['para_index']}"] = row["text"]
+            elif row["label"] == "cut_tail":
+                # the paragraph cleaning should rebuild from the two pieces
+                joined = heads[row["sources"]] + row["text"]
+                truth[(row["file"], dedup_key(normalize_text(joined)))].append("cut_joined")
     n_truth = Counter(label for labels in truth.values() for label in labels)
 
     file_of = dict(zip(res.documents["doc_id"], res.documents["source_file"]))
     hits: Counter = Counter()  # (label, is_duplicate) -> paragraphs
     unmatched = 0
+    skipped_kind = 0  # planted text ingest typed heading/byline: never deduplicated by design
     p = res.paragraphs
     for doc_id, kind, text, dup in zip(p["doc_id"], p["kind"], p["text"], p["is_duplicate"]):
         labels = truth.get((Path(file_of[doc_id]).name, dedup_key(text)))
@@ -75,7 +83,11 @@ def run(corpus: Path) -> dict[str, float]:
             if kind == "body":
                 unmatched += 1
             continue
-        hits[(labels.pop(0), bool(dup))] += 1
+        label = labels.pop(0)
+        if kind not in ("body", "caption"):
+            skipped_kind += 1
+            continue
+        hits[(label, bool(dup))] += 1
 
     out: dict[str, float] = {
         "input_mb": round(mb, 2),
@@ -90,6 +102,7 @@ def run(corpus: Path) -> dict[str, float]:
         "rss_before_mb": round(rss0, 1),
         "joins": cleaned.stats["joins"],
         "unmatched_body_paragraphs": unmatched,
+        "not_body_or_caption": skipped_kind,
     }
     planted = ["exact", "fragment", "splice", "doc_copy"]
     caught = total = 0
@@ -102,7 +115,10 @@ def run(corpus: Path) -> dict[str, float]:
         out[f"planted_{label}"] = n_truth[label]
         out[f"matched_{label}"] = seen
     out["recall"] = round(caught / total, 4) if total else float("nan")
-    out["false_drops"] = hits[("unique", True)]
+    out["false_drops"] = hits[("unique", True)] + hits[("cut_joined", True)]
+    out["cut_pairs_planted"] = n_truth["cut_joined"]
+    out["cut_pairs_joined"] = hits[("cut_joined", False)] + hits[("cut_joined", True)]
+    out["cut_pieces_left_apart"] = hits[("cut_head", False)] + hits[("cut_tail", False)]
     out["uniques_matched"] = hits[("unique", True)] + hits[("unique", False)]
     out["uniques_planted"] = n_truth["unique"]
     out.update({f"stat_{k}": v for k, v in res.stats.items()})

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from tasks.dedup import dedup_key, ends_unterminated, ngram_hashes
+from tasks.dedup import dedup_key, ends_unterminated, ngram_hashes, ngram_hashes_many
 from tasks.schemas import column_names
 
 PARAGRAPH_COLUMNS = ["doc_id", "para_id", "kind", "section", "text"]
@@ -92,9 +92,10 @@ class CleanConfig:
         join_cut_paragraphs: Whether to re-join paragraphs cut mid-sentence.
         ngram: Characters per n-gram when testing whether a paragraph's opening
             is found elsewhere in the corpus.
-        fragment_share: Share of the next paragraph's first-sentence n-grams
-            found in other paragraphs at or above which it is treated as a
-            displaced fragment and not joined.
+        fragment_share: Share of a paragraph's n-grams (the next paragraph's
+            first sentence, or the whole unterminated paragraph) held by one
+            other paragraph at or above which it is treated as a copied or
+            displaced piece and not joined.
         min_unterminated_chars: A paragraph without any sentence terminator is
             joined only if at least this long (shorter ones are title lines).
     """
@@ -102,7 +103,7 @@ class CleanConfig:
     fold_symbols: str = "％．／＋"
     join_cut_paragraphs: bool = True
     ngram: int = 5
-    fragment_share: float = 0.5
+    fragment_share: float = 0.8
     min_unterminated_chars: int = 30
 
     def __post_init__(self) -> None:
@@ -224,6 +225,24 @@ def _join_candidates(doc_paras: list[tuple[str, str]], cfg: CleanConfig) -> list
     return ok
 
 
+# n-grams held by more paragraphs than this are set phrases, not evidence of a copy
+_BOILERPLATE_DF = 64
+
+
+def _first_holders(hv: np.ndarray, hr: np.ndarray, keep: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Keeps, per n-gram hash, its first `keep` distinct rows (sorted by hash, then row)."""
+    order = np.lexsort((hr, hv))
+    hv, hr = hv[order], hr[order]
+    distinct = np.ones(len(hv), dtype=bool)
+    distinct[1:] = (hv[1:] != hv[:-1]) | (hr[1:] != hr[:-1])
+    hv, hr = hv[distinct], hr[distinct]
+    first = np.ones(len(hv), dtype=bool)
+    first[1:] = hv[1:] != hv[:-1]
+    group_start = np.maximum.accumulate(np.where(first, np.arange(len(hv)), 0))
+    few = (np.arange(len(hv)) - group_start) < keep
+    return hv[few], hr[few]
+
+
 def _found_elsewhere(
     texts: list[str], probes: dict[object, tuple[set[int], str]], cfg: CleanConfig
 ) -> set[object]:
@@ -236,8 +255,8 @@ def _found_elsewhere(
         cfg: Clean settings.
 
     Returns:
-        Probe ids with at least fragment_share of their n-grams in some other
-        paragraph (an exact copy of a row counts as other text).
+        Probe ids with at least fragment_share of their n-grams held by one
+        other paragraph (an exact copy of a row counts as other text).
     """
     if not probes:
         return set()
@@ -250,36 +269,51 @@ def _found_elsewhere(
     if not wanted:
         return set()
     all_wanted = np.unique(np.concatenate(list(wanted.values())))
-    # One vectorised pass over the corpus (never pairwise): which rows hold
-    # each wanted n-gram. Three holders are enough to know whether a row
-    # outside a probe's own pair (at most two rows) holds it.
-    grams = [ngram_hashes(dedup_key(t), n) for t in texts]
-    lens = np.fromiter((len(g) for g in grams), dtype=np.int64, count=len(grams))
-    every = np.concatenate(grams) if len(grams) else np.zeros(0, dtype=np.uint64)
-    rows = np.repeat(np.arange(len(texts), dtype=np.int64), lens)
-    del grams
-    mask = np.isin(every, all_wanted)
-    hv, hr = every[mask], rows[mask]
-    del every, rows, mask
-    order = np.lexsort((hr, hv))
-    hv, hr = hv[order], hr[order]
-    distinct = np.ones(len(hv), dtype=bool)
-    distinct[1:] = (hv[1:] != hv[:-1]) | (hr[1:] != hr[:-1])
-    hv, hr = hv[distinct], hr[distinct]
-    first = np.ones(len(hv), dtype=bool)
-    first[1:] = hv[1:] != hv[:-1]
-    group_start = np.maximum.accumulate(np.where(first, np.arange(len(hv)), 0))
-    few = (np.arange(len(hv)) - group_start) < 3
-    holders: dict[int, list[int]] = {}
-    for v, r in zip(hv[few].tolist(), hr[few].tolist()):
-        holders.setdefault(v, []).append(r)
-    out = set()
-    for pid, h in wanted.items():
-        mine = probes[pid][0]
-        elsewhere = sum(1 for v in h.tolist() if any(r not in mine for r in holders.get(v, ())))
-        if elsewhere / len(h) >= cfg.fragment_share:
-            out.add(pid)
-    return out
+    # One pass over the corpus (never pairwise), in chunks so memory stays
+    # bounded: which rows hold each wanted n-gram. Three holders are enough
+    # to know whether a row outside a probe's own pair (at most two) holds it.
+    hit_v, hit_r = [], []
+    chunk = 4096
+    for lo in range(0, len(texts), chunk):
+        every, lens = ngram_hashes_many([dedup_key(t) for t in texts[lo : lo + chunk]], n)
+        if not len(every):
+            continue
+        rows = np.repeat(np.arange(lo, lo + len(lens), dtype=np.int64), lens)
+        pos = np.minimum(np.searchsorted(all_wanted, every), len(all_wanted) - 1)
+        mask = all_wanted[pos] == every
+        hv, hr = _first_holders(every[mask], rows[mask], _BOILERPLATE_DF + 1)
+        hit_v.append(hv)
+        hit_r.append(hr)
+    hv = np.concatenate(hit_v) if hit_v else np.zeros(0, dtype=np.uint64)
+    hr = np.concatenate(hit_r) if hit_r else np.zeros(0, dtype=np.int64)
+    hv, hr = _first_holders(hv, hr, _BOILERPLATE_DF + 1)
+
+    # Votes, vectorised: for every (probe, n-gram), the other rows holding it.
+    pids = list(wanted)
+    ph = np.concatenate([wanted[p] for p in pids])
+    pi = np.repeat(np.arange(len(pids)), [len(wanted[p]) for p in pids])
+    lo = np.searchsorted(hv, ph, "left")
+    size = np.searchsorted(hv, ph, "right") - lo
+    # set phrases held everywhere are no sign of a copy: they do not count at all
+    telling = np.bincount(pi[size <= _BOILERPLATE_DF], minlength=len(pids))
+    ok = (size > 0) & (size <= _BOILERPLATE_DF)
+    lo, size, pi = lo[ok], size[ok], pi[ok]
+    best = np.zeros(len(pids), dtype=np.int64)
+    if len(size):
+        ends = np.cumsum(size)
+        pos = np.arange(ends[-1]) - np.repeat(ends - size, size) + np.repeat(lo, size)
+        who = hr[pos]
+        probe = np.repeat(pi, size)
+        mine = np.array([sorted(probes[p][0]) + [-1] * (2 - len(probes[p][0])) for p in pids], dtype=np.int64)
+        other = (who != mine[probe, 0]) & (who != mine[probe, 1])
+        key = probe[other] * len(texts) + who[other]
+        pair, votes = np.unique(key, return_counts=True)
+        np.maximum.at(best, pair // len(texts), votes)
+    # one other paragraph must hold most of it: a copy, not shared phrasing.
+    # Text made only of set phrases gives no evidence either way; it is not
+    # joined, since a wrong join can hide a copy while a missed one loses nothing.
+    share = np.divide(best, telling, out=np.ones(len(pids)), where=telling > 0)
+    return {p for p, x in zip(pids, share.tolist()) if x >= cfg.fragment_share}
 
 
 def clean_paragraphs(paragraphs: pd.DataFrame, cfg: CleanConfig = CleanConfig()) -> CleanResult:

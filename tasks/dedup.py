@@ -15,16 +15,20 @@ so the first occurrence is the one kept):
 3. Fragments and splices by *containment*, not Jaccard: symmetric similarity
    scores a 60-character piece of a 150-character paragraph about 0.4, so
    instead each paragraph's character n-grams are checked against the n-grams
-   of at most two kept paragraphs (containment = one source, splice = two).
-   Candidate sources come from an inverted n-gram index built by one sort of
-   all n-gram hashes (pairs only inside n-grams shared by at most ``max_df``
-   paragraphs), so cost grows about linearly with the corpus. A paragraph
-   counts as covered only if its uncovered n-grams form at most
-   ``max_junctions`` short internal runs (a splice seam is shorter than one
-   n-gram) plus short runs at its edges (page-layout debris); any run at
-   least one n-gram long means a character the sources do not have, i.e. a
-   sentence found nowhere else, and the paragraph is kept. A kept paragraph
-   contained in a later kept one yields to it (keep the container).
+   of one kept paragraph (containment) or two (splice: the best source, then
+   the paragraph holding most of what it misses). All n-gram hashes go into
+   one inverted index built by a single sort; candidate sources come from
+   n-grams shared by at most ``max_df`` paragraphs, and a paragraph whose
+   n-grams no earlier paragraph holds is passed over without any pairwise
+   work, so cost grows about linearly with the corpus (never all pairs).
+   A paragraph counts as covered only if every sentence is mostly covered
+   and its uncovered n-grams form at most ``max_junctions`` internal runs
+   shorter than one n-gram (a splice seam; none for a single source), plus
+   a short run at an edge where the page layout cut the sentence (debris
+   such as '转型步伐,' before a copied tail). A run a whole n-gram long means
+   a character the sources do not have -- a sentence found nowhere else --
+   and the paragraph is kept. A kept paragraph contained in a later kept one
+   yields to it (keep the container).
 4. Documents whose body paragraphs all duplicate one other document.
 
 Only body and caption paragraphs are deduplicated: headings, bylines and
@@ -61,7 +65,6 @@ def _quote(m: re.Match[str]) -> str:
     return "'" if m.group() in "‘’‚‛＇" else '"'
 
 
-_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 _BASE = np.uint64(0x100000001B3)
 
 
@@ -131,6 +134,40 @@ def ngram_hashes(key: str, n: int) -> np.ndarray:
     return h
 
 
+def ngram_hashes_many(keys: list[str], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Hashes the n-grams of many keys at once (same values as ngram_hashes).
+
+    Args:
+        keys: Dedup keys.
+        n: Characters per n-gram.
+
+    Returns:
+        (hashes, counts): all keys' n-gram hashes concatenated in key order, and
+        how many belong to each key. One numpy pass over the joined text is
+        much faster than one call per short paragraph.
+    """
+    lens = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
+    counts = np.maximum(lens - n + 1, 0)
+    if not counts.sum():
+        return np.zeros(0, dtype=np.uint64), counts
+    cps = np.frombuffer("".join(keys).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    m = len(cps) - n + 1
+    with np.errstate(over="ignore"):
+        h = np.zeros(m, dtype=np.uint64)
+        for k in range(n):
+            h = h * _BASE + cps[k : k + m]
+        # keep only windows that start and end inside one key
+        starts = np.concatenate(([0], np.cumsum(lens)[:-1]))
+        pos = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(starts, counts)
+        h = h[pos]
+        h ^= h >> np.uint64(30)
+        h *= np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(27)
+        h *= np.uint64(0x94D049BB133111EB)
+        h ^= h >> np.uint64(31)
+    return h, counts
+
+
 @dataclass(frozen=True)
 class DedupConfig:
     """Settings of the dedup stage.
@@ -141,9 +178,12 @@ class DedupConfig:
         min_containment_chars: Shortest key tested for containment/splice.
         max_df: N-grams held by more paragraphs than this are boilerplate and
             do not propose candidate sources (they still count for coverage).
-        candidates: Kept source candidates examined per paragraph.
-        edge_tolerance: Uncovered n-grams allowed at each end of a paragraph
-            (debris of a cut, e.g. '转型步伐,' glued before a copied tail).
+        candidates: Kept source candidates (by shared rare n-grams) examined
+            per paragraph for containment and as first splice source.
+        edge_tolerance: Uncovered n-grams allowed at an end of a paragraph
+            where the page layout cut a sentence (debris such as '转型步伐,'
+            glued before a copied tail); keep it below ngram, like a seam, so
+            an edited character near the edge still keeps the paragraph.
         max_junctions: Internal uncovered runs (seams, each shorter than one
             n-gram) allowed in a splice of two sources; none in a containment.
         min_coverage: Share of a duplicate's n-grams its sources must cover.
@@ -156,8 +196,8 @@ class DedupConfig:
     min_exact_chars: int = 2
     min_containment_chars: int = 10
     max_df: int = 24
-    candidates: int = 8
-    edge_tolerance: int = 6
+    candidates: int = 4
+    edge_tolerance: int = 4
     max_junctions: int = 2
     min_coverage: float = 0.8
     min_part: int = 12
@@ -196,8 +236,8 @@ class DedupResult:
         paragraph_duplicates: Lineage, one row per (dropped paragraph, source);
             a splice has one row per source.
         stats: Counts: paragraphs_in, paragraphs_kept, dropped_exact,
-            dropped_containment, dropped_splice, dropped_document,
-            documents_in, documents_duplicate.
+            dropped_containment, dropped_splice, dropped_document (paragraphs
+            of whole-document duplicates), documents_in, documents_duplicate.
     """
 
     documents: pd.DataFrame
@@ -244,7 +284,7 @@ def covered_ok(
 
     Args:
         covered: Per n-gram start position, whether the sources hold that n-gram.
-        key: The paragraph's dedup key (to look at the characters of a seam).
+        key: The paragraph's dedup key (its sentence ends are checked).
         cfg: Dedup settings.
         junctions_allowed: Internal uncovered runs tolerated: 0 for one source
             (an internal gap there is an edit, e.g. a deleted word), up to
@@ -288,44 +328,82 @@ def covered_ok(
     return True
 
 
-def _inverted_index(gram: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorts (n-gram, paragraph) pairs by n-gram, one entry per pair.
+@dataclass(frozen=True)
+class _Index:
+    """Inverted n-gram index over all candidate paragraphs, built by one sort.
 
-    Args:
-        gram: N-gram hashes of all paragraphs, concatenated.
-        owner: Paragraph index of each hash.
-
-    Returns:
-        (hashes, owners): the holders of hash h are owners[searchsorted(hashes, h)...].
+    Attributes:
+        g: Distinct (n-gram, paragraph) entries sorted by n-gram, their hashes.
+        o: The paragraph of each entry.
+        start: Per n-gram group, its first entry in g/o.
+        size: Per n-gram group, how many paragraphs hold it.
+        occ_group: Per n-gram occurrence (paragraphs concatenated), its group.
+        earlier_any: Per occurrence, whether some earlier paragraph holds it.
+        later_any: Per occurrence, whether some later paragraph holds it.
     """
-    order = np.lexsort((owner, gram))
+
+    g: np.ndarray
+    o: np.ndarray
+    start: np.ndarray
+    size: np.ndarray
+    occ_group: np.ndarray
+    earlier_any: np.ndarray
+    later_any: np.ndarray
+
+
+def _build_index(gram: np.ndarray, owner: np.ndarray) -> _Index:
+    """Builds the inverted index of n-gram occurrences (gram[i] held by paragraph owner[i])."""
+    if len(gram) == 0:
+        z64, z32, zb = np.zeros(0, np.uint64), np.zeros(0, np.int32), np.zeros(0, bool)
+        return _Index(z64, z32, np.zeros(0, np.int64), np.zeros(0, np.int64), z32, zb, zb)
+    # owner ascends with position, so a stable sort by n-gram also orders
+    # each n-gram's holders (same result as lexsort, less time and memory)
+    order = np.argsort(gram, kind="stable")
     g = gram[order]
-    o = owner[order].astype(np.int32)
+    o = owner[order]
+    new_group = np.ones(len(g), dtype=bool)
+    new_group[1:] = g[1:] != g[:-1]
+    occ_group = np.empty(len(g), dtype=np.int32)
+    occ_group[order] = np.cumsum(new_group, dtype=np.int32) - 1
+    del order
+    # holders are sorted inside a group: first and last owner bound "earlier"/"later"
+    starts = np.flatnonzero(new_group)
+    ends = np.append(starts[1:], len(g)) - 1
+    earlier_any = o[starts][occ_group] < owner
+    later_any = o[ends][occ_group] > owner
+    del starts, ends
     keep = np.ones(len(g), dtype=bool)
-    keep[1:] = (g[1:] != g[:-1]) | (o[1:] != o[:-1])
-    return g[keep], o[keep]
+    keep[1:] = new_group[1:] | (o[1:] != o[:-1])
+    del new_group
+    g, o = g[keep], o[keep]
+    first = np.ones(len(g), dtype=bool)
+    first[1:] = g[1:] != g[:-1]
+    start = np.flatnonzero(first)
+    size = np.diff(np.append(start, len(g)))
+    return _Index(g, o, start, size, occ_group, earlier_any, later_any)
 
 
-def _candidate_pairs(g: np.ndarray, o: np.ndarray, max_df: int) -> pd.DataFrame:
+def _candidate_pairs(index: _Index, max_df: int) -> pd.DataFrame:
     """Counts shared n-grams between paragraphs through the inverted index.
 
     Args:
-        g: Sorted n-gram hashes from _inverted_index.
-        o: Their paragraph indices.
+        index: The inverted n-gram index.
         max_df: Skip n-grams held by more paragraphs than this.
 
     Returns:
         DataFrame (a, b, shared) with a < b, one row per pair of paragraphs
         sharing at least one non-boilerplate n-gram.
     """
-    if len(g) == 0:
-        return pd.DataFrame({"a": [], "b": [], "shared": []})
-    new_group = np.ones(len(g), dtype=bool)
-    new_group[1:] = g[1:] != g[:-1]
-    gid = np.cumsum(new_group) - 1
-    size = np.bincount(gid)[gid]
-    small = (size >= 2) & (size <= max_df)
-    g, o, gid = g[small], o[small], gid[small]
+    empty = pd.DataFrame({"a": [], "b": [], "shared": []})
+    wanted = (index.size >= 2) & (index.size <= max_df)
+    if not wanted.any():
+        return empty
+    # only n-grams shared by a few paragraphs make pairs: select them first,
+    # so the pair loop runs over a small array
+    mask = np.repeat(wanted, index.size)
+    o = index.o[mask]
+    gid = np.repeat(np.arange(len(index.size), dtype=np.int32), index.size)[mask]
+    del mask
     a_parts, b_parts = [], []
     for k in range(1, max_df):
         if k >= len(gid):
@@ -336,11 +414,11 @@ def _candidate_pairs(g: np.ndarray, o: np.ndarray, max_df: int) -> pd.DataFrame:
         a_parts.append(o[:-k][same])
         b_parts.append(o[k:][same])
     if not a_parts:
-        return pd.DataFrame({"a": [], "b": [], "shared": []})
-    a = np.concatenate(a_parts).astype(np.int64)
-    b = np.concatenate(b_parts).astype(np.int64)
-    width = int(o.max()) + 1
-    pair, shared = np.unique(a * width + b, return_counts=True)
+        return empty
+    width = int(index.o.max()) + 1
+    key = np.concatenate(a_parts).astype(np.int64) * width + np.concatenate(b_parts)
+    del a_parts, b_parts
+    pair, shared = np.unique(key, return_counts=True)
     return pd.DataFrame({"a": pair // width, "b": pair % width, "shared": shared})
 
 
@@ -459,35 +537,33 @@ def dedup_corpus(
 
     # 3. containment and splices among the remaining unique paragraphs
     cand_rows = [i for i in unique if len(keys[i]) >= cfg.min_containment_chars]
-    grams = [ngram_hashes(keys[i], cfg.ngram) for i in cand_rows]
-    if cand_rows:
-        gram = np.concatenate(grams)
-        owner = np.repeat(np.arange(len(cand_rows), dtype=np.int64), [len(g) for g in grams])
-        index_g, index_o = _inverted_index(gram, owner)
-        del gram, owner
-        pairs = _candidate_pairs(index_g, index_o, cfg.max_df)
-        # extra candidates, since some of the best ones may turn out dropped
-        earlier = _top(pairs, "b", "a", 2 * cfg.candidates)
-        later = _top(pairs, "a", "b", 2 * cfg.candidates)
-        del pairs
-    else:
-        earlier, later = {}, {}
-        index_g, index_o = np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int32)
+    gram, lens = ngram_hashes_many([keys[i] for i in cand_rows], cfg.ngram)
+    off = np.concatenate(([0], np.cumsum(lens)))
+    # views into one array, so the n-grams are held once
+    grams = [gram[off[u] : off[u + 1]] for u in range(len(cand_rows))]
+    owner = np.repeat(np.arange(len(cand_rows), dtype=np.int32), lens)
+    index = _build_index(gram, owner)
+    del owner
+    pairs = _candidate_pairs(index, cfg.max_df)
+    # extra candidates, since some of the best ones may turn out dropped
+    earlier = _top(pairs, "b", "a", 2 * cfg.candidates)
+    later = _top(pairs, "a", "b", 2 * cfg.candidates)
+    del pairs
 
-    def best_for(u: int, missing: np.ndarray) -> int | None:
-        """The earlier kept paragraph holding most of u's missing n-grams."""
-        lo = np.searchsorted(index_g, missing, "left")
-        hi = np.searchsorted(index_g, missing, "right")
-        size = hi - lo
+    def best_for(u: int, missing_pos: np.ndarray, later: bool = False) -> int | None:
+        """The earlier (or later) kept paragraph holding most of u's n-grams at missing_pos."""
+        grp = index.occ_group[off[u] + missing_pos]
+        lo, size = index.start[grp], index.size[grp]
         # boilerplate n-grams say nothing about the source
-        ok = (size > 0) & (size <= 8 * cfg.max_df)
+        ok = size <= 8 * cfg.max_df
         lo, size = lo[ok], size[ok]
         if not len(size):
             return None
         ends = np.cumsum(size)
         pos = np.arange(ends[-1]) - np.repeat(ends - size, size) + np.repeat(lo, size)
-        holders = index_o[pos]
-        holders = holders[(holders < u) & ~dropped_mask[holders]]
+        holders = index.o[pos]
+        side = holders > u if later else holders < u
+        holders = holders[side & ~dropped_mask[holders]]
         if not len(holders):
             return None
         votes = np.bincount(holders)
@@ -516,7 +592,15 @@ def dedup_corpus(
     dropped: set[int] = set()
     dropped_mask = np.zeros(len(cand_rows), dtype=bool)
     for u, row in enumerate(cand_rows):
+        # n-grams no earlier paragraph holds at all: most unique paragraphs stop here
+        if not covered_ok(index.earlier_any[off[u] : off[u + 1]], keys[row], cfg, cfg.max_junctions, cut[row]):
+            continue
         srcs = [a for a in earlier.get(u, []) if a not in dropped][: cfg.candidates]
+        # a piece made only of common phrases has no rare n-gram to pair it
+        # with its source: ask the index who holds most of it
+        extra = best_for(u, np.arange(len(grams[u])))
+        if extra is not None and extra not in srcs:
+            srcs.append(extra)
         if not srcs:
             continue
         m = len(grams[u])
@@ -534,7 +618,7 @@ def dedup_corpus(
         x = rank[0]
         if m - sums[x] < cfg.min_part:
             continue
-        y = best_for(u, grams[u][~covs[x]])
+        y = best_for(u, np.flatnonzero(~covs[x]))
         if y is None or y == srcs[x]:
             continue
         cov_y = contained(u, y)
@@ -543,6 +627,10 @@ def dedup_corpus(
         own_y = int(np.count_nonzero(cov & ~covs[x]))
         if min(own_x, own_y) < cfg.min_part or not _one_seam(covs[x], cov_y):
             continue
+        # a source that is itself a piece of u (a fragment seen before its
+        # container) does not make u a splice: u is kept and the piece yields
+        if any(covered_ok(contained(a, u), keys[cand_rows[a]], cfg, 0, cut[cand_rows[a]]) for a in (srcs[x], y)):
+            continue
         if covered_ok(cov, keys[row], cfg, cfg.max_junctions, cut[row]):
             drop(u, [srcs[x], y], METHOD_SPLICE, float(np.count_nonzero(cov)) / m)
 
@@ -550,7 +638,13 @@ def dedup_corpus(
     for u, row in enumerate(cand_rows):
         if u in dropped:
             continue
-        for b in [b for b in later.get(u, []) if b not in dropped][: cfg.candidates]:
+        if not covered_ok(index.later_any[off[u] : off[u + 1]], keys[row], cfg, 0, cut[row]):
+            continue
+        conts = [b for b in later.get(u, []) if b not in dropped][: cfg.candidates]
+        extra = best_for(u, np.arange(len(grams[u])), later=True)
+        if extra is not None and extra not in conts:
+            conts.append(extra)
+        for b in conts:
             cov = contained(u, b)
             if covered_ok(cov, keys[row], cfg, 0, cut[row]):
                 drop(u, [b], METHOD_CONTAINMENT, float(cov.mean()))

@@ -171,6 +171,18 @@ def test_fragment_whose_opening_is_found_elsewhere_is_not_joined():
     assert res.repairs.empty
 
 
+def test_copied_piece_ending_mid_sentence_is_not_joined_to_the_next_paragraph():
+    source = "纵深推进数字化改革。紧盯群众、企业最高频需求,扩面一批场景应用,形成一批实践成果和制度成果。"
+    res = clean_paragraphs(
+        make_paras(
+            ("body", source),
+            ("body", source[:40]),  # a copied prefix, cut mid-sentence
+            ("body", "加快全域盘活,提升亩均产出水平,依法加强土地市场管理。"),
+        )
+    )
+    assert len(res.paragraphs) == 3
+
+
 def test_joins_stay_inside_a_document():
     paras = pd.concat(
         [

@@ -17,6 +17,7 @@ from tasks.dedup import (
     dedup_corpus,
     dedup_key,
     ngram_hashes,
+    ngram_hashes_many,
 )
 from tasks.schemas import column_names
 from tasks.sentences import split_sentences
@@ -70,6 +71,13 @@ def lineage(res) -> dict[tuple[str, int], list[tuple[str, int, str]]]:
 def test_dedup_key_ignores_width_spacing_and_quote_style():
     assert dedup_key("打通“断头路”, 共 10 条。") == dedup_key('打通"断头路"，共１０条。')
     assert dedup_key("增长8.3%") != dedup_key("增长9.3%")
+
+
+def test_ngram_hashes_many_matches_one_call_per_key():
+    keys = ["高质量发展高质量发展", "四个字", "", "打通断头路十条"]
+    many, counts = ngram_hashes_many(keys, 5)
+    assert counts.tolist() == [6, 0, 0, 3]
+    assert many.tolist() == [h for k in keys for h in ngram_hashes(k, 5).tolist()]
 
 
 def test_ngram_hashes_are_deterministic_and_positional():
@@ -297,3 +305,47 @@ def test_seed_documents_are_not_duplicates_of_each_other(seed_run):
     _, _, res = seed_run
     assert not res.documents["is_duplicate"].any()
     assert res.documents["n_paragraphs"].sum() == len(res.paragraphs)
+
+
+def test_generated_corpus_planted_duplicates_are_found_and_uniques_kept(tmp_path):
+    # a small run of the benchmark generator: every label planted, truth known
+    import csv
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    from tasks.ingest import ingest_folder
+
+    root = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location("make_corpus", root / "bench" / "make_corpus.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["make_corpus"] = mod  # dataclasses look their module up there
+    spec.loader.exec_module(mod)
+    counts = mod.make_corpus(root / "seeds", tmp_path, target_mb=0.25, seed=3)
+    assert counts["exact"] and counts["fragment"] and counts["splice"]
+
+    ing = ingest_folder(tmp_path / "docs")
+    res = dedup_corpus(ing.documents, clean_paragraphs(ing.paragraphs).paragraphs)
+    file_of = dict(zip(res.documents["doc_id"], res.documents["source_file"]))
+    truth: dict = {}
+    with open(tmp_path / "truth.csv", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            truth.setdefault((row["file"], dedup_key(normalize_text(row["text"]))), []).append(row["label"])
+    got = Counter()
+    for d, kind, text, dup in res.paragraphs[["doc_id", "kind", "text", "is_duplicate"]].itertuples(index=False):
+        labels = truth.get((file_of[d], dedup_key(text)))
+        if labels and kind == "body":
+            got[(labels.pop(0) == "unique", bool(dup))] += 1
+    assert got[(True, True)] == 0  # no unique paragraph dropped
+    planted = got[(False, True)] + got[(False, False)]
+    assert planted >= 20
+    assert got[(False, True)] / planted >= 0.95
+
+
+def test_empty_corpus_gives_empty_tables():
+    docs = pd.DataFrame({"doc_id": ["d0"], "source_file": ["000.txt"], "source_ordinal": [0]})
+    paras = clean_paragraphs(pd.DataFrame(columns=["doc_id", "para_id", "kind", "section", "text"])).paragraphs
+    res = dedup_corpus(docs, paras)
+    assert res.paragraphs.empty and res.paragraph_duplicates.empty
+    assert res.documents["n_paragraphs"].tolist() == [0]
+    assert not res.documents["is_duplicate"].any()
