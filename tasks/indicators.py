@@ -200,6 +200,7 @@ def split_unit(unit: str) -> tuple[float, str]:
     return 1.0, BASE_UNITS.get(unit, unit)
 
 
+TITLE_RE = re.compile(r"《[^》]*》")
 YEAR_RE = re.compile(rf"(?P<pre>[到至比较与同自从]?)(?P<y>(?:19|20)\d\d|[{CN_DIGITS}]{{4}})年(?P<post>\d{{1,2}}月|以来|来|之前|以前|前|度)?")
 
 
@@ -221,7 +222,9 @@ def stated_years(text: str) -> list[tuple[int, int, bool]]:
         (position, year, is_deadline) triples; is_deadline for '到2025年'.
     """
     out = []
-    titles = [(m.start(), m.end()) for m in re.finditer(r"《[^》]*》", text)]
+    if "年" not in text:
+        return out  # every year is written with 年
+    titles = [(m.start(), m.end()) for m in TITLE_RE.finditer(text)]
     for m in YEAR_RE.finditer(text):
         if m.group("pre") in {"比", "较", "与", "同", "自", "从"} or m.group("post"):
             continue
@@ -278,6 +281,12 @@ PHASE_CUES = [
     # a list of targets inside a five-year section stays five-year
     ("plan_1y_soft", re.compile("主要预期目标")),
 ]
+# every cue above (and the year review cue of _update_phase) contains one of
+# these words; a sentence without any cannot move the phase
+PHASE_HINT_RE = re.compile(
+    "过去|五年|本届政府任期|一年来|去年|回顾|今后|未来|今年|新的一年|新一年|展望|年重点工作|工作的总体要求|主要预期目标"
+)
+YEAR_REVIEW_RE = re.compile(r"((?:19|20)\d\d)年(?:工作)?回顾|回顾((?:19|20)\d\d)")
 CLAUSE_SPLIT_RE = re.compile(r"[,，:：](?!\d{3}(?!\d))")
 
 
@@ -409,12 +418,14 @@ def _plan_start(title: str) -> int | None:
 
 def _update_phase(ctx: _DocCtx, sentence: str) -> bool:
     """Moves the document's phase on the cues of a sentence; True if a cue was seen."""
+    if PHASE_HINT_RE.search(sentence) is None:
+        return False
     best = None
     for phase, rx in PHASE_CUES:
         for m in rx.finditer(sentence):
             if best is None or m.start() >= best[0]:
                 best = (m.start(), phase)
-    for m in re.finditer(r"((?:19|20)\d\d)年(?:工作)?回顾|回顾((?:19|20)\d\d)", sentence):
+    for m in YEAR_REVIEW_RE.finditer(sentence):
         y = int(m.group(1) or m.group(2))
         if ctx.ref_year is not None and y == ctx.ref_year - 1 and (best is None or m.start() >= best[0]):
             best = (m.start(), "review_1y")
@@ -477,6 +488,9 @@ def _qualifier(gap: str, value: _Value) -> str | None:
     return None
 
 
+MIN_YEAR, MAX_YEAR = 1949, 2100
+
+
 def extract_indicators(
     documents: pd.DataFrame, paragraphs: pd.DataFrame, cfg: IndicatorConfig = IndicatorConfig()
 ) -> IndicatorResult:
@@ -501,17 +515,32 @@ def extract_indicators(
     if "is_duplicate" in paras.columns:
         paras = paras[~paras["is_duplicate"].fillna(False).astype(bool)]
     paras = paras[paras["kind"].isin(cfg.kinds)]
-    by_doc = {d: g.sort_values("para_id", kind="stable") for d, g in paras.groupby("doc_id", sort=False)}
+    # each document's paragraphs in para_id order (ties in table order); plain
+    # lists, since per-document DataFrame slicing costs more than reading short texts
+    by_doc: dict[str, list[tuple[int, str]]] = {}
+    for doc_id, para_id, text in zip(paras["doc_id"].tolist(), paras["para_id"].tolist(), paras["text"].tolist()):
+        if not isinstance(doc_id, str) and pd.isna(doc_id):
+            continue  # a paragraph without a document (NaN doc_id) belongs to none
+        by_doc.setdefault(doc_id, []).append((para_id, text))
+    for paras_of_doc in by_doc.values():
+        paras_of_doc.sort(key=lambda p: p[0])  # stable
     for doc in documents.to_dict("records"):
+        # pandas gives NaN for a missing string (e.g. a document with no region)
+        doc = {k: (None if not isinstance(v, (list, tuple)) and pd.isna(v) else v) for k, v in doc.items()}
         g = by_doc.get(doc["doc_id"])
         if g is None:
             continue
         ctx = _doc_ctx(doc, cfg)
-        for para_id, text in zip(g["para_id"].tolist(), g["text"].tolist()):
+        for para_id, text in g:
             stats["paragraphs_read"] += 1
-            rows.extend(_read_paragraph(ctx, int(para_id), text or "", matcher, cfg, stats))
+            rows.extend(_read_paragraph(ctx, int(para_id), text if isinstance(text, str) else "", matcher, cfg, stats))
     cols = column_names("indicators")
     df = pd.DataFrame(rows, columns=cols)
+    # a year outside the plausible range is a misread number (or mangled text), not a period
+    years = df[["year", "start_year", "end_year"]].apply(pd.to_numeric, errors="coerce")
+    implausible = ((years < MIN_YEAR) | (years > MAX_YEAR)).any(axis=1)
+    stats["dropped_implausible_year"] = int(implausible.sum())
+    df = df[~implausible].reset_index(drop=True)
     if cfg.core_only:
         df = df[df["is_core"]].reset_index(drop=True)
     df = df.astype({"para_id": "int32", "sent_id": "int32", "char_start": "int32", "char_end": "int32",
@@ -552,6 +581,11 @@ def _read_paragraph(ctx: _DocCtx, para_id: int, text: str, matcher: _Matcher, cf
 
 def _read_sentence(ctx, para_id, sent_id, text, ss, se, matcher, cfg, stats, frame, carried):
     """Reads one sentence; returns its rows and the year it states (for later sentences)."""
+    if matcher.re.search(text, ss, se) is None or VALUE_RE.search(text, ss, se) is None:
+        # no metric name or no value (in any clause, hence in the sentence):
+        # nothing to pair, and no value gap hides a year from stated_years
+        s_years = stated_years(text[ss:se])
+        return [], (s_years[0][1] if s_years else None)
     rows = []
     clauses = _clauses(text, ss, se)
     # the last metric group seen in this sentence, continued by clauses without a metric

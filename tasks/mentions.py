@@ -47,18 +47,25 @@ _NUMBERED_NOUNS = (
     "主导产业|产业|基地|中心|攻坚战|攻坚|革命|举措|计划|会战|走廊|集群|高地|示范区|"
     "新城|组团|功能区|硬仗|提升|建设|改革|系统"
 )
-# 三大战略, 十件民生实事, 五大行动, 两个高水平
+# 三大战略, 十件民生实事, 五大行动, 两个高水平. Not after a numeral: written as
+# 'numeral, then not two numerals ending here' rather than a leading lookbehind,
+# so that the regex engine can skip ahead to numerals (the same matches, ~3x faster)
 _NUMBERED_RE = re.compile(
-    rf"(?<![{_NUMERALS}])[{_NUMERALS}]+(?:大|个|件|项|条|张|场|类)(?:{_NUMBERED_NOUNS})"
+    rf"[{_NUMERALS}](?<![{_NUMERALS}][{_NUMERALS}])[{_NUMERALS}]*(?:大|个|件|项|条|张|场|类)(?:{_NUMBERED_NOUNS})"
 )
 # 四纵四横一环一绕, 三改一拆, 两轴三心: numeral + one character, repeated
 _PAIRS_RE = re.compile(rf"(?:[{_NUMERALS}][{_CJK}]){{2,}}")
-_PAIRS_UNQUOTED_RE = re.compile(rf"(?<![{_NUMERALS}])(?:[{_NUMERALS}][^{_NUMERALS}\W\d]){{3,}}")
+_PAIRS_UNQUOTED_RE = re.compile(
+    rf"[{_NUMERALS}](?<![{_NUMERALS}][{_NUMERALS}])[^{_NUMERALS}\W\d](?:[{_NUMERALS}][^{_NUMERALS}\W\d]){{2,}}"
+)
+_HAS_CJK_RE = re.compile(f"[{_CJK}]")
 _ALL_NUMERAL_RE = re.compile(rf"^[{_NUMERALS}零〇\d]+$")
 
 _TITLE_RE = re.compile(
     r"(?P<gov>人民政府)?(?P<title>代理?[区县市]长|副[区县市]长|[区县市]长|[区县市]委副?书记)"
 )
+# every title holds one of these; a paragraph without any has no title
+_TITLE_HINT_RE = re.compile("[区县市][长委]")
 # common single-character surnames (百家姓 plus frequent modern ones)
 SURNAMES = frozenset(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
@@ -175,6 +182,15 @@ def kept_prose(paragraphs: pd.DataFrame, documents: pd.DataFrame | None = None) 
     return paras.sort_values(["doc_id", "para_id"], kind="stable")
 
 
+def _prose_records(paras: pd.DataFrame) -> zip:
+    """(doc_id, para_id as int, text) of each paragraph row, in row order.
+
+    Plain Python lists: iterating rows of a DataFrame (itertuples) costs more
+    than the extractors themselves on short paragraphs.
+    """
+    return zip(paras["doc_id"].tolist(), [int(p) for p in paras["para_id"].tolist()], paras["text"].tolist())
+
+
 @lru_cache(maxsize=4)
 def load_gazetteer(path: Path = GAZETTEER) -> tuple[dict[str, Place], dict[str, tuple[Place, bool]]]:
     """Reads the gazetteer.
@@ -207,7 +223,35 @@ def load_gazetteer(path: Path = GAZETTEER) -> tuple[dict[str, Place], dict[str, 
     return by_full, forms
 
 
-def find_places(text: str, forms: dict[str, tuple[Place, bool]], region: str | None = None) -> list[tuple[int, int, Place]]:
+@dataclass(frozen=True)
+class _FormIndex:
+    """Where a gazetteer form can start: its first two characters.
+
+    Attributes:
+        starts: Matches the first two characters of any form (of 2+ characters).
+        lengths: First two characters -> lengths of the forms starting with
+            them, longest first.
+    """
+
+    starts: re.Pattern
+    lengths: dict[str, tuple[int, ...]]
+
+
+def _form_index(forms: dict[str, tuple[Place, bool]]) -> _FormIndex:
+    """Indexes surface forms by their first two characters (see find_places)."""
+    lengths: dict[str, set[int]] = {}
+    for form in forms:
+        if len(form) >= 2:
+            lengths.setdefault(form[:2], set()).add(len(form))
+    heads = sorted(lengths)
+    # an empty alternation would match everywhere; (?!) never matches
+    starts = re.compile("|".join(re.escape(h) for h in heads) if heads else "(?!)")
+    return _FormIndex(starts, {h: tuple(sorted(ls, reverse=True)) for h, ls in lengths.items()})
+
+
+def find_places(
+    text: str, forms: dict[str, tuple[Place, bool]], region: str | None = None, index: _FormIndex | None = None
+) -> list[tuple[int, int, Place]]:
     """Finds gazetteer places in text by greedy longest match.
 
     Args:
@@ -215,24 +259,39 @@ def find_places(text: str, forms: dict[str, tuple[Place, bool]], region: str | N
         forms: Surface form -> (place, is_short_alias), from load_gazetteer.
         region: The document's region; scoped short aliases (新桥) only count
             when it starts with the entry's scope.
+        index: _form_index(forms), when the caller reuses it over many texts.
 
     Returns:
         (start, end, place) for each match, left to right, not overlapping.
     """
-    max_len = max((len(f) for f in forms), default=0)
+    # Scanning left to right, a position matches the longest form (of 2+
+    # characters) written there that passes the alias checks, and scanning
+    # resumes after it. Only positions where some form's first two characters
+    # are written can match, and only lengths of forms starting with them, so
+    # the index jumps between those.
+    if index is None:
+        index = _form_index(forms)
+    starts, lengths = index.starts, index.lengths
     out = []
     i = 0
     n = len(text)
-    while i < n:
+    region = region or ""
+    while True:
+        m = starts.search(text, i)
+        if m is None:
+            break
+        i = m.start()
         hit = None
-        for ln in range(min(max_len, n - i), 1, -1):
+        for ln in lengths[m.group()]:
+            if ln > n - i:
+                continue
             entry = forms.get(text[i : i + ln])
             if entry is None:
                 continue
             place, short = entry
             if short and i + ln < n and text[i + ln] in _FEATURE_SUFFIXES:
                 continue  # 兰溪桥水库 is a reservoir in 庆元, not 兰溪市
-            if short and place.scope and not (region or "").startswith(place.scope):
+            if short and place.scope and not region.startswith(place.scope):
                 continue
             hit = (i, i + ln, place)
             break
@@ -266,7 +325,7 @@ def phrase_spans(text: str, cfg: MentionsConfig | None = None) -> list[tuple[int
         covered.append(m.span())
         if not (cfg.min_quote_chars <= len(inner) <= cfg.max_quote_chars):
             continue
-        if _QUOTE_PUNCT_RE.search(inner) or not re.search(f"[{_CJK}]", inner) or _ALL_NUMERAL_RE.match(inner):
+        if _QUOTE_PUNCT_RE.search(inner) or not _HAS_CJK_RE.search(inner) or _ALL_NUMERAL_RE.match(inner):
             continue  # a quotation, a code like “152”, or a period name like “十四五”
         numbered = bool(
             _NUMBERED_RE.fullmatch(inner) or _PAIRS_RE.fullmatch(inner) or inner.startswith("双")
@@ -295,13 +354,13 @@ def policy_phrases(documents: pd.DataFrame, paragraphs: pd.DataFrame, cfg: Menti
     """
     cfg = cfg or MentionsConfig()
     agg: dict[tuple[str, str], dict] = {}
-    for rec in kept_prose(paragraphs, documents).itertuples(index=False):
-        for start, _end, phrase, ptype in phrase_spans(rec.text, cfg):
-            key = (rec.doc_id, phrase)
+    for doc_id, para_id, text in _prose_records(kept_prose(paragraphs, documents)):
+        for start, _end, phrase, ptype in phrase_spans(text, cfg):
+            key = (doc_id, phrase)
             row = agg.setdefault(
                 key,
-                {"doc_id": rec.doc_id, "phrase": phrase, "phrase_type": ptype, "count": 0,
-                 "first_para_id": int(rec.para_id), "_order": (int(rec.para_id), start)},
+                {"doc_id": doc_id, "phrase": phrase, "phrase_type": ptype, "count": 0,
+                 "first_para_id": para_id, "_order": (para_id, start)},
             )
             row["count"] += 1
             if ptype == "numbered":
@@ -349,6 +408,8 @@ def official_mentions(text: str, forms: dict[str, tuple[Place, bool]]) -> list[d
         (the text from the place to the end of the name), start.
     """
     out = []
+    if _TITLE_HINT_RE.search(text) is None:
+        return out
     for m in _TITLE_RE.finditer(text):
         # the title must follow a known place (台州市路桥区区长, 衢州市代市长,
         # 瓯海区人民政府区长); this rejects 市县长项目 and 城市长效管理
@@ -383,10 +444,10 @@ def officials(documents: pd.DataFrame, paragraphs: pd.DataFrame, cfg: MentionsCo
     _, forms = load_gazetteer(Path(cfg.gazetteer))
     paras = kept_prose(paragraphs, documents)
     rows: dict[tuple[str, str, str], dict] = {}
-    for rec in paras.itertuples(index=False):
-        for hit in official_mentions(rec.text, forms):
-            key = (rec.doc_id, hit["name"], hit["title"])
-            rows.setdefault(key, {"doc_id": rec.doc_id, "para_id": int(rec.para_id), "name": hit["name"],
+    for doc_id, para_id, text in _prose_records(paras):
+        for hit in official_mentions(text, forms):
+            key = (doc_id, hit["name"], hit["title"])
+            rows.setdefault(key, {"doc_id": doc_id, "para_id": para_id, "name": hit["name"],
                                   "title": hit["title"], "region": hit["region"], "evidence": hit["evidence"]})
     if documents is not None and {"speaker", "speaker_title"} <= set(documents.columns):
         texts = paras.groupby("doc_id", sort=False)
@@ -432,14 +493,15 @@ def places(documents: pd.DataFrame, paragraphs: pd.DataFrame, cfg: MentionsConfi
     regions = {}
     if documents is not None and "region" in documents.columns:
         regions = {d: r for d, r in zip(documents["doc_id"], documents["region"]) if isinstance(r, str)}
+    index = _form_index(forms)
     agg: dict[tuple[str, str], dict] = {}
-    for rec in kept_prose(paragraphs, documents).itertuples(index=False):
-        for start, _end, pl in find_places(rec.text, forms, regions.get(rec.doc_id)):
+    for doc_id, para_id, text in _prose_records(kept_prose(paragraphs, documents)):
+        for start, _end, pl in find_places(text, forms, regions.get(doc_id), index):
             row = agg.setdefault(
-                (rec.doc_id, pl.full_name),
-                {"doc_id": rec.doc_id, "place": pl.name, "full_name": pl.full_name, "level": pl.level,
-                 "parent": pl.parent or None, "count": 0, "first_para_id": int(rec.para_id),
-                 "_order": (int(rec.para_id), start)},
+                (doc_id, pl.full_name),
+                {"doc_id": doc_id, "place": pl.name, "full_name": pl.full_name, "level": pl.level,
+                 "parent": pl.parent or None, "count": 0, "first_para_id": para_id,
+                 "_order": (para_id, start)},
             )
             row["count"] += 1
     rows = sorted(agg.values(), key=lambda r: (r["doc_id"], r["_order"]))

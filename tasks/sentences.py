@@ -10,9 +10,14 @@ their own punctuation.
 
 from __future__ import annotations
 
+import re
+
 TERMINATORS = frozenset("。!?;\uff01\uff1f\uff1b…")  # 。 ! ? ; and full-width ！？；
 OPENERS = {"“": "”", "《": "》", "「": "」", "『": "』"}
 CLOSERS = frozenset("”’》」』)\uff09】")
+
+
+_SPECIAL = re.compile("[" + re.escape("".join(TERMINATORS) + "".join(OPENERS) + "".join(set(OPENERS.values()))) + "]")
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -28,9 +33,17 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     stack: list[str] = []
     start = 0
-    i = 0
     n = len(text)
-    while i < n:
+    pos = 0
+    # jump from one quote, bracket or terminator to the next instead of walking every character
+    while True:
+        m = _SPECIAL.search(text, pos)
+        if m is None:
+            break
+        i = m.start()
+        # an unbalanced opener must not swallow the rest of a long paragraph
+        if stack and i - start > 400:
+            stack.clear()
         ch = text[i]
         if ch in OPENERS:
             stack.append(OPENERS[ch])
@@ -42,12 +55,9 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
                 j += 1
             spans.append((start, j))
             start = j
-            i = j
+            pos = j
             continue
-        i += 1
-        # an unbalanced opener must not swallow the rest of a long paragraph
-        if stack and i - start > 400:
-            stack.clear()
+        pos = i + 1
     if start < n:
         spans.append((start, n))
     out = []

@@ -354,3 +354,15 @@ def test_qualifiers_of_the_seed_gold_rows_are_found(seed_output):
             q = hit.iloc[0]["qualifier"]
             agree += ("" if pd.isna(q) else q) == g.qualifier
     assert total >= 80 and agree / total >= 0.95
+
+
+def test_document_without_region_or_year_is_read_not_crashed():
+    import numpy as np
+
+    documents = pd.DataFrame([{"doc_id": "d1", "title": "某地新闻", "doc_type": "news", "region": np.nan,
+                               "year": np.nan, "event_date": None, "publish_date": None}])
+    paragraphs = pd.DataFrame([{"doc_id": "d1", "para_id": 0, "kind": "body", "section": "",
+                                "text": "2023年,全区实现地区生产总值812.5亿元,增长6.1%。", "is_duplicate": False}])
+    out = extract_indicators(documents, paragraphs).indicators
+    assert sorted(out.measure) == ["growth_pct", "level"]
+    assert out.region.isna().all()

@@ -213,3 +213,26 @@ def test_config_is_validated(tmp_path):
         MentionsConfig(min_quote_chars=5, max_quote_chars=3)
     with pytest.raises(ValueError, match="gazetteer"):
         MentionsConfig(gazetteer=tmp_path / "missing.tsv")
+
+
+def test_find_places_with_a_reused_index_matches_a_fresh_scan():
+    from tasks.mentions import _form_index
+
+    _, forms = load_gazetteer()
+    index = _form_index(forms)
+    texts = ["台州市路桥区新桥镇和金清镇", "兰溪桥水库在庆元", "路桥", "", "新", "浙江省台州市"]
+    for text in texts:
+        for region in (None, "台州市路桥区"):
+            assert find_places(text, forms, region, index) == find_places(text, forms, region)
+    # custom forms; single characters never match
+    p = next(iter(forms.values()))[0]
+    small = {"甲乙": (p, False), "甲乙丙": (p, False), "丁": (p, False)}
+    assert [(s, e) for s, e, _ in find_places("甲乙丙甲乙丁甲", small)] == [(0, 3), (3, 5)]
+    assert find_places("anything", {}) == []
+
+
+def test_numbered_phrases_do_not_start_after_a_numeral():
+    got = [(p, t) for _, _, p, t in phrase_spans("实施十三大战略和四纵四横一环一绕")]
+    assert ("十三大战略", "numbered") in got
+    assert ("三大战略", "numbered") not in got
+    assert ("四纵四横一环一绕", "numbered") in got and ("纵四横一环一绕", "numbered") not in got
