@@ -14,7 +14,10 @@ newspaper seeds) plus ``<out>/truth.csv`` naming every written paragraph
   any character), placed anywhere, also before its container;
 * ``splice``: the head of one earlier unique paragraph glued to the tail of
   another;
-* ``doc_copy``: every paragraph of a whole document reposted in a later file.
+* ``doc_copy``: every paragraph of a whole document reposted in a later file;
+* ``cut_head``/``cut_tail``: a unique paragraph that page layout cut in two
+  mid-sentence (cleaning should join them back; ``sources`` of the tail names
+  the head).
 
 Deterministic for a given ``--seed``. Reusable by later benchmarks: import
 ``make_corpus`` or run ``python bench/make_corpus.py --out DIR --mb 20``.
@@ -63,6 +66,16 @@ class Para:
     sources: tuple[int, ...] = ()  # uids of the unique paragraphs it copies
 
 
+def _redraw_number(m: re.Match, rng: random.Random) -> str:
+    """A new number of the same length; a year ('2021年') stays a plausible year."""
+    digits = m.group()
+    if len(digits) == 4 and digits[:2] in ("19", "20") and m.string[m.end():m.end() + 1] == "年":
+        return str(rng.randrange(2000, 2031))
+    if len(digits) == 1:
+        return str(rng.randrange(1, 10))
+    return str(rng.randrange(10 ** (len(digits) - 1), 10 ** len(digits)))
+
+
 def load_base(seeds_dir: Path) -> list[str]:
     """Returns the seed body paragraphs used as templates (numbering stripped)."""
     ing = ingest_folder(seeds_dir)
@@ -86,7 +99,7 @@ class Perturber:
         rng = self.rng
         for src in SOURCE_PLACES:
             s = s.replace(src, place)
-        s = _DIGITS.sub(lambda m: str(rng.randrange(10 ** (len(m.group()) - 1), 10 ** len(m.group()))) if len(m.group()) > 1 else str(rng.randrange(1, 10)), s)
+        s = _DIGITS.sub(lambda m: _redraw_number(m, rng), s)
         chars = list(s)
         cjk = [i for i, ch in enumerate(chars) if "\u4e00" <= ch <= "\u9fff"]
         if not cjk:
@@ -126,6 +139,7 @@ def make_corpus(
     fragment_rate: float = 0.05,
     splice_rate: float = 0.03,
     doc_copy_rate: float = 0.01,
+    cut_rate: float = 0.01,
 ) -> dict[str, int]:
     """Writes the corpus and its truth file.
 
@@ -138,6 +152,7 @@ def make_corpus(
         fragment_rate: Planted fragments per unique paragraph.
         splice_rate: Planted splices per unique paragraph.
         doc_copy_rate: Whole documents reposted per document.
+        cut_rate: Unique paragraphs cut in two mid-sentence, per unique paragraph.
 
     Returns:
         Counts per label plus files and bytes written.
@@ -176,12 +191,15 @@ def make_corpus(
         ps.insert(rng.randrange(lo, len(ps) + 1), para)
 
     n = len(uniques)
+    used: set[int] = set()  # uniques that have planted copies
     for _ in range(int(n * exact_rate)):
         u = rng.randrange(n)
+        used.add(u)
         text = uniques[u] if rng.random() < 0.6 else _noisy_copy(uniques[u], rng)
         place_after((u,), Para(text, "exact", -1, (u,)))
     for _ in range(int(n * fragment_rate)):
         u = rng.randrange(n)
+        used.add(u)
         src = uniques[u]
         length = rng.randrange(max(30, len(src) // 4), max(31, int(len(src) * 0.8)))
         if length >= len(src) - 4:
@@ -198,11 +216,31 @@ def make_corpus(
         a, b = uniques[u], uniques[v]
         if u == v or len(a) < 50 or len(b) < 50:
             continue
+        used.update((u, v))
         cut_a = rng.randrange(25, len(a) - 20)
         cut_b = rng.randrange(20, len(b) - 25)
         place_after((u, v), Para(a[:cut_a] + b[cut_b:], "splice", -1, (u, v)))
+    for _ in range(int(n * cut_rate)):
+        # cut inside a sentence, between two CJK characters, as layout does
+        u = rng.randrange(n)
+        p = obj[u]
+        spots = [i for i in range(20, len(p.text) - 20)
+                 if "\u4e00" <= p.text[i - 1] <= "\u9fff" and "\u4e00" <= p.text[i] <= "\u9fff"]
+        # only uniques without planted copies: a copy elsewhere would rightly
+        # stop cleaning from joining the pieces (they look like copied debris)
+        if p.label != "unique" or u in used or not spots:
+            continue
+        at = rng.choice(spots)
+        ps = docs[home[u]][1]
+        i = next(j for j, q in enumerate(ps) if q is p)
+        head = Para(p.text[:at], "cut_head", u)
+        ps[i : i + 1] = [head, Para(p.text[at:], "cut_tail", -1, (u,))]
+        obj[u] = head
+        p.label = "cut"  # the whole text no longer exists as one paragraph
     for _ in range(int(len(docs) * doc_copy_rate)):
-        d = rng.randrange(len(docs))
+        # a repost of a cut page would also be cut; keep the truth simple
+        whole = [d for d, (_, ps) in enumerate(docs) if not any(p.label.startswith("cut") for p in ps)]
+        d = rng.choice(whole)
         title, ps = docs[d]
         copy = [Para(p.text, "doc_copy", -1, (p.uid,) if p.uid >= 0 else p.sources) for p in ps]
         at = rng.randrange(d + 1, len(docs) + 1)
@@ -227,7 +265,7 @@ def make_corpus(
             (out_docs / name).write_text(body, encoding="utf-8")
             written += len(body.encode())
             for i, p in enumerate(ps):
-                if p.label == "unique":
+                if p.label in ("unique", "cut_head"):
                     uid_loc[p.uid] = f"{name}#{i}"
                 rows.append((name, i, p))
         for name, i, p in rows:

@@ -243,6 +243,18 @@ def heading_level(line: str) -> int | None:
     return None
 
 
+def is_byline(line: str) -> bool:
+    """A credit line: '本报记者黄方考整理 路桥区委宣传部供图', '通讯员 王某 摄'.
+
+    A cut body piece can end in 摄 or 报道 too ('…平摄'), so the line must name
+    who (记者, 通讯员, a 供图/整理 credit) or hold the space that separates credits.
+    """
+    if not _BYLINE.search(line):
+        return False
+    names_who = bool(re.search(r"记者|通讯员|供图|整理|摄影", line))
+    return names_who or (" " in line and line.endswith(("摄", "报道")))
+
+
 def looks_like_heading(line: str) -> bool:
     """An unnumbered short line is a heading unless it reads as a cut sentence.
 
@@ -306,7 +318,7 @@ def classify_lines(lines: list[str], *, captions: bool) -> list[_Para]:
         if markdown:
             line = line.lstrip("#").strip()
         short = len(line) <= 40 and not _ends_sentence(line)
-        if short and len(line) <= 45 and _BYLINE.search(line) and (" " in line or line.endswith(("整理", "供图", "报道", "摄"))):
+        if short and len(line) <= 45 and is_byline(line):
             paras.append(_Para("byline", line))
         elif captions and short and level is None and ((gap >= 2 and paras) or _CAPTION_NOUNS.search(line)):
             paras.append(_Para("caption", line))
@@ -638,7 +650,7 @@ def infer_event(doc_type: str, title: str, text: str) -> tuple[date | None, int 
     says has just closed ('“十三五”圆满收官…开局').
     """
     head = text[:1500]
-    m = re.search(r"(\d{4})年(\d{1,2})月(\d{1,2})日(?:至\d{1,2}日)?[在,,]", head)
+    m = re.search(r"((?:19|20)\d{2})年(\d{1,2})月(\d{1,2})日(?:至\d{1,2}日)?[在,,]", head)
     if m:
         d = _safe_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         return d, int(m.group(1))
@@ -646,8 +658,8 @@ def infer_event(doc_type: str, title: str, text: str) -> tuple[date | None, int 
     if m:
         month, day = int(m.group(1)), int(m.group(2))
         year = None
-        plan = re.search(r"部署(\d{4})年", head)
-        summed = re.search(r"总结(\d{4})年", head)
+        plan = re.search(r"部署((?:19|20)\d{2})年", head)
+        summed = re.search(r"总结((?:19|20)\d{2})年", head)
         closed = re.search(r"十([一二三四五六七八九])五”?[^。]{0,6}收官[^。]{0,30}开局", text[:3000])
         if plan:
             year = int(plan.group(1)) if month <= 6 else int(plan.group(1)) - 1

@@ -241,3 +241,11 @@ def test_same_input_gives_identical_rows(seeds_dir):
     a, b = ingest_folder(seeds_dir), ingest_folder(seeds_dir)
     assert a.documents.equals(b.documents)
     assert a.paragraphs.equals(b.paragraphs)
+
+
+def test_byline_needs_a_credit_not_just_a_final_photo_character():
+    from tasks.ingest import is_byline
+
+    assert is_byline("本报记者黄方考整理 路桥区委宣传部供图")
+    assert is_byline("通讯员 王小明 摄")
+    assert not is_byline("金清镇黄礁村的海岸线变得更加平摄")
