@@ -30,10 +30,12 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from jieba.analyse.textrank import UndirectWeightedGraph
 
@@ -110,6 +112,7 @@ def is_content_term(token: str, pos: str, stopwords: frozenset[str], min_chars: 
 
 
 def _content_mask(tokens: pd.DataFrame, stopwords: frozenset[str], min_chars: int) -> pd.Series:
+    """Row-wise content-term mask: the plain definition that :class:`_Coded` computes per distinct value."""
     tok = tokens["token"]
     return (
         (tok.str.len() >= min_chars)
@@ -117,6 +120,65 @@ def _content_mask(tokens: pd.DataFrame, stopwords: frozenset[str], min_chars: in
         & ~tok.isin(stopwords)
         & ~tok.str.match(_NOT_WORDY.pattern)
     )
+
+
+def _str_ranks(values: pd.Index) -> np.ndarray:
+    """Rank of each of distinct strings in the order pandas sorts them (code point order)."""
+    ranks = np.empty(len(values), dtype=np.int64)
+    ranks[values.argsort()] = np.arange(len(values), dtype=np.int64)
+    return ranks
+
+
+def _flags(values: list, test, only: np.ndarray | None = None) -> np.ndarray:
+    """test(value) for each distinct value (those at ``only``; others False), plus a trailing
+    False that code -1 (missing) picks."""
+    out = np.zeros(len(values) + 1, dtype=bool)
+    if only is None:
+        out[:-1] = [test(v) for v in values]
+    else:
+        out[only] = [test(values[i]) for i in only.tolist()]
+    return out
+
+
+@dataclass
+class _Coded:
+    """The tokens table as integer codes; every string test runs once per distinct value.
+
+    ``doc``, ``tok`` and ``pos`` number the distinct values in order of first
+    appearance (-1 for missing), so ``doc`` is also the output document order.
+    """
+
+    doc: np.ndarray
+    doc_values: pd.Index
+    tok: np.ndarray
+    tok_index: pd.Index
+    tok_values: list
+    tok_rank: np.ndarray
+    pos: np.ndarray
+    pos_index: pd.Index
+    pos_values: list
+    content: np.ndarray
+    keyword: np.ndarray
+
+    @classmethod
+    def of(cls, tokens: pd.DataFrame, stopwords: frozenset[str], min_chars: int) -> "_Coded":
+        doc, doc_values = tokens["doc_id"].factorize()
+        tok, tok_index = tokens["token"].factorize()
+        pos, pos_index = tokens["pos"].factorize()
+        tok_values, pos_values = tok_index.tolist(), pos_index.tolist()
+        content = _flags(pos_values, CONTENT_POS.__contains__)[pos] & (doc >= 0) & (tok >= 0)
+        # the token tests of _content_mask (str.len, isin, str.match with re's Unicode classes),
+        # once per distinct token that has a content tag somewhere
+        tested = np.flatnonzero(np.bincount(tok[content], minlength=len(tok_values)))
+        tok_ok = _flags(
+            tok_values,
+            lambda t: isinstance(t, str) and len(t) >= min_chars and t not in stopwords and not _NOT_WORDY.match(t),
+            tested,
+        )
+        content &= tok_ok[tok]
+        keyword = content & _flags(pos_values, KEYWORD_POS.__contains__)[pos]
+        tok_rank = _str_ranks(tok_index)
+        return cls(doc, doc_values, tok, tok_index, tok_values, tok_rank, pos, pos_index, pos_values, content, keyword)
 
 
 def term_stats(tokens: pd.DataFrame, stopwords: frozenset[str] | None = None, min_chars: int = 2) -> pd.DataFrame:
@@ -135,29 +197,55 @@ def term_stats(tokens: pd.DataFrame, stopwords: frozenset[str] | None = None, mi
     cols = column_names("term_stats")
     if tokens.empty:
         return pd.DataFrame(columns=cols)
-    n_docs = tokens["doc_id"].nunique()
-    terms = tokens.loc[_content_mask(tokens, stopwords, min_chars), ["doc_id", "token", "pos"]]
-    if terms.empty:
+    c = _Coded.of(tokens, stopwords, min_chars)
+    return _term_stats(c, cols)
+
+
+def _term_stats(c: _Coded, cols: list[str]) -> pd.DataFrame:
+    n_docs = len(c.doc_values)
+    m = c.content
+    if not m.any():
         return pd.DataFrame(columns=cols)
-    by_pos = terms.groupby(["doc_id", "token", "pos"], sort=False).size().rename("n").reset_index()
+    n_tok, n_pos = len(c.tok_values), len(c.pos_values)
+    dt = c.doc[m].astype(np.int64) * n_tok + c.tok[m]
+    # rows per (doc, token, pos), sorted by (doc, token) then pos code
+    key, n = np.unique(dt * n_pos + c.pos[m], return_counts=True)
+    key_dt, key_pos = key // n_pos, key % n_pos
     # a term's pos in a document is its most frequent tag there (alphabetical on ties)
-    by_pos = by_pos.sort_values(["doc_id", "token", "n", "pos"], ascending=[True, True, False, True])
-    out = by_pos.groupby(["doc_id", "token"], sort=False).agg(pos=("pos", "first"), count=("n", "sum")).reset_index()
-    out = out.rename(columns={"token": "term"})
-    total = out.groupby("doc_id")["count"].transform("sum")
-    out["tf"] = out["count"] / total
-    df = out.groupby("term")["doc_id"].transform("nunique")
-    out["idf"] = (n_docs / (1.0 + df)).map(math.log) + 1.0
-    out["tfidf"] = out["tf"] * out["idf"]
-    order = {d: i for i, d in enumerate(pd.unique(tokens["doc_id"]))}
-    out["_doc"] = out["doc_id"].map(order)
-    out = out.sort_values(["_doc", "tfidf", "term"], ascending=[True, False, True], kind="mergesort")
-    out["count"] = out["count"].astype("int32")
-    return out[cols].reset_index(drop=True)
+    o = np.lexsort((_str_ranks(c.pos_index)[key_pos], -n, key_dt))
+    starts = np.flatnonzero(np.r_[True, key_dt[1:] != key_dt[:-1]])  # (doc, token) runs, same in key and key[o]
+    dt_u = key_dt[starts]
+    pos_u = key_pos[o][starts]
+    count = np.add.reduceat(n, starts)
+    doc, term = dt_u // n_tok, dt_u % n_tok
+    total = np.bincount(doc, weights=count, minlength=n_docs)  # integer-valued floats, exact
+    tf = count.astype(np.float64) / total[doc]
+    df = np.bincount(term, minlength=n_tok)[term]
+    ratio = n_docs / (1.0 + df)
+    # math.log, not np.log: the two may differ in the last bit
+    uniq, inv = np.unique(ratio, return_inverse=True)
+    idf = np.array([math.log(x) for x in uniq.tolist()], dtype=np.float64)[inv] + 1.0
+    tfidf = tf * idf
+    o = np.lexsort((c.tok_rank[term], -tfidf, doc))
+    out = pd.DataFrame(
+        {
+            "doc_id": c.doc_values.take(doc[o]).array,
+            "term": c.tok_index.take(term[o]).array,
+            "pos": c.pos_index.take(pos_u[o]).array,
+            "count": count[o].astype("int32"),
+            "tf": tf[o],
+            "idf": idf[o],
+            "tfidf": tfidf[o],
+        }
+    )
+    return out[cols]
 
 
 def textrank_scores(token_seqs, candidates, window: int = 5) -> dict[str, float]:
     """Ranks candidate words of one document with jieba's TextRank graph.
+
+    The reference for :func:`keywords`, which computes the same numbers for
+    all documents at once.
 
     Args:
         token_seqs: Token lists, one per paragraph, in order (all tokens, so
@@ -185,6 +273,157 @@ def textrank_scores(token_seqs, candidates, window: int = 5) -> dict[str, float]
     return dict(g.rank())
 
 
+def _textrank_all(tokens: pd.DataFrame, c: _Coded, window: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """TextRank of every document at once, bit for bit as :func:`textrank_scores`.
+
+    Graph nodes are (document, candidate token) pairs numbered in document
+    then string order, which is also the order jieba's ``rank`` sweeps them.
+
+    Returns:
+        (doc code, token code, score) of every graph node, nodes in that order.
+    """
+    empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64))
+    para, _ = tokens["para_id"].factorize()
+    rows = np.flatnonzero((c.doc >= 0) & (para >= 0))  # groupby drops missing keys
+    if len(rows) == 0 or not c.keyword.any():
+        return empty
+    doc = c.doc[rows].astype(np.int64)
+    # paragraphs in order of first appearance within their document, tokens in table order
+    seq_id, _ = pd.factorize(doc * (int(para.max()) + 1) + para[rows])
+    order = np.lexsort((seq_id, doc))
+    rows, doc, seq_id = rows[order], doc[order], seq_id[order]
+    n_tok = len(c.tok_values)
+    node_key = doc * n_tok + c.tok_rank[c.tok[rows]]  # a missing token (-1) is masked out below
+    nodes = np.unique(node_key[c.keyword[rows]])
+    n_nodes = len(nodes)
+    at = np.minimum(np.searchsorted(nodes, node_key), n_nodes - 1)
+    node = np.where((nodes[at] == node_key) & (c.tok[rows] >= 0), at, -1)
+
+    # co-occurrence pairs (i, i + k), 0 < k < window, in jieba's scan order i * window + k
+    a, b, scan = [], [], []
+    for k in range(1, window):
+        if k >= len(node):
+            break
+        i = np.flatnonzero((node[:-k] >= 0) & (node[k:] >= 0) & (seq_id[:-k] == seq_id[k:]))
+        a.append(node[i])
+        b.append(node[i + k])
+        scan.append(i * window + k)
+    if not a or sum(len(x) for x in a) == 0:
+        return empty
+    pair = (np.concatenate(a) * n_nodes + np.concatenate(b))[np.argsort(np.concatenate(scan))]
+    by_pair = np.argsort(pair, kind="stable")
+    runs = np.flatnonzero(np.r_[True, pair[by_pair][1:] != pair[by_pair][:-1]])
+    first = by_pair[runs]  # scan position of each distinct pair's first co-occurrence
+    weight = np.diff(np.r_[runs, len(pair)])
+    edges = np.argsort(first)  # jieba adds edges in order of first co-occurrence
+    pair, weight = pair[first[edges]], weight[edges]
+    n_edges = len(pair)
+    start, end = pair // n_nodes, pair % n_nodes
+    # addEdge(a, b) appends (a -> b) to a's list, then (b -> a) to b's: each node's list in that order
+    src = np.concatenate([start, end])
+    nbr = np.concatenate([end, start])
+    w = np.concatenate([weight, weight]).astype(np.float64)
+    seq = np.concatenate([np.arange(n_edges), np.arange(n_edges)])
+    half = np.repeat([0, 1], n_edges)
+    o = np.lexsort((half, seq, src))
+    src, nbr, w = src[o], nbr[o], w[o]
+    out_sum = np.bincount(src, weights=w, minlength=n_nodes)  # integer-valued, exact in any order
+    coef = w / out_sum[nbr]  # e[2] / outSum[e[1]], times ws[e[1]] below
+    degree = np.bincount(src, minlength=n_nodes)
+    in_graph = np.flatnonzero(degree > 0)  # jieba's graph holds only words with an edge
+    graph_doc = nodes[in_graph] // n_tok
+    renumber = np.full(n_nodes, -1, dtype=np.int64)
+    renumber[in_graph] = np.arange(len(in_graph))
+    score = _jieba_rank(renumber[src], renumber[nbr], coef, graph_doc)
+    bounds = np.flatnonzero(np.r_[True, graph_doc[1:] != graph_doc[:-1], True])
+    # jieba's final scaling, per document: min over the weights (from float max), max (from the smallest float)
+    starts = bounds[:-1]
+    lengths = np.diff(bounds)
+    min_rank = np.minimum(np.minimum.reduceat(score, starts), sys.float_info.max)
+    max_rank = np.maximum(np.maximum.reduceat(score, starts), sys.float_info.min)
+    min_rank, max_rank = np.repeat(min_rank, lengths), np.repeat(max_rank, lengths)
+    score = (score - min_rank / 10.0) / (max_rank - min_rank / 10.0)
+    return graph_doc, np.argsort(c.tok_rank)[nodes[in_graph] % n_tok], score
+
+
+def _jieba_rank(src: np.ndarray, nbr: np.ndarray, coef: np.ndarray, doc: np.ndarray, sweeps: int = 10) -> np.ndarray:
+    """``UndirectWeightedGraph.rank`` before its final scaling, for many graphs at once, bit for bit.
+
+    jieba sweeps each graph's nodes in sorted order, 10 times, setting
+    ``ws[n] = (1 - d) + d * s`` with ``s`` summed left to right over n's edge
+    list of ``weight / outSum[nbr] * ws[nbr]``: a Gauss-Seidel iteration, so
+    a neighbour sorted before n counts with its value of this sweep, one
+    sorted after with that of the last sweep. Here the nodes of a sweep are
+    updated in waves instead: a node's wave is one more than the latest wave
+    among its earlier neighbours, so those are all done before it and no two
+    nodes of a wave are linked; a later neighbour is read from a copy of the
+    last sweep. Each wave sums its nodes' products in list order with
+    ``cumsum`` down a column (sequential, unlike ``sum``), padded with zeros
+    at the end, which leave the sum unchanged.
+
+    Args:
+        src: Node of each edge-list entry; nodes numbered 0..K-1 in graph
+            (``doc``) then sorted-key order, every node with an entry,
+            entries grouped by node in jieba's list order.
+        nbr: Neighbour of each entry.
+        coef: ``weight / outSum[nbr]`` of each entry.
+        doc: Graph of each node, non-decreasing.
+        sweeps: Iterations (jieba: 10).
+
+    Returns:
+        Weight of each node after the sweeps.
+    """
+    k = len(doc)
+    d = UndirectWeightedGraph.d
+    starts = np.flatnonzero(np.r_[True, src[1:] != src[:-1]])
+    degree = np.diff(np.r_[starts, len(src)])
+    earlier = nbr < src
+    wave = np.zeros(k, dtype=np.int64)
+    e_src, e_nbr = src[earlier], nbr[earlier]
+    if len(e_src):
+        e_starts = np.flatnonzero(np.r_[True, e_src[1:] != e_src[:-1]])
+        e_node = e_src[e_starts]
+        while True:
+            nxt = np.maximum.reduceat(wave[e_nbr], e_starts) + 1
+            if np.array_equal(nxt, wave[e_node]):
+                break
+            wave[e_node] = nxt
+    read = np.where(earlier, nbr, nbr + k)  # into buf = [this sweep | last sweep]
+    # one block per wave and power-of-two degree band, so padding at most doubles the work
+    band = np.searchsorted(1 << np.arange(63), degree)
+    order = np.lexsort((band, wave))
+    key = wave[order] * 64 + band[order]
+    cuts = np.flatnonzero(np.r_[True, key[1:] != key[:-1], True])
+    blocks = []
+    for lo, hi in zip(cuts[:-1].tolist(), cuts[1:].tolist()):
+        members = order[lo:hi]
+        width = int(degree[members].max())
+        # one column per member, its entries down the rows (so cumsum runs over contiguous rows)
+        entry = starts[members] + np.arange(width)[:, None]
+        real = np.arange(width)[:, None] < degree[members]
+        entry = np.where(real, entry, 0)
+        blocks.append((members, np.where(real, read[entry], 0), np.where(real, coef[entry], 0.0)))
+    buf = np.empty(2 * k, dtype=np.float64)
+    buf[:k] = (1.0 / np.bincount(doc))[doc]  # wsdef = 1.0 / len(graph)
+    for _ in range(sweeps):
+        buf[k:] = buf[:k]
+        for members, reads, coefs in blocks:
+            terms = coefs * buf[reads]
+            s = terms[0] if len(terms) == 1 else np.cumsum(terms, axis=0)[-1]
+            buf[members] = (1 - d) + d * s
+    return buf[:k]
+
+
+def _top_k(doc: np.ndarray, score: np.ndarray, tie: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of each document's best k (score descending, then tie ascending, then input order) and their ranks."""
+    o = np.lexsort((tie, -score, doc))
+    d = doc[o]
+    starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]])
+    rank = np.arange(len(o)) - np.repeat(starts, np.diff(np.r_[starts, len(o)])) + 1
+    keep = rank <= k
+    return o[keep], rank[keep]
+
+
 def keywords(
     tokens: pd.DataFrame,
     stats: pd.DataFrame | None = None,
@@ -202,27 +441,113 @@ def keywords(
         tfidf ranks 1..top_k then the textrank ranks; ties broken by term.
     """
     stopwords = load_stopwords(cfg.stopwords)
-    if stats is None:
-        stats = term_stats(tokens, stopwords, cfg.min_chars)
     cols = column_names("keywords")
-    rows: list[tuple] = []
     if tokens.empty:
         return pd.DataFrame(columns=cols)
-    tfidf_by_doc = {d: g for d, g in stats.groupby("doc_id", sort=False)}
-    mask = _content_mask(tokens, stopwords, cfg.min_chars) & tokens["pos"].isin(KEYWORD_POS)
-    cand_by_doc = {d: set(g) for d, g in tokens.loc[mask].groupby("doc_id", sort=False)["token"]}
-    for doc_id, doc_tokens in tokens.groupby("doc_id", sort=False):
-        st = tfidf_by_doc.get(doc_id)
-        if st is not None:
-            st = st[st["pos"].isin(KEYWORD_POS)]
-            top = st.sort_values(["tfidf", "term"], ascending=[False, True], kind="mergesort").head(cfg.top_k)
-            for rank, (term, score) in enumerate(zip(top["term"], top["tfidf"]), 1):
-                rows.append((doc_id, "tfidf", rank, term, float(score)))
-        seqs = [g.tolist() for _, g in doc_tokens.groupby("para_id", sort=False)["token"]]
-        ranked = textrank_scores(seqs, cand_by_doc.get(doc_id, set()), cfg.window)
-        best = sorted(ranked.items(), key=lambda kv: (-kv[1], kv[0]))[: cfg.top_k]
-        for rank, (term, score) in enumerate(best, 1):
-            rows.append((doc_id, "textrank", rank, term, float(score)))
+    c = _Coded.of(tokens, stopwords, cfg.min_chars)
+    if stats is None:
+        stats = _term_stats(c, column_names("term_stats"))
+
+    parts = []  # (doc code, method 0/1, rank, term, score) per method
+    if len(stats):
+        s_doc = c.doc_values.get_indexer(stats["doc_id"])
+        sel = np.flatnonzero((s_doc >= 0) & stats["pos"].isin(KEYWORD_POS).to_numpy(dtype=bool))
+        if len(sel):
+            s_term = stats["term"].to_numpy(dtype=object)[sel]
+            term_codes, term_values = pd.factorize(s_term)
+            tfidf = stats["tfidf"].to_numpy()[sel]
+            idx, rank = _top_k(s_doc[sel], tfidf, _str_ranks(pd.Index(term_values))[term_codes], cfg.top_k)
+            parts.append((s_doc[sel][idx], 0, rank, s_term[idx].tolist(), tfidf[idx].tolist()))
+    g_doc, g_tok, g_score = _textrank_all(tokens, c, cfg.window)
+    if len(g_doc):
+        idx, rank = _top_k(g_doc, g_score, c.tok_rank[g_tok], cfg.top_k)
+        parts.append((g_doc[idx], 1, rank, [c.tok_values[i] for i in g_tok[idx].tolist()], g_score[idx].tolist()))
+
+    rows: list[tuple] = []
+    if parts:
+        doc = np.concatenate([p[0] for p in parts])
+        method = np.concatenate([np.full(len(p[0]), p[1]) for p in parts])
+        rank = np.concatenate([p[2] for p in parts])
+        terms = [t for p in parts for t in p[3]]
+        scores = [s for p in parts for s in p[4]]
+        doc_values = c.doc_values.tolist()
+        names = ("tfidf", "textrank")
+        for i in np.lexsort((rank, method, doc)).tolist():
+            rows.append((doc_values[doc[i]], names[method[i]], int(rank[i]), terms[i], float(scores[i])))
     out = pd.DataFrame(rows, columns=cols)
     out["rank"] = out["rank"].astype("int32")
     return out
+
+
+# --- per-batch pieces ---------------------------------------------------------
+# The flow segments a large corpus batch by batch and never holds all its tokens:
+# counts and TextRank are per document, so each batch computes its own; IDF and
+# the tf-idf ranking need every document and are finished once at the end.
+
+DOC_TERM_COLUMNS = ["doc_id", "term", "pos", "count", "tf"]
+
+
+def doc_term_counts(tokens: pd.DataFrame, stopwords: frozenset[str] | None = None, min_chars: int = 2) -> pd.DataFrame:
+    """The per-document part of :func:`term_stats`: doc_id, term, pos, count, tf."""
+    stats = term_stats(tokens, stopwords, min_chars)
+    return stats[DOC_TERM_COLUMNS].reset_index(drop=True) if len(stats) else pd.DataFrame(columns=DOC_TERM_COLUMNS)
+
+
+def term_stats_from_counts(counts: pd.DataFrame, n_docs: int, doc_order: list[str]) -> pd.DataFrame:
+    """Finishes ``term_stats`` from the per-batch counts of every document.
+
+    Args:
+        counts: Rows of :func:`doc_term_counts` from all batches.
+        n_docs: Documents that were segmented (the N of the IDF).
+        doc_order: Documents in corpus order; rows come out in that order, then
+            by tf-idf descending, then term, as :func:`term_stats` orders them.
+    """
+    cols = column_names("term_stats")
+    if counts.empty:
+        return pd.DataFrame(columns=cols)
+    out = counts[DOC_TERM_COLUMNS].reset_index(drop=True)
+    df = out.groupby("term", sort=False)["doc_id"].transform("size").to_numpy()
+    ratio = n_docs / (1.0 + df)
+    # math.log, not np.log, as term_stats does: the two may differ in the last bit
+    uniq, inv = np.unique(ratio, return_inverse=True)
+    out["idf"] = np.array([math.log(x) for x in uniq.tolist()], dtype=np.float64)[inv] + 1.0
+    out["tfidf"] = out["tf"].to_numpy(dtype=np.float64) * out["idf"].to_numpy()
+    position = {d: i for i, d in enumerate(doc_order)}
+    out["_doc"] = out["doc_id"].map(position)
+    out = out.sort_values(["_doc", "tfidf", "term"], ascending=[True, False, True], kind="mergesort")
+    out["count"] = out["count"].astype("int32")
+    return out[cols].reset_index(drop=True)
+
+
+def tfidf_keywords(stats: pd.DataFrame, cfg: TermsConfig = TermsConfig()) -> pd.DataFrame:
+    """Each document's top_k keyword-like terms by tf-idf (ties by term), from ``term_stats``."""
+    cols = column_names("keywords")
+    if stats.empty:
+        return pd.DataFrame(columns=cols)
+    s = stats[stats["pos"].isin(KEYWORD_POS)]
+    s = s.assign(_doc=s["doc_id"].map({d: i for i, d in enumerate(pd.unique(stats["doc_id"]))}))
+    s = s.sort_values(["_doc", "tfidf", "term"], ascending=[True, False, True], kind="mergesort")
+    s = s.assign(rank=s.groupby("_doc", sort=False).cumcount() + 1)
+    s = s[s["rank"] <= cfg.top_k]
+    out = pd.DataFrame({"doc_id": s["doc_id"].to_numpy(), "method": "tfidf", "rank": s["rank"].astype("int32").to_numpy(),
+                        "term": s["term"].to_numpy(), "score": s["tfidf"].astype("float64").to_numpy()})
+    return out[cols]
+
+
+def textrank_keywords(tokens: pd.DataFrame, cfg: TermsConfig = TermsConfig()) -> pd.DataFrame:
+    """Each document's top_k terms by TextRank over its own tokens (documents are independent)."""
+    return keywords(tokens, pd.DataFrame(columns=column_names("term_stats")), cfg)
+
+
+def merge_keywords(tfidf: pd.DataFrame, textrank: pd.DataFrame, doc_order: list[str]) -> pd.DataFrame:
+    """Both methods' keywords in :func:`keywords`' order: by document, tfidf then textrank, by rank."""
+    cols = column_names("keywords")
+    frames = [f[cols] for f in (tfidf, textrank) if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(frames, ignore_index=True)
+    position = {d: i for i, d in enumerate(doc_order)}
+    out = out.assign(_doc=out["doc_id"].map(position), _m=(out["method"] == "textrank").astype(int))
+    out = out.sort_values(["_doc", "_m", "rank"], kind="mergesort")
+    out["rank"] = out["rank"].astype("int32")
+    return out[cols].reset_index(drop=True)
