@@ -19,12 +19,15 @@ import base64
 import html
 import io
 import os
+import functools
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+
+_DPI = 100
 
 # families that cover simplified Chinese, most common on Linux first
 CJK_FAMILIES = (
@@ -55,42 +58,98 @@ class ReportResult:
     font: str | None = None
 
 
-def _register_bundled_cjk_font(font_manager) -> None:
-    """Adds the Noto Sans CJK SC font shipped in the mplfonts wheel, if installed.
+_BUNDLED_FAMILY = "Noto Sans CJK SC"
+
+
+def _bundled_cjk_font_path() -> Path | None:
+    """The Noto Sans CJK SC font shipped in the mplfonts wheel, if installed.
 
     A fresh machine with only Python has no CJK system font; mplfonts brings
-    one through pip, so Chinese labels render without an apt step.
+    one through pip, so Chinese labels render without an apt step. Found by its
+    file path (``importlib.util.find_spec``), without importing mplfonts.
     """
+    import importlib.util
+
     try:
-        import mplfonts
-    except ImportError:
-        return
-    path = Path(mplfonts.__file__).parent / "fonts" / "NotoSansCJKsc-Regular.otf"
-    if path.exists() and str(path) not in {f.fname for f in font_manager.fontManager.ttflist}:
-        font_manager.fontManager.addfont(str(path))
+        spec = importlib.util.find_spec("mplfonts")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        path = Path(folder) / "fonts" / "NotoSansCJKsc-Regular.otf"
+        if path.exists():
+            return path
+    return None
 
 
-def cjk_font() -> str | None:
-    """Returns the family name of an installed font covering Chinese, or None."""
-    from matplotlib import font_manager
-
-    _register_bundled_cjk_font(font_manager)
-    installed = {f.name for f in font_manager.fontManager.ttflist}
+def _pick_family(names) -> str | None:
     for family in CJK_FAMILIES:
-        if family in installed:
+        if family in names:
             return family
-    for name in sorted(installed):
+    for name in sorted(names):
         if any(tag in name for tag in ("CJK", "WenQuanYi", "Han Sans", "Hei", "Ming")):
             return name
     return None
 
 
-def _png(fig) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
-    import matplotlib.pyplot as plt
+@functools.lru_cache(maxsize=1)
+def _cjk_font_entry() -> tuple[str, str] | None:
+    """(family, font file) of the CJK font the charts use, or None; looked up once per process.
 
-    plt.close(fig)
+    The choice is the same as registering the bundled font first and then
+    taking the first of CJK_FAMILIES installed, but the 16 MB bundled OTF is
+    only parsed (``addfont``) when it is the one chosen, and matplotlib's font
+    list is scanned once, not per call.
+    """
+    from matplotlib import font_manager
+
+    files: dict[str, str] = {}
+    for entry in font_manager.fontManager.ttflist:
+        files.setdefault(entry.name, entry.fname)
+    best = _pick_family(files)
+    bundled = _bundled_cjk_font_path()
+    bundled_rank = CJK_FAMILIES.index(_BUNDLED_FAMILY)
+    wins = best is None or best not in CJK_FAMILIES or CJK_FAMILIES.index(best) > bundled_rank
+    if bundled is not None and wins and files.get(_BUNDLED_FAMILY) is None:
+        font_manager.fontManager.addfont(str(bundled))
+        for entry in font_manager.fontManager.ttflist:
+            files.setdefault(entry.name, entry.fname)
+        best = _pick_family(files)
+    return (best, files[best]) if best else None
+
+
+def cjk_font() -> str | None:
+    """Returns the family name of an installed font covering Chinese, or None."""
+    entry = _cjk_font_entry()
+    return entry[0] if entry else None
+
+
+def _figure(figsize):
+    """A figure on an Agg canvas of its own (no pyplot: nothing to close, no global figure registry)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize, dpi=_DPI)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _png(fig) -> str:
+    """The figure as a PNG data URI: one draw, at the figure's own dpi.
+
+    The margins are already set (_layout), so there is no tight_layout and no
+    bbox_inches="tight" (each one more pass over every text only to measure it).
+    Saved as RGB (the background is opaque) at zlib level 3: about half the
+    encoding time of matplotlib's RGBA at level 6, and a smaller file.
+    """
+    import numpy as np
+    from PIL import Image
+
+    fig.canvas.draw()
+    rgb = np.asarray(fig.canvas.buffer_rgba())[..., :3]
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format="png", compress_level=3)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -102,6 +161,41 @@ def _table(df: pd.DataFrame, max_rows: int = 40) -> str:
     return shown.to_html(index=False, na_rep="", float_format=lambda v: f"{v:,.4g}", classes="data", border=0) + note
 
 
+def _text_inches(text: str, size_pt: float) -> float:
+    """Estimated width of one line of text: CJK and other wide characters one em, the rest 0.62 em.
+
+    Generous on purpose: it sets the margins instead of ``tight_layout``, which
+    would lay out every tick label once more only to measure it (about a third
+    of a chart's rendering time).
+    """
+    ems = sum(1.0 if ord(c) >= 0x2E80 else 0.62 for c in text)
+    return ems * size_pt / 72
+
+
+def _tick_labels(axis) -> list[str]:
+    # the labels the axis will draw, from its locator and formatter (no text layout)
+    lo, hi = sorted(axis.get_view_interval())
+    locs = [v for v in axis.get_major_locator()() if lo - 1e-9 * abs(hi - lo) <= v <= hi + 1e-9 * abs(hi - lo)]
+    return [s for s in axis.get_major_formatter().format_ticks(locs) if s]
+
+
+def _ytick_inches(ax, size_pt: float = 10) -> float:
+    return max((_text_inches(s, size_pt) for s in _tick_labels(ax.yaxis)), default=0.0)
+
+
+def _layout(fig, nrows: int, ncols: int, *, left: float, right: float, top: float, bottom: float,
+            wgap: float = 0.0, hgap: float = 0.0) -> None:
+    """Places a grid of subplots by margins and gaps given in inches (instead of tight_layout)."""
+    width, height = fig.get_size_inches()
+    cell_w = (width - left - right - (ncols - 1) * wgap) / ncols
+    cell_h = (height - top - bottom - (nrows - 1) * hgap) / nrows
+    fig.subplots_adjust(
+        left=left / width, right=1 - right / width, bottom=bottom / height, top=1 - top / height,
+        wspace=wgap / cell_w if ncols > 1 and cell_w > 0 else 0.2,
+        hspace=hgap / cell_h if nrows > 1 and cell_h > 0 else 0.2,
+    )
+
+
 def _scaled(row) -> tuple[float, str]:
     # amounts in 元 are shown in 亿元, as the reports write them
     if row.base_unit == "元" and row.measure in ("level",) and pd.notna(row.value_base):
@@ -109,9 +203,28 @@ def _scaled(row) -> tuple[float, str]:
     return row.value, row.unit if isinstance(row.unit, str) else ""
 
 
-def _timeline_charts(con) -> list[tuple[str, str, pd.DataFrame]]:
-    import matplotlib.pyplot as plt
+def _clear_data(ax) -> None:
+    """Empties a reused panel: removes its data artists, resets its data limits, shows its axes."""
+    for artist in [*ax.lines, *ax.collections]:
+        artist.remove()
+    ax.relim()
+    ax.set_autoscale_on(True)
+    ax.set_title("", y=1.0)
+    ax.set_ylabel("")
+    ax.axis("on")
 
+
+def _timeline_legend():
+    from matplotlib.lines import Line2D
+
+    return [
+        Line2D([], [], linestyle="none", marker="o", color="#1f77b4", label="实际 actual"),
+        Line2D([], [], linestyle="none", marker="o", markerfacecolor="none", markeredgecolor="#d62728",
+               label="目标/预计 target"),
+    ]
+
+
+def _timeline_charts(con) -> list[tuple[str, str, pd.DataFrame]]:
     df = con.execute(
         """
         select region, metric_key, measure, year, start_year, value, unit, value_base, base_unit, status, has_disagreement
@@ -124,16 +237,33 @@ def _timeline_charts(con) -> list[tuple[str, str, pd.DataFrame]]:
     if df.empty:
         return out
     series_sizes = df.groupby(["region", "metric_key", "measure"]).size()
-    for region in df["region"].drop_duplicates():
+    # one figure per grid shape, reused for every region of that shape: creating
+    # axes and their tick artists costs about as much as drawing them, so the
+    # next region only swaps the data artists, titles and labels
+    figures: dict[tuple[int, int], tuple] = {}
+    for region, part_region in df.groupby("region", sort=False):
         sizes = series_sizes.loc[region].sort_values(ascending=False, kind="mergesort")
         series = [s for s, n in sizes.items() if n >= 2][:6]
         if not series:
             continue
         ncols = 2 if len(series) > 1 else 1
         nrows = (len(series) + ncols - 1) // ncols
-        fig, axes = plt.subplots(nrows, ncols, figsize=(6 * ncols, 3.2 * nrows), squeeze=False)
+        if (nrows, ncols) not in figures:
+            fig = _figure((6 * ncols, 3.2 * nrows))
+            axes = fig.subplots(nrows, ncols, squeeze=False)
+            for ax in axes.flat:
+                ax.xaxis.get_major_locator().set_params(integer=True)
+            # one legend for the figure (the same two markers in every panel): one
+            # legend to lay out instead of six, and no panel has its points covered
+            fig.legend(handles=_timeline_legend(), loc="upper right", fontsize=8, ncol=2, frameon=False,
+                       bbox_to_anchor=(1 - 0.1 / fig.get_figwidth(), 1 - 0.08 / fig.get_figheight()))
+            figures[nrows, ncols] = fig, axes
+        fig, axes = figures[nrows, ncols]
+        for ax in axes.flat:
+            _clear_data(ax)
+        groups = dict(iter(part_region.groupby(["metric_key", "measure"], sort=False)))
         for ax, (metric_key, measure) in zip(axes.flat, series):
-            part = df[(df.region == region) & (df.metric_key == metric_key) & (df.measure == measure)]
+            part = groups[metric_key, measure]
             vals = [_scaled(r) for r in part.itertuples()]
             ys = [v for v, _ in vals]
             unit = next((u for _, u in vals if u), "")
@@ -142,21 +272,21 @@ def _timeline_charts(con) -> list[tuple[str, str, pd.DataFrame]]:
             ax.scatter(part["year"][actual], [y for y, a in zip(ys, actual) if a], color="#1f77b4", label="实际 actual", zorder=2)
             ax.scatter(part["year"][~actual], [y for y, a in zip(ys, actual) if not a], facecolors="none",
                        edgecolors="#d62728", label="目标/预计 target", zorder=2)
-            ax.set_title(f"{region} · {metric_key} ({measure})", fontsize=10)
+            ax.set_title(f"{region} · {metric_key} ({measure})", fontsize=10, y=1.0)
             ax.set_ylabel(unit)
-            ax.xaxis.get_major_locator().set_params(integer=True)
-            ax.legend(fontsize=8)
         for ax in list(axes.flat)[len(series):]:
             ax.axis("off")
         fig.suptitle(f"{region} 指标时间线", fontsize=12)
-        fig.tight_layout()
-        out.append((f"timeline-{region}", _png(fig), df[df.region == region]))
+        # room for the y tick labels and unit label at the left of each column,
+        # the title above and the year labels below each row, the suptitle on top
+        ytick = max(_ytick_inches(ax) for ax in list(axes.flat)[: len(series)])
+        left = ytick + 0.45
+        _layout(fig, nrows, ncols, left=left, right=0.15, top=0.75, bottom=0.35, wgap=left + 0.2, hgap=0.75)
+        out.append((f"timeline-{region}", _png(fig), part_region))
     return out
 
 
 def _plan_chart(con) -> tuple[str | None, pd.DataFrame]:
-    import matplotlib.pyplot as plt
-
     df = con.execute(
         """
         select region, metric, year, target_value, target_unit, target_qualifier, actual_value, attainment
@@ -169,21 +299,21 @@ def _plan_chart(con) -> tuple[str | None, pd.DataFrame]:
         return None, df
     labels = [f"{r.region} {r.year} {r.metric}" for r in with_ratio.itertuples()]
     ratios = with_ratio["attainment"].clip(upper=3).to_numpy()
-    fig, ax = plt.subplots(figsize=(9, 0.32 * len(labels) + 1.2))
+    fig = _figure((9, 0.32 * len(labels) + 1.2))
+    ax = fig.subplots()
     colors = ["#2ca02c" if v >= 1 else "#ff7f0e" for v in ratios]
     ax.barh(range(len(labels)), ratios, color=colors)
     ax.axvline(1.0, color="#333", linestyle="--", linewidth=1)
     ax.set_yticks(range(len(labels)), labels, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("完成度 attainment = 实际 / 目标 (capped at 3)")
-    ax.set_title("规划目标与实际 plan targets vs actuals")
-    fig.tight_layout()
+    ax.set_title("规划目标与实际 plan targets vs actuals", y=1.0)
+    left = max(_text_inches(s, 8) for s in labels) + 0.2
+    _layout(fig, 1, 1, left=left, right=0.25, top=0.4, bottom=0.6)
     return _png(fig), df
 
 
 def _keyword_chart(con) -> tuple[str | None, pd.DataFrame]:
-    import matplotlib.pyplot as plt
-
     df = con.execute(
         """
         with multi_year as (
@@ -206,22 +336,22 @@ def _keyword_chart(con) -> tuple[str | None, pd.DataFrame]:
     if df.empty:
         return None, df
     regions = list(df["region"].drop_duplicates())
-    fig, axes = plt.subplots(len(regions), 1, figsize=(9, 3.6 * len(regions)), squeeze=False)
+    fig = _figure((9, 3.6 * len(regions)))
+    axes = fig.subplots(len(regions), 1, squeeze=False)
     for ax, region in zip(axes.flat, regions):
         part = df[df.region == region]
         for term, g in part.groupby("term", sort=False):
             ax.plot(g["year"], g["per_10k_chars"], marker="o", label=term)
-        ax.set_title(f"{region} 关键词趋势 (每万字出现次数)", fontsize=10)
+        ax.set_title(f"{region} 关键词趋势 (每万字出现次数)", fontsize=10, y=1.0)
         ax.set_ylabel("per 10,000 chars")
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.legend(fontsize=8, ncol=4)
-    fig.tight_layout()
+    left = max(_ytick_inches(ax) for ax in axes.flat) + 0.45
+    _layout(fig, len(regions), 1, left=left, right=0.2, top=0.35, bottom=0.35, hgap=0.7)
     return _png(fig), df
 
 
 def _dedup_chart(con) -> tuple[str | None, pd.DataFrame]:
-    import matplotlib.pyplot as plt
-
     df = con.execute(
         """
         select title, region, year, doc_type, paragraphs_total, paragraphs_kept, paragraphs_dropped,
@@ -233,16 +363,18 @@ def _dedup_chart(con) -> tuple[str | None, pd.DataFrame]:
     if df.empty:
         return None, df
     labels = [(t if len(t) <= 22 else t[:21] + "…") for t in df["title"].fillna("(untitled)")]
-    fig, ax = plt.subplots(figsize=(9, 0.35 * len(df) + 1.2))
+    fig = _figure((9, 0.35 * len(df) + 1.2))
+    ax = fig.subplots()
     y = range(len(df))
     ax.barh(y, df["paragraphs_kept"], color="#1f77b4", label="保留 kept")
     ax.barh(y, df["paragraphs_dropped"], left=df["paragraphs_kept"], color="#d62728", label="重复 duplicate")
     ax.set_yticks(list(y), labels, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("段落数 paragraphs")
-    ax.set_title("每篇文档的去重统计 dedup per document")
+    ax.set_title("每篇文档的去重统计 dedup per document", y=1.0)
     ax.legend(fontsize=8)
-    fig.tight_layout()
+    left = max(_text_inches(s, 8) for s in labels) + 0.2
+    _layout(fig, 1, 1, left=left, right=0.25, top=0.4, bottom=0.6)
     return _png(fig), df
 
 
@@ -267,17 +399,14 @@ def write_report(db_path: Path | str, html_path: Path | str) -> ReportResult:
     """
     import matplotlib
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     font = cjk_font()
     rc = {"axes.unicode_minus": False}
     if font:
-        rc["font.family"] = [font, "DejaVu Sans"]
+        rc["font.family"] = [font]
     html_path = Path(html_path)
     con = duckdb.connect(str(db_path), read_only=True)
     try:
-        with plt.rc_context(rc), warnings.catch_warnings():
+        with matplotlib.rc_context(rc), warnings.catch_warnings():
             # without a CJK font matplotlib warns once per missing glyph; the page says it once
             warnings.simplefilter("ignore", UserWarning)
             timelines = _timeline_charts(con)
