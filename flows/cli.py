@@ -25,7 +25,11 @@ def _print_summary(summary: dict) -> None:
     print(f"  quarantined:  {summary['quarantined']} (see dataset 'quarantine')")
     for name, n in summary["counts"].items():
         print(f"  parquet {name:<22} {n:>8} rows")
-    print(f"  parquet:      {summary['parquet_root']}/<dataset>/data.parquet")
+    if summary.get("stage_seconds"):
+        print("  seconds per stage: " + ", ".join(f"{k} {v:.1f}" for k, v in summary["stage_seconds"].items()))
+    if summary.get("changed_files") == 0:
+        print("  no input changed since the last run: outputs left as they were")
+    print(f"  parquet:      {summary['parquet_root']}/<dataset>/part-*.parquet")
     print(f"  warehouse:    {summary['warehouse']}")
     if summary.get("report"):
         print(f"  report:       {summary['report']}")
@@ -72,6 +76,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 3
     summary["seconds"] = time.perf_counter() - t0
     _print_summary(summary)
+    if args.summary_json:
+        import json
+
+        Path(args.summary_json).write_text(json.dumps(summary, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     return 0
 
 
@@ -135,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default="data", help="output folder (default: data)")
     run.add_argument("--workers", type=int, default=1, help="processes for segmentation (default: 1)")
     run.add_argument("--batches", type=int, default=0, help="document batches for extract/segment (default: 1, or 2 per Dask worker)")
+    run.add_argument("--summary-json", help="also write the run summary (counts, seconds per stage) to this JSON file")
     run.add_argument("--full-rebuild", action="store_true", help="recompute everything, ignoring the last run's manifest")
     run.add_argument("--dask-address", help="run batch tasks on this Dask scheduler (tcp://host:8786)")
     run.add_argument("--dask-local", type=int, metavar="N", help="run batch tasks on a local Dask cluster of N worker processes")

@@ -26,9 +26,10 @@ from prefect.artifacts import create_markdown_artifact
 from tasks.clean import CleanResult, clean_paragraphs
 from tasks.dedup import DedupResult, dedup_corpus
 from tasks.extract import TABLES as EXTRACT_TABLES
-from tasks.extract import concat_tables, extract_batch, split_batches
+from tasks.extract import concat_frames, concat_tables, extract_batch, split_batches
 from tasks.incremental import (
     RunPlan,
+    copy_doc_rows,
     document_keys,
     frame_hash,
     plan_run,
@@ -38,14 +39,40 @@ from tasks.incremental import (
     write_raw_cache,
 )
 from tasks.ingest import IngestConfig, IngestResult, ingest_folder
-from tasks.parquet import DATA_FILE, write_dataset
+from tasks.parquet import count_rows, dataset_files, read_dataset, write_dataset, write_part
 from tasks.runstate import Manifest, OutputLock, Snapshot, code_version, published_snapshot
 from tasks.report import ReportResult, write_report
 from tasks.segment import SegmentConfig, build_lexicon, dictionary_words, segment_paragraphs
-from tasks.terms import keywords, term_stats
+from tasks.terms import (
+    DOC_TERM_COLUMNS,
+    doc_term_counts,
+    merge_keywords,
+    term_stats_from_counts,
+    textrank_keywords,
+    tfidf_keywords,
+)
+from tasks.schemas import SCHEMAS, column_names
 from tasks.warehouse import WarehouseResult, build_warehouse
 
 JIEBA_CACHE = Path(".cache/jieba")
+# characters of text per segmentation batch (~10 MB of UTF-8): bounds the memory of one batch's tokens
+SEGMENT_BATCH_CHARS = 3_000_000
+
+
+class StageClock:
+    """Wall seconds per stage of one run, for the summary and the benchmark."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._start = time.perf_counter()
+        self._stage: str | None = None
+
+    def lap(self, stage: str) -> None:
+        """Ends the running stage and starts the next one."""
+        now = time.perf_counter()
+        if self._stage is not None:
+            self.seconds[self._stage] = round(self.seconds.get(self._stage, 0.0) + now - self._start, 3)
+        self._stage, self._start = stage, now
 
 
 def _log_stage(stage: str, started: float, **counts) -> None:
@@ -105,21 +132,43 @@ def lexicon_task(paragraphs: pd.DataFrame, officials: pd.DataFrame) -> pd.DataFr
 
 
 @task(name="segment")
-def segment_task(paragraphs: pd.DataFrame, lexicon: pd.DataFrame, workers: int) -> dict[str, pd.DataFrame]:
+def segment_task(paragraphs: pd.DataFrame, lexicon: pd.DataFrame, workers: int, snapshot_dir: str, part: int) -> dict:
+    """Segments one batch, writes its sentences/tokens as Parquet parts, returns small per-document terms."""
     t0 = time.perf_counter()
     result = segment_paragraphs(paragraphs, SegmentConfig(workers=workers, cache_dir=JIEBA_CACHE), lexicon=lexicon)
+    # the per-token tables go to disk now, so a large corpus is never whole in memory
+    write_part(result.sentences, "sentences", snapshot_dir, part)
+    write_part(result.tokens, "tokens", snapshot_dir, part)
+    counts = doc_term_counts(result.tokens)
+    textrank = textrank_keywords(result.tokens)
     chars = result.stats.get("chars_segmented", 0)
     seconds = max(time.perf_counter() - t0, 1e-9)
-    _log_stage("segment", t0, paragraphs=result.stats["paragraphs_segmented"], sentences=len(result.sentences),
+    _log_stage("segment", t0, part=part, paragraphs=result.stats["paragraphs_segmented"], sentences=len(result.sentences),
                tokens=len(result.tokens), mb_per_s=round(chars * 3 / 1e6 / seconds, 2))
-    return {"sentences": result.sentences, "tokens": result.tokens}
+    return {"doc_terms": counts, "textrank": textrank, "sentences": len(result.sentences), "tokens": len(result.tokens)}
+
+
+@task(name="reuse-segments")
+def reuse_segments_task(previous: str, snapshot_dir: str, doc_ids: list[str], first_part: int) -> dict:
+    """Copies the last run's sentences/tokens of unchanged documents into this run's snapshot."""
+    t0 = time.perf_counter()
+    n = copy_doc_rows(previous, snapshot_dir, ("sentences", "tokens"), set(doc_ids), first_part)
+    keep = set(doc_ids)
+    old_stats = read_dataset("term_stats", previous, keep)
+    old_keys = read_dataset("keywords", previous, keep)
+    _log_stage("reuse", t0, documents=len(doc_ids), **n)
+    return {
+        "doc_terms": old_stats[DOC_TERM_COLUMNS],
+        "textrank": old_keys[old_keys["method"] == "textrank"].reset_index(drop=True),
+        **n,
+    }
 
 
 @task(name="terms")
-def terms_task(tokens: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def terms_task(doc_terms: pd.DataFrame, textrank: pd.DataFrame, n_docs: int, doc_order: list[str]) -> dict[str, pd.DataFrame]:
     t0 = time.perf_counter()
-    stats = term_stats(tokens)
-    keys = keywords(tokens, stats)
+    stats = term_stats_from_counts(doc_terms, n_docs, doc_order)
+    keys = merge_keywords(tfidf_keywords(stats), textrank, doc_order)
     _log_stage("terms", t0, term_stats=len(stats), keywords=len(keys))
     return {"term_stats": stats, "keywords": keys}
 
@@ -166,10 +215,8 @@ def summary_markdown(summary: dict) -> str:
 
 
 def _previous_counts(out: Path) -> dict[str, int]:
-    import pyarrow.parquet as pq
-
     root = out / "parquet"
-    return {p.name: pq.ParquetFile(p / DATA_FILE).metadata.num_rows for p in sorted(root.iterdir()) if (p / DATA_FILE).exists()}
+    return {p.name: count_rows(p.name, root) for p in sorted(root.iterdir()) if p.is_dir() and not p.name.startswith("_")}
 
 
 def _merge_ingest(fresh: IngestResult, previous: dict[str, pd.DataFrame] | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -198,7 +245,7 @@ def govreports_pipeline(
 
     Args:
         input_dir: Folder of raw input files (read recursively).
-        out_dir: Output folder: gets parquet/<dataset>/data.parquet and warehouse.duckdb.
+        out_dir: Output folder: gets parquet/<dataset>/part-*.parquet, warehouse.duckdb and report.html.
         workers: Processes per segmentation task (jieba holds the GIL).
         batches: Batches of documents for extraction and segmentation; on a Dask
             cluster, set it to about twice the number of Dask workers.
@@ -212,6 +259,8 @@ def govreports_pipeline(
         manifest = Manifest.load(out)
         previous = published_snapshot(out)
         reusable = previous is not None and not full_rebuild and manifest.code_version == version
+        clock = StageClock()
+        clock.lap("scan")
         scan = scan_task(input_dir)
         plan: RunPlan = plan_run(scan, manifest.files if reusable else None)
         if reusable and plan.nothing_changed and (out / "warehouse.duckdb").exists():
@@ -230,6 +279,7 @@ def govreports_pipeline(
             "inputs: %d files, %d new or changed, %d unchanged (reused), %d removed",
             len(scan), len(plan.changed), len(plan.unchanged) if reused is not None else 0, len(plan.removed),
         )
+        clock.lap("ingest")
         ingested = ingest_task(input_dir, sorted(plan.changed))
         documents, raw_paragraphs, quarantine = _merge_ingest(ingested, reused)
         if documents["doc_id"].duplicated().any():
@@ -237,12 +287,15 @@ def govreports_pipeline(
             ingested = ingest_task(input_dir, None)
             documents, raw_paragraphs, quarantine = _merge_ingest(ingested, None)
             reused = None
+        clock.lap("clean")
         cleaned = clean_task(raw_paragraphs)
+        clock.lap("dedup")
         dedup = dedup_task(documents, cleaned.paragraphs)
         documents, paragraphs = dedup.documents, dedup.paragraphs
         doc_order = documents["doc_id"].tolist()
         prior = previous if reused is not None else None
 
+        clock.lap("extract")
         extract_keys = document_keys(documents, paragraphs)
         fresh_docs = [d for d in doc_order if prior is None or manifest.doc_keys.get("extract", {}).get(d) != extract_keys[d]]
         extracted = _run_batches(extract_task, documents, paragraphs, fresh_docs, batches, EXTRACT_TABLES)
@@ -250,18 +303,35 @@ def govreports_pipeline(
             name: reuse_rows(df, prior, name, set(doc_order) - set(fresh_docs), doc_order) for name, df in extracted.items()
         }
 
+        clock.lap("segment")
+        snapshot = Snapshot.create(out)
         lexicon = lexicon_task(paragraphs, extracted["officials"])
         segment_keys = document_keys(documents, paragraphs, salt=frame_hash(lexicon))
         seg_docs = [d for d in doc_order if prior is None or manifest.doc_keys.get("segment", {}).get(d) != segment_keys[d]]
-        segmented = _run_batches(segment_task, documents, paragraphs, seg_docs, batches, ("sentences", "tokens"), lexicon, workers)
-        segmented = {
-            name: reuse_rows(df, prior, name, set(doc_order) - set(seg_docs), doc_order) for name, df in segmented.items()
-        }
+        wanted = set(seg_docs)
+        # batches small enough to hold in memory, however large the corpus
+        seg_batches = max(batches, -(-int(documents.loc[documents["doc_id"].isin(wanted), "n_chars"].sum()) // SEGMENT_BATCH_CHARS))
+        parts = split_batches(documents[documents["doc_id"].isin(wanted)], paragraphs[paragraphs["doc_id"].isin(wanted)], seg_batches)
+        futures = [segment_task.submit(p, lexicon, workers, str(snapshot.path), i) for i, (_, p) in enumerate(parts) if len(p)]
+        outputs = [f.result() for f in futures]
+        if prior is not None and len(wanted) < len(doc_order):
+            outputs.append(reuse_segments_task(str(prior), str(snapshot.path), [d for d in doc_order if d not in wanted], len(parts)))
+        for name in ("sentences", "tokens"):
+            if not dataset_files(name, snapshot.path):
+                write_dataset(SCHEMAS[name].empty_table().to_pandas(), name, snapshot.path)
         logger.info(
             "reused rows of %d/%d documents for extraction, %d/%d for segmentation",
             len(doc_order) - len(fresh_docs), len(doc_order), len(doc_order) - len(seg_docs), len(doc_order),
         )
-        terms = terms_task(segmented["tokens"])
+        clock.lap("terms")
+        segmentable = paragraphs[~paragraphs["is_duplicate"].astype(bool) & paragraphs["kind"].isin(SegmentConfig().kinds)
+                                 & (paragraphs["text"].str.strip() != "")]
+        terms = terms_task(
+            concat_frames([o["doc_terms"] for o in outputs], DOC_TERM_COLUMNS),
+            concat_frames([o["textrank"] for o in outputs], column_names("keywords")),
+            int(segmentable["doc_id"].nunique()),
+            doc_order,
+        )
 
         datasets = {
             "documents": documents,
@@ -271,15 +341,19 @@ def govreports_pipeline(
             "paragraph_duplicates": dedup.paragraph_duplicates,
             **extracted,
             "segment_lexicon": lexicon,
-            **segmented,
             **terms,
         }
-        snapshot = Snapshot.create(out)
+        clock.lap("write")
         counts = write_parquet_task(datasets, str(snapshot.path))
+        counts["sentences"] = sum(o["sentences"] for o in outputs)
+        counts["tokens"] = sum(o["tokens"] for o in outputs)
         write_raw_cache(snapshot.path, raw_paragraphs)
-        warehouse = warehouse_task(str(snapshot.path), str(out / "warehouse.duckdb"), list(datasets))
+        clock.lap("warehouse")
+        warehouse = warehouse_task(str(snapshot.path), str(out / "warehouse.duckdb"), [*datasets, "sentences", "tokens"])
         snapshot.publish()
+        clock.lap("report")
         report = report_task(str(warehouse.path), str(out / "report.html"))
+        clock.lap("done")
         Manifest(code_version=version, files=scan, doc_keys={"extract": extract_keys, "segment": segment_keys}).save(out)
     summary = dict(
         input_dir=str(input_dir),
@@ -293,6 +367,8 @@ def govreports_pipeline(
         quarantined=len(quarantine),
         changed_files=len(plan.changed),
         report=str(report.path),
+        input_bytes=int(sum(p.stat().st_size for p in Path(input_dir).rglob("*") if p.is_file())),
+        stage_seconds=clock.seconds,
         seconds=time.perf_counter() - t0,
     )
     create_markdown_artifact(markdown=summary_markdown(summary), key="govreports-run", description="govreports run summary")
@@ -304,13 +380,10 @@ def govreports_pipeline(
     return summary
 
 
-def _run_batches(stage_task, documents, paragraphs, doc_ids, batches, names, *args) -> dict[str, pd.DataFrame]:
+def _run_batches(stage_task, documents, paragraphs, doc_ids, batches, names) -> dict[str, pd.DataFrame]:
     """Runs a per-document stage task over batches of the given documents, concurrently."""
     wanted = set(doc_ids)
     docs = documents[documents["doc_id"].isin(wanted)]
     paras = paragraphs[paragraphs["doc_id"].isin(wanted)]
-    if stage_task is segment_task:
-        futures = [stage_task.submit(p, *args) for _, p in split_batches(docs, paras, batches)]
-    else:
-        futures = [stage_task.submit(d, p, *args) for d, p in split_batches(docs, paras, batches)]
+    futures = [stage_task.submit(d, p) for d, p in split_batches(docs, paras, batches)]
     return concat_tables([f.result() for f in futures], names)

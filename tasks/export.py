@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from tasks.parquet import DATA_FILE
+from tasks.parquet import dataset_files
 from tasks.schemas import SCHEMAS, TABLE_DOCS
 
 SCHEMA_FILE = "schema.json"
@@ -102,14 +102,14 @@ def export_datasets(parquet_root: Path | str, to_dir: Path | str, names: list[st
     """
     parquet_root, to_dir = Path(parquet_root), Path(to_dir)
     if names is None:
-        names = [n for n in SCHEMAS if (parquet_root / n / DATA_FILE).exists()]
+        names = [n for n in SCHEMAS if dataset_files(n, parquet_root)]
         if not names:
             raise MissingDataset(f"no datasets under {parquet_root}; run `govreports run` first")
     for name in names:
         if name not in SCHEMAS:
             raise ValueError(f"unknown dataset {name!r}; known: {sorted(SCHEMAS)}")
-        if not (parquet_root / name / DATA_FILE).exists():
-            raise MissingDataset(f"dataset {name!r} has no file {parquet_root / name / DATA_FILE}")
+        if not dataset_files(name, parquet_root):
+            raise MissingDataset(f"dataset {name!r} has no Parquet files under {parquet_root / name}")
     to_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = to_dir.with_name(f".{to_dir.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -117,10 +117,13 @@ def export_datasets(parquet_root: Path | str, to_dir: Path | str, names: list[st
     try:
         rows = {}
         for name in names:
-            # read with the registered schema so the copy carries its column descriptions
-            table = pq.read_table(parquet_root / name / DATA_FILE, schema=SCHEMAS[name])
-            pq.write_table(table, tmp / f"{name}.parquet", compression="zstd")
-            rows[name] = table.num_rows
+            # part by part, with the registered schema so the copy carries its column descriptions
+            with pq.ParquetWriter(tmp / f"{name}.parquet", SCHEMAS[name], compression="zstd") as writer:
+                rows[name] = 0
+                for part in dataset_files(name, parquet_root):
+                    table = pq.read_table(part, schema=SCHEMAS[name])
+                    writer.write_table(table)
+                    rows[name] += table.num_rows
         (tmp / SCHEMA_FILE).write_text(json.dumps(schema_json(names), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         (tmp / README_FILE).write_text(_readme(rows), encoding="utf-8")
         if to_dir.exists():

@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tasks.ingest import IngestConfig, list_input_files
-from tasks.parquet import read_dataset
+from tasks.parquet import dataset_files, read_dataset, write_part
 from tasks.runstate import file_sha256
 
 CACHE = "_cache"
@@ -146,8 +146,7 @@ def reuse_rows(
     """
     parts = [fresh]
     if snapshot_dir is not None and keep_docs:
-        old = read_dataset(name, snapshot_dir)
-        parts.append(old[old["doc_id"].isin(keep_docs)])
+        parts.append(read_dataset(name, snapshot_dir, keep_docs))
     parts = [p for p in parts if len(p)]
     if not parts:
         return fresh
@@ -156,3 +155,26 @@ def reuse_rows(
     out["_pos"] = out["doc_id"].map(position)
     out = out.sort_values("_pos", kind="stable").drop(columns="_pos").reset_index(drop=True)
     return out
+
+
+def copy_doc_rows(
+    previous: Path | str, snapshot_dir: Path | str, names: tuple[str, ...], doc_ids: set[str], first_part: int
+) -> dict[str, int]:
+    """Copies the rows of some documents from the last snapshot into new parts, part by part.
+
+    For the per-token datasets, which are too large to read whole: each old part
+    is read with a doc_id filter and written as one new part.
+
+    Returns:
+        Rows copied per dataset.
+    """
+    copied = {}
+    for name in names:
+        n = 0
+        for i, path in enumerate(dataset_files(name, previous)):
+            table = pq.read_table(path, filters=[("doc_id", "in", sorted(doc_ids))])
+            if table.num_rows:
+                write_part(table.to_pandas(), name, snapshot_dir, first_part + i)
+                n += table.num_rows
+        copied[name] = n
+    return copied

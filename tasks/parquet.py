@@ -1,10 +1,12 @@
-"""Parquet I/O: DataFrames in, one Parquet file per dataset out, written atomically.
+"""Parquet I/O: DataFrames in, Parquet dataset folders out, written atomically.
 
 Takes a DataFrame and a dataset name registered in tasks/schemas.py and gives
-``<parquet_root>/<name>/data.parquet``. The file is written beside its final
-place and renamed over it (os.replace), so a reader, or a run killed half-way,
-sees either the old complete file or the new one, never a torn one; a re-run
-replaces the file, so rows are never appended twice.
+``<parquet_root>/<name>/part-NNNNN.parquet``: small datasets are one part; the
+large per-token ones are written part by part as segmentation batches finish,
+so they never sit whole in memory. Each part is written beside its final name
+and renamed over it (os.replace), so no reader sees a torn file. Readers take
+the folder (``read_parquet('<name>/*.parquet')`` in DuckDB, ``pd.read_parquet``
+on the folder); row order across parts is not part of the contract.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import pyarrow.parquet as pq
 
 from tasks.schemas import SCHEMAS
 
-DATA_FILE = "data.parquet"
+PART = "part-{:05d}.parquet"
 
 
 class SchemaMismatch(Exception):
@@ -47,18 +49,34 @@ def to_arrow(df: pd.DataFrame, name: str) -> pa.Table:
 
 
 def write_dataset(df: pd.DataFrame, name: str, parquet_root: Path | str) -> Path:
-    """Writes one dataset atomically and returns the path of its file.
+    """Writes a whole dataset as one part, replacing any parts it had; returns the file.
 
     Args:
         df: Rows of the dataset.
         name: Dataset name registered in tasks/schemas.py.
         parquet_root: Folder holding one sub-folder per dataset.
     """
+    path = write_part(df, name, parquet_root, 0)
+    for stale in dataset_files(name, parquet_root):
+        if stale != path:
+            stale.unlink()
+    return path
+
+
+def write_part(df: pd.DataFrame, name: str, parquet_root: Path | str, index: int) -> Path:
+    """Writes one part of a dataset atomically and returns its path.
+
+    Args:
+        df: Rows of this part.
+        name: Dataset name registered in tasks/schemas.py.
+        parquet_root: Folder holding one sub-folder per dataset.
+        index: Part number; parts are read back in this order.
+    """
     table = to_arrow(df, name)
     folder = Path(parquet_root) / name
     folder.mkdir(parents=True, exist_ok=True)
-    final = folder / DATA_FILE
-    tmp = folder / f".{DATA_FILE}.tmp-{os.getpid()}"
+    final = folder / PART.format(index)
+    tmp = folder / f".{final.name}.tmp-{os.getpid()}"
     pq.write_table(table, tmp, compression="zstd")
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())
@@ -66,9 +84,31 @@ def write_dataset(df: pd.DataFrame, name: str, parquet_root: Path | str) -> Path
     return final
 
 
-def read_dataset(name: str, parquet_root: Path | str) -> pd.DataFrame:
-    """Reads one dataset back with its registered schema (empty if never written)."""
-    path = Path(parquet_root) / name / DATA_FILE
-    if not path.exists():
-        return SCHEMAS[name].empty_table().to_pandas()
-    return pq.read_table(path, schema=SCHEMAS[name]).to_pandas()
+def dataset_files(name: str, parquet_root: Path | str) -> list[Path]:
+    """The part files of a dataset, in part order (empty if it was never written)."""
+    folder = Path(parquet_root) / name
+    return sorted(folder.glob("part-*.parquet")) if folder.is_dir() else []
+
+
+def count_rows(name: str, parquet_root: Path | str) -> int:
+    """Rows of a dataset, from the Parquet footers (no data read)."""
+    return sum(pq.ParquetFile(p).metadata.num_rows for p in dataset_files(name, parquet_root))
+
+
+def read_dataset(name: str, parquet_root: Path | str, doc_ids: set[str] | None = None) -> pd.DataFrame:
+    """Reads a dataset back with its registered schema (empty if never written).
+
+    Args:
+        name: Dataset name.
+        parquet_root: Folder holding one sub-folder per dataset.
+        doc_ids: Only rows of these documents (read with a filter, part by part).
+    """
+    files = dataset_files(name, parquet_root)
+    schema = SCHEMAS[name]
+    if not files:
+        return schema.empty_table().to_pandas()
+    filters = None if doc_ids is None else [("doc_id", "in", sorted(doc_ids))]
+    if doc_ids is not None and not doc_ids:
+        return schema.empty_table().to_pandas()
+    tables = [pq.read_table(p, schema=schema, filters=filters) for p in files]
+    return pa.concat_tables(tables).to_pandas()

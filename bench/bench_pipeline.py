@@ -1,0 +1,163 @@
+"""End-to-end benchmark: the real flow on generated corpora of N MB.
+
+For each size it generates a corpus from the seeds (bench/make_corpus.py:
+perturbed sentences, numbers and names, planted duplicates; deterministic),
+then runs ``govreports run`` as a subprocess against one Prefect server the
+benchmark starts (so the server's start-up is not counted), once per worker
+count, and once more with nothing changed. It prints per-stage MB/s, end-to-end
+MB/s, peak RSS of the pipeline process tree (the Prefect server excluded), the
+no-change re-run time, and the ratio of end-to-end throughput to raw
+``jieba.lcut`` throughput measured in this run on a sample of the same text.
+
+    .venv/bin/python bench/bench_pipeline.py --mb 20 100 --workers 1 2
+
+Not a test: it takes minutes (about 0.1-0.2 MB/s end to end on 2 cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+VENV_BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_prefect_server(home: Path) -> tuple[subprocess.Popen, dict[str, str]]:
+    """Starts `prefect server start` on a free loopback port; returns it and the env to reach it."""
+    port = free_port()
+    env = dict(os.environ, PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1")
+    log = open(home / "server.log", "w")
+    proc = subprocess.Popen(
+        [str(VENV_BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/api"
+    for _ in range(240):
+        try:
+            with urllib.request.urlopen(url + "/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        raise RuntimeError("prefect server did not start; see " + str(home / "server.log"))
+    return proc, dict(env, PREFECT_API_URL=url)
+
+
+def jieba_mb_per_s(docs_dir: Path, sample_mb: float) -> tuple[float, float]:
+    """Raw jieba.lcut throughput (MB/s, single process, dictionary preloaded) on a sample of the corpus."""
+    import jieba
+
+    jieba.setLogLevel(60)
+    jieba.initialize()
+    text_parts, size = [], 0
+    for path in sorted(docs_dir.rglob("*.txt")):
+        data = path.read_text(encoding="utf-8")
+        text_parts.append(data)
+        size += len(data.encode("utf-8"))
+        if size >= sample_mb * 1e6:
+            break
+    text = "".join(text_parts)
+    t0 = time.perf_counter()
+    for line in text.split("\n"):
+        if line:
+            jieba.lcut(line)
+    seconds = time.perf_counter() - t0
+    return size / 1e6 / seconds, size / 1e6
+
+
+def run_pipeline(docs_dir: Path, out: Path, workers: int, env: dict[str, str], full: bool) -> tuple[dict, float, float]:
+    """Runs `govreports run` in a child; returns its summary, wall seconds and peak RSS (MB) of the tree."""
+    summary_file = out.parent / f"{out.name}.summary.json"
+    cmd = [str(VENV_BIN / "govreports"), "run", "--input", str(docs_dir), "--out", str(out), "--workers", str(workers),
+           "--summary-json", str(summary_file)]
+    if full:
+        cmd.append("--full-rebuild")
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    if status != 0:
+        raise RuntimeError(f"pipeline failed ({status}): {proc.stderr.read()[-3000:]}")
+    # ru_maxrss of wait4 is the largest single process of the child's tree (segmentation workers included)
+    peak_mb = max(usage.ru_maxrss, 0) / 1024
+    return json.loads(summary_file.read_text(encoding="utf-8")), wall, peak_mb
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--mb", type=float, nargs="+", default=[20.0])
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
+    ap.add_argument("--sample-mb", type=float, default=4.0, help="text for the jieba.lcut baseline")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    from bench.make_corpus import make_corpus
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    home = args.out / "prefect_home"
+    home.mkdir(exist_ok=True)
+    server, env = start_prefect_server(home)
+    rows = []
+    try:
+        for mb in args.mb:
+            corpus = args.out / f"corpus_{mb:g}mb"
+            if not (corpus / "docs").is_dir():
+                t0 = time.perf_counter()
+                make_corpus(ROOT / "seeds", corpus, target_mb=mb, seed=args.seed)
+                print(f"generated {mb:g} MB corpus in {time.perf_counter() - t0:.0f}s", flush=True)
+            docs = corpus / "docs"
+            input_mb = sum(p.stat().st_size for p in docs.rglob("*") if p.is_file()) / 1e6
+            jieba_rate, sample = jieba_mb_per_s(docs, args.sample_mb)
+            print(f"[{mb:g} MB] jieba.lcut: {jieba_rate:.3f} MB/s on a {sample:.1f} MB sample", flush=True)
+            for w in args.workers:
+                out = args.out / f"run_{mb:g}mb_w{w}"
+                shutil.rmtree(out, ignore_errors=True)
+                summary, wall, peak = run_pipeline(docs, out, w, env, full=True)
+                again, again_wall, _ = run_pipeline(docs, out, w, env, full=False)
+                flow_s = summary["seconds"]
+                row = dict(
+                    mb=round(input_mb, 1), workers=w, flow_s=round(flow_s, 1), wall_s=round(wall, 1),
+                    e2e_mb_s=round(input_mb / flow_s, 3), jieba_mb_s=round(jieba_rate, 3),
+                    ratio=round(input_mb / flow_s / jieba_rate, 2), peak_rss_mb=round(peak),
+                    nochange_flow_s=round(again["seconds"], 2), nochange_wall_s=round(again_wall, 1),
+                    stages={k: round(input_mb / v, 2) if v > 0 else None for k, v in summary["stage_seconds"].items()},
+                    stage_seconds=summary["stage_seconds"],
+                )
+                rows.append(row)
+                print(json.dumps(row, ensure_ascii=False), flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print("\n| MB | workers | flow s | end-to-end MB/s | jieba.lcut MB/s | ratio | peak RSS MB | no-change re-run s (flow / wall) |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['mb']} | {r['workers']} | {r['flow_s']} | {r['e2e_mb_s']} | {r['jieba_mb_s']} | {r['ratio']}x | "
+              f"{r['peak_rss_mb']} | {r['nochange_flow_s']} / {r['nochange_wall_s']} |")
+    print("\nper-stage MB/s (input MB / stage seconds):")
+    for r in rows:
+        print(f"  {r['mb']} MB, {r['workers']} worker(s): " + ", ".join(f"{k} {v}" for k, v in r["stages"].items()))
+    (args.out / "results.json").write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
