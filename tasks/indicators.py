@@ -539,8 +539,11 @@ def extract_indicators(
     # a year outside the plausible range is a misread number (or mangled text), not a period
     years = df[["year", "start_year", "end_year"]].apply(pd.to_numeric, errors="coerce")
     implausible = ((years < MIN_YEAR) | (years > MAX_YEAR)).any(axis=1)
+    # 'from 2012 to 2012, growing 3.2% a year' (garbled text) has no valid period
+    backwards = (years["start_year"] > years["end_year"]).fillna(False)
     stats["dropped_implausible_year"] = int(implausible.sum())
-    df = df[~implausible].reset_index(drop=True)
+    stats["dropped_inconsistent_period"] = int((backwards & ~implausible).sum())
+    df = df[~(implausible | backwards)].reset_index(drop=True)
     if cfg.core_only:
         df = df[df["is_core"]].reset_index(drop=True)
     df = df.astype({"para_id": "int32", "sent_id": "int32", "char_start": "int32", "char_end": "int32",

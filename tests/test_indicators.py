@@ -366,3 +366,15 @@ def test_document_without_region_or_year_is_read_not_crashed():
     out = extract_indicators(documents, paragraphs).indicators
     assert sorted(out.measure) == ["growth_pct", "level"]
     assert out.region.isna().all()
+
+
+def test_a_range_whose_years_run_backwards_never_gives_a_backwards_period():
+    documents = pd.DataFrame([{"doc_id": "d1", "title": "2014年某区政府工作报告", "doc_type": "gov_work_report",
+                               "region": "台州市路桥区", "year": 2014, "event_date": None, "publish_date": None}])
+    paragraphs = pd.DataFrame([{"doc_id": "d1", "para_id": 0, "kind": "body", "section": "",
+                                "text": "全区生产总值从2012年的393.12亿元,增加到2012年的913.73亿元,年均增速3.2%。",
+                                "is_duplicate": False}])
+    for doc_type in ("gov_work_report", "news", "party_congress"):
+        out = extract_indicators(documents.assign(doc_type=doc_type), paragraphs).indicators
+        assert len(out) <= 1
+        assert not (out.start_year > out.end_year).any(), doc_type
