@@ -1,5 +1,9 @@
 """The govreports flow: raw files -> Parquet datasets -> DuckDB warehouse.
 
+Tasks take whole DataFrames, so none caches on its inputs (Prefect's default
+would hash every argument: a pickled copy of the corpus per call); the
+manifest of tasks/runstate.py is what skips unchanged work.
+
 Thin by design: each task wraps a stage's plain entry point from tasks/ and
 logs one line with counts and seconds. Stages run in order:
 
@@ -16,11 +20,15 @@ tasks/runstate.py), so a killed run leaves the previous outputs intact.
 
 from __future__ import annotations
 
+import resource
 import time
 from pathlib import Path
 
 import pandas as pd
 from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.context import FlowRunContext
+from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.artifacts import create_markdown_artifact
 
 from tasks.clean import CleanResult, clean_paragraphs
@@ -77,10 +85,11 @@ class StageClock:
 
 def _log_stage(stage: str, started: float, **counts) -> None:
     detail = ", ".join(f"{k}={v}" for k, v in counts.items())
-    get_run_logger().info("stage %-10s %7.2fs  %s", stage, time.perf_counter() - started, detail)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    get_run_logger().info("stage %-10s %7.2fs  peak %5.0f MB  %s", stage, time.perf_counter() - started, peak_mb, detail)
 
 
-@task(name="scan")
+@task(name="scan", cache_policy=NO_CACHE)
 def scan_task(input_dir: str) -> dict[str, str]:
     t0 = time.perf_counter()
     scan = scan_inputs(input_dir)
@@ -88,7 +97,7 @@ def scan_task(input_dir: str) -> dict[str, str]:
     return scan
 
 
-@task(name="ingest")
+@task(name="ingest", cache_policy=NO_CACHE)
 def ingest_task(input_dir: str, only: list[str] | None = None) -> IngestResult:
     t0 = time.perf_counter()
     result = ingest_folder(Path(input_dir), IngestConfig(), only=None if only is None else set(only))
@@ -98,7 +107,7 @@ def ingest_task(input_dir: str, only: list[str] | None = None) -> IngestResult:
     return result
 
 
-@task(name="clean")
+@task(name="clean", cache_policy=NO_CACHE)
 def clean_task(paragraphs: pd.DataFrame) -> CleanResult:
     t0 = time.perf_counter()
     result = clean_paragraphs(paragraphs)
@@ -106,7 +115,7 @@ def clean_task(paragraphs: pd.DataFrame) -> CleanResult:
     return result
 
 
-@task(name="dedup")
+@task(name="dedup", cache_policy=NO_CACHE)
 def dedup_task(documents: pd.DataFrame, paragraphs: pd.DataFrame) -> DedupResult:
     t0 = time.perf_counter()
     result = dedup_corpus(documents, paragraphs)
@@ -114,7 +123,7 @@ def dedup_task(documents: pd.DataFrame, paragraphs: pd.DataFrame) -> DedupResult
     return result
 
 
-@task(name="extract")
+@task(name="extract", cache_policy=NO_CACHE)
 def extract_task(documents: pd.DataFrame, paragraphs: pd.DataFrame) -> dict[str, pd.DataFrame]:
     t0 = time.perf_counter()
     result = extract_batch(documents, paragraphs)
@@ -122,7 +131,7 @@ def extract_task(documents: pd.DataFrame, paragraphs: pd.DataFrame) -> dict[str,
     return result.tables
 
 
-@task(name="lexicon")
+@task(name="lexicon", cache_policy=NO_CACHE)
 def lexicon_task(paragraphs: pd.DataFrame, officials: pd.DataFrame) -> pd.DataFrame:
     # one lexicon for the whole corpus, so every batch cuts with the same words
     kept = paragraphs[~paragraphs["is_duplicate"].astype(bool)]
@@ -131,7 +140,7 @@ def lexicon_task(paragraphs: pd.DataFrame, officials: pd.DataFrame) -> pd.DataFr
     return build_lexicon(kept["text"].tolist(), cfg, known=dictionary_words(cfg.cache_dir).keys())
 
 
-@task(name="segment")
+@task(name="segment", cache_policy=NO_CACHE)
 def segment_task(paragraphs: pd.DataFrame, lexicon: pd.DataFrame, workers: int, snapshot_dir: str, part: int) -> dict:
     """Segments one batch, writes its sentences/tokens as Parquet parts, returns small per-document terms."""
     t0 = time.perf_counter()
@@ -148,7 +157,7 @@ def segment_task(paragraphs: pd.DataFrame, lexicon: pd.DataFrame, workers: int, 
     return {"doc_terms": counts, "textrank": textrank, "sentences": len(result.sentences), "tokens": len(result.tokens)}
 
 
-@task(name="reuse-segments")
+@task(name="reuse-segments", cache_policy=NO_CACHE)
 def reuse_segments_task(previous: str, snapshot_dir: str, doc_ids: list[str], first_part: int) -> dict:
     """Copies the last run's sentences/tokens of unchanged documents into this run's snapshot."""
     t0 = time.perf_counter()
@@ -164,7 +173,7 @@ def reuse_segments_task(previous: str, snapshot_dir: str, doc_ids: list[str], fi
     }
 
 
-@task(name="terms")
+@task(name="terms", cache_policy=NO_CACHE)
 def terms_task(doc_terms: pd.DataFrame, textrank: pd.DataFrame, n_docs: int, doc_order: list[str]) -> dict[str, pd.DataFrame]:
     t0 = time.perf_counter()
     stats = term_stats_from_counts(doc_terms, n_docs, doc_order)
@@ -173,7 +182,7 @@ def terms_task(doc_terms: pd.DataFrame, textrank: pd.DataFrame, n_docs: int, doc
     return {"term_stats": stats, "keywords": keys}
 
 
-@task(name="write-parquet", retries=2, retry_delay_seconds=[1, 5])
+@task(name="write-parquet", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
 def write_parquet_task(datasets: dict[str, pd.DataFrame], snapshot_dir: str) -> dict[str, int]:
     # retried: a write can fail on a busy network filesystem and succeed next time
     t0 = time.perf_counter()
@@ -184,7 +193,7 @@ def write_parquet_task(datasets: dict[str, pd.DataFrame], snapshot_dir: str) -> 
     return counts
 
 
-@task(name="warehouse")
+@task(name="warehouse", cache_policy=NO_CACHE)
 def warehouse_task(parquet_root: str, db_path: str, datasets: list[str]) -> WarehouseResult:
     t0 = time.perf_counter()
     result = build_warehouse(parquet_root, db_path, datasets=set(datasets))
@@ -193,7 +202,7 @@ def warehouse_task(parquet_root: str, db_path: str, datasets: list[str]) -> Ware
     return result
 
 
-@task(name="report")
+@task(name="report", cache_policy=NO_CACHE)
 def report_task(db_path: str, html_path: str) -> ReportResult:
     t0 = time.perf_counter()
     result = write_report(db_path, html_path)
@@ -312,8 +321,7 @@ def govreports_pipeline(
         # batches small enough to hold in memory, however large the corpus
         seg_batches = max(batches, -(-int(documents.loc[documents["doc_id"].isin(wanted), "n_chars"].sum()) // SEGMENT_BATCH_CHARS))
         parts = split_batches(documents[documents["doc_id"].isin(wanted)], paragraphs[paragraphs["doc_id"].isin(wanted)], seg_batches)
-        futures = [segment_task.submit(p, lexicon, workers, str(snapshot.path), i) for i, (_, p) in enumerate(parts) if len(p)]
-        outputs = [f.result() for f in futures]
+        outputs = _segment_batches(parts, lexicon, workers, str(snapshot.path))
         if prior is not None and len(wanted) < len(doc_order):
             outputs.append(reuse_segments_task(str(prior), str(snapshot.path), [d for d in doc_order if d not in wanted], len(parts)))
         for name in ("sentences", "tokens"):
@@ -378,6 +386,19 @@ def govreports_pipeline(
         summary["duplicate_paragraphs"], summary["quarantined"],
     )
     return summary
+
+
+def _segment_batches(parts, lexicon: pd.DataFrame, workers: int, snapshot_dir: str) -> list[dict]:
+    """Segments batches: one after another on this machine, concurrently on a Dask cluster.
+
+    Locally, tasks run in threads and jieba holds the GIL, so concurrent batches
+    would only multiply memory; each batch uses ``workers`` processes instead.
+    """
+    runner = FlowRunContext.get().task_runner
+    if isinstance(runner, ThreadPoolTaskRunner):
+        return [segment_task(p, lexicon, workers, snapshot_dir, i) for i, (_, p) in enumerate(parts) if len(p)]
+    futures = [segment_task.submit(p, lexicon, workers, snapshot_dir, i) for i, (_, p) in enumerate(parts) if len(p)]
+    return [f.result() for f in futures]
 
 
 def _run_batches(stage_task, documents, paragraphs, doc_ids, batches, names) -> dict[str, pd.DataFrame]:

@@ -224,6 +224,10 @@ def _timeline_legend():
     ]
 
 
+MAX_REGIONS = 6
+MAX_DEDUP_BARS = 40
+
+
 def _timeline_charts(con) -> list[tuple[str, str, pd.DataFrame]]:
     df = con.execute(
         """
@@ -241,6 +245,9 @@ def _timeline_charts(con) -> list[tuple[str, str, pd.DataFrame]]:
     # axes and their tick artists costs about as much as drawing them, so the
     # next region only swaps the data artists, titles and labels
     figures: dict[tuple[int, int], tuple] = {}
+    # a summary, not a dump: the regions with the most stated values (all are in the warehouse)
+    top = df.groupby("region").size().sort_values(ascending=False, kind="mergesort").index[:MAX_REGIONS]
+    df = df[df["region"].isin(set(top))]
     for region, part_region in df.groupby("region", sort=False):
         sizes = series_sizes.loc[region].sort_values(ascending=False, kind="mergesort")
         series = [s for s, n in sizes.items() if n >= 2][:6]
@@ -335,7 +342,8 @@ def _keyword_chart(con) -> tuple[str | None, pd.DataFrame]:
     ).df()
     if df.empty:
         return None, df
-    regions = list(df["region"].drop_duplicates())
+    regions = list(df.groupby("region")["count"].sum().sort_values(ascending=False, kind="mergesort").index[:MAX_REGIONS])
+    df = df[df["region"].isin(set(regions))]
     fig = _figure((9, 3.6 * len(regions)))
     axes = fig.subplots(len(regions), 1, squeeze=False)
     for ax, region in zip(axes.flat, regions):
@@ -362,6 +370,9 @@ def _dedup_chart(con) -> tuple[str | None, pd.DataFrame]:
     ).df()
     if df.empty:
         return None, df
+    # the chart shows the documents that lost the most paragraphs (all are in the table and mart)
+    shown = df.sort_values(["paragraphs_dropped", "paragraphs_total"], ascending=False, kind="mergesort").head(MAX_DEDUP_BARS)
+    df = shown.sort_index()
     labels = [(t if len(t) <= 22 else t[:21] + "…") for t in df["title"].fillna("(untitled)")]
     fig = _figure((9, 0.35 * len(df) + 1.2))
     ax = fig.subplots()
