@@ -298,11 +298,16 @@ def govreports_pipeline(
             reused = None
         clock.lap("clean")
         cleaned = clean_task(raw_paragraphs)
+        repairs = cleaned.repairs
         clock.lap("dedup")
         dedup = dedup_task(documents, cleaned.paragraphs)
-        documents, paragraphs = dedup.documents, dedup.paragraphs
-        doc_order = documents["doc_id"].tolist()
+        documents, paragraphs, duplicates = dedup.documents, dedup.paragraphs, dedup.paragraph_duplicates
+        # drop the intermediate copies of the corpus text before the memory-hungry stages
+        snapshot = Snapshot.create(out)
+        write_raw_cache(snapshot.path, raw_paragraphs)
         prior = previous if reused is not None else None
+        del cleaned, dedup, raw_paragraphs, ingested, reused
+        doc_order = documents["doc_id"].tolist()
 
         clock.lap("extract")
         extract_keys = document_keys(documents, paragraphs)
@@ -313,7 +318,6 @@ def govreports_pipeline(
         }
 
         clock.lap("segment")
-        snapshot = Snapshot.create(out)
         lexicon = lexicon_task(paragraphs, extracted["officials"])
         segment_keys = document_keys(documents, paragraphs, salt=frame_hash(lexicon))
         seg_docs = [d for d in doc_order if prior is None or manifest.doc_keys.get("segment", {}).get(d) != segment_keys[d]]
@@ -345,8 +349,8 @@ def govreports_pipeline(
             "documents": documents,
             "paragraphs": paragraphs,
             "quarantine": quarantine,
-            "paragraph_repairs": cleaned.repairs,
-            "paragraph_duplicates": dedup.paragraph_duplicates,
+            "paragraph_repairs": repairs,
+            "paragraph_duplicates": duplicates,
             **extracted,
             "segment_lexicon": lexicon,
             **terms,
@@ -355,7 +359,6 @@ def govreports_pipeline(
         counts = write_parquet_task(datasets, str(snapshot.path))
         counts["sentences"] = sum(o["sentences"] for o in outputs)
         counts["tokens"] = sum(o["tokens"] for o in outputs)
-        write_raw_cache(snapshot.path, raw_paragraphs)
         clock.lap("warehouse")
         warehouse = warehouse_task(str(snapshot.path), str(out / "warehouse.duckdb"), [*datasets, "sentences", "tokens"])
         snapshot.publish()

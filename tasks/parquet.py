@@ -43,9 +43,13 @@ def to_arrow(df: pd.DataFrame, name: str) -> pa.Table:
     if missing or extra:
         raise SchemaMismatch(f"{name}: missing columns {missing}, unexpected columns {extra}")
     df = df[schema.names]
-    # pandas keeps missing values of string columns as NaN or None: Arrow wants None
-    df = df.astype(object).where(df.notna(), None)
-    return pa.Table.from_pandas(df, schema=schema, preserve_index=False)
+    try:
+        # from_pandas reads NaN/None/pd.NA as null, whatever the column's dtype
+        return pa.Table.from_pandas(df, schema=schema, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        # mixed object columns (e.g. floats that are whole numbers for an int column): go through Python objects
+        df = df.astype(object).where(df.notna(), None)
+        return pa.Table.from_pandas(df, schema=schema, preserve_index=False)
 
 
 def write_dataset(df: pd.DataFrame, name: str, parquet_root: Path | str) -> Path:

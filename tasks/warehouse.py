@@ -14,6 +14,7 @@ Analysts holding the old file keep reading the old inode.
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,6 +112,7 @@ def build_warehouse(
     sql_root: Path = WAREHOUSE_SQL,
     fail_on_test: bool = True,
     datasets: set[str] | None = None,
+    memory_limit: str = "1GB",
 ) -> WarehouseResult:
     """Builds the DuckDB warehouse from Parquet, tests it, and swaps it into place.
 
@@ -121,6 +123,7 @@ def build_warehouse(
         fail_on_test: Raise DataTestFailed (leaving the old warehouse in place)
             when a data test returns rows.
         datasets: Stage only these datasets (all when None).
+        memory_limit: DuckDB's memory cap for the build (it spills to disk beyond it).
     """
     parquet_root, db_path = Path(parquet_root), Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -129,7 +132,9 @@ def build_warehouse(
     for stale in db_path.parent.glob(f".{db_path.name}.tmp-*"):
         stale.unlink(missing_ok=True)
     try:
-        con = duckdb.connect(str(tmp))
+        # DuckDB would take up to 80% of the machine's memory for the token tables'
+        # aggregates; a cap makes it spill to disk instead, next to the warehouse
+        con = duckdb.connect(str(tmp), config={"memory_limit": memory_limit, "temp_directory": str(tmp) + ".spill"})
         try:
             counts = load_models(con, parquet_root, sql_root, datasets)
             tests = run_data_tests(con, sql_root)
@@ -143,4 +148,5 @@ def build_warehouse(
         os.replace(tmp, db_path)
     finally:
         tmp.unlink(missing_ok=True)
+        shutil.rmtree(str(tmp) + ".spill", ignore_errors=True)
     return WarehouseResult(path=db_path, tables=counts, tests=tests)
