@@ -44,6 +44,7 @@ from tasks.incremental import (
     read_previous,
     reuse_rows,
     scan_inputs,
+    stale_documents,
     write_raw_cache,
 )
 from tasks.ingest import IngestConfig, IngestResult, ingest_folder
@@ -154,21 +155,23 @@ def segment_task(paragraphs: pd.DataFrame, lexicon: pd.DataFrame, workers: int, 
     seconds = max(time.perf_counter() - t0, 1e-9)
     _log_stage("segment", t0, part=part, paragraphs=result.stats["paragraphs_segmented"], sentences=len(result.sentences),
                tokens=len(result.tokens), mb_per_s=round(chars * 3 / 1e6 / seconds, 2))
-    return {"doc_terms": counts, "textrank": textrank, "sentences": len(result.sentences), "tokens": len(result.tokens)}
+    return {"doc_terms": counts, "textrank": textrank, "sentences": len(result.sentences), "tokens": len(result.tokens),
+            "docs": set(result.tokens["doc_id"])}
 
 
 @task(name="reuse-segments", cache_policy=NO_CACHE)
 def reuse_segments_task(previous: str, snapshot_dir: str, doc_ids: list[str], first_part: int) -> dict:
     """Copies the last run's sentences/tokens of unchanged documents into this run's snapshot."""
     t0 = time.perf_counter()
-    n = copy_doc_rows(previous, snapshot_dir, ("sentences", "tokens"), set(doc_ids), first_part)
     keep = set(doc_ids)
+    n, docs = copy_doc_rows(previous, snapshot_dir, ("sentences", "tokens"), keep, first_part)
     old_stats = read_dataset("term_stats", previous, keep)
     old_keys = read_dataset("keywords", previous, keep)
     _log_stage("reuse", t0, documents=len(doc_ids), **n)
     return {
         "doc_terms": old_stats[DOC_TERM_COLUMNS],
         "textrank": old_keys[old_keys["method"] == "textrank"].reset_index(drop=True),
+        "docs": docs["tokens"],
         **n,
     }
 
@@ -311,8 +314,9 @@ def govreports_pipeline(
 
         clock.lap("extract")
         extract_keys = document_keys(documents, paragraphs)
-        fresh_docs = [d for d in doc_order if prior is None or manifest.doc_keys.get("extract", {}).get(d) != extract_keys[d]]
-        extracted = _run_batches(extract_task, documents, paragraphs, fresh_docs, batches, EXTRACT_TABLES)
+        fresh_docs = stale_documents(doc_order, extract_keys, manifest.doc_keys.get("extract") if prior else None)
+        futures = [extract_task.submit(d, p) for d, p in _batches_of(documents, paragraphs, fresh_docs, batches)]
+        extracted = concat_tables([f.result() for f in futures], EXTRACT_TABLES)
         extracted = {
             name: reuse_rows(df, prior, name, set(doc_order) - set(fresh_docs), doc_order) for name, df in extracted.items()
         }
@@ -320,11 +324,11 @@ def govreports_pipeline(
         clock.lap("segment")
         lexicon = lexicon_task(paragraphs, extracted["officials"])
         segment_keys = document_keys(documents, paragraphs, salt=frame_hash(lexicon))
-        seg_docs = [d for d in doc_order if prior is None or manifest.doc_keys.get("segment", {}).get(d) != segment_keys[d]]
+        seg_docs = stale_documents(doc_order, segment_keys, manifest.doc_keys.get("segment") if prior else None)
         wanted = set(seg_docs)
         # batches small enough to hold in memory, however large the corpus
         seg_batches = max(batches, -(-int(documents.loc[documents["doc_id"].isin(wanted), "n_chars"].sum()) // SEGMENT_BATCH_CHARS))
-        parts = split_batches(documents[documents["doc_id"].isin(wanted)], paragraphs[paragraphs["doc_id"].isin(wanted)], seg_batches)
+        parts = _batches_of(documents, paragraphs, seg_docs, seg_batches)
         outputs = _segment_batches(parts, lexicon, workers, str(snapshot.path))
         if prior is not None and len(wanted) < len(doc_order):
             outputs.append(reuse_segments_task(str(prior), str(snapshot.path), [d for d in doc_order if d not in wanted], len(parts)))
@@ -336,12 +340,10 @@ def govreports_pipeline(
             len(doc_order) - len(fresh_docs), len(doc_order), len(doc_order) - len(seg_docs), len(doc_order),
         )
         clock.lap("terms")
-        segmentable = paragraphs[~paragraphs["is_duplicate"].astype(bool) & paragraphs["kind"].isin(SegmentConfig().kinds)
-                                 & (paragraphs["text"].str.strip() != "")]
         terms = terms_task(
             concat_frames([o["doc_terms"] for o in outputs], DOC_TERM_COLUMNS),
             concat_frames([o["textrank"] for o in outputs], column_names("keywords")),
-            int(segmentable["doc_id"].nunique()),
+            len(set().union(*(o["docs"] for o in outputs))),  # IDF's N: documents with any token
             doc_order,
         )
 
@@ -404,10 +406,7 @@ def _segment_batches(parts, lexicon: pd.DataFrame, workers: int, snapshot_dir: s
     return [f.result() for f in futures]
 
 
-def _run_batches(stage_task, documents, paragraphs, doc_ids, batches, names) -> dict[str, pd.DataFrame]:
-    """Runs a per-document stage task over batches of the given documents, concurrently."""
+def _batches_of(documents: pd.DataFrame, paragraphs: pd.DataFrame, doc_ids: list[str], n: int) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
+    """The given documents and their paragraphs, cut into up to n batches of similar size."""
     wanted = set(doc_ids)
-    docs = documents[documents["doc_id"].isin(wanted)]
-    paras = paragraphs[paragraphs["doc_id"].isin(wanted)]
-    futures = [stage_task.submit(d, p) for d, p in split_batches(docs, paras, batches)]
-    return concat_tables([f.result() for f in futures], names)
+    return split_batches(documents[documents["doc_id"].isin(wanted)], paragraphs[paragraphs["doc_id"].isin(wanted)], n)

@@ -126,6 +126,20 @@ def document_keys(documents: pd.DataFrame, paragraphs: pd.DataFrame, salt: str =
     return keys
 
 
+def stale_documents(doc_order: list[str], keys: dict[str, str], previous_keys: dict[str, str] | None) -> list[str]:
+    """Documents whose rows must be computed again, in corpus order.
+
+    Args:
+        doc_order: All documents, in corpus order.
+        keys: This run's key per document (:func:`document_keys`).
+        previous_keys: The last run's keys for the same stage, or None when
+            nothing can be reused (every document is stale).
+    """
+    if previous_keys is None:
+        return list(doc_order)
+    return [d for d in doc_order if previous_keys.get(d) != keys[d]]
+
+
 def frame_hash(df: pd.DataFrame) -> str:
     """A content hash of a small DataFrame (e.g. the segmentation lexicon)."""
     return hashlib.sha256(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes()).hexdigest()[:16]
@@ -159,22 +173,24 @@ def reuse_rows(
 
 def copy_doc_rows(
     previous: Path | str, snapshot_dir: Path | str, names: tuple[str, ...], doc_ids: set[str], first_part: int
-) -> dict[str, int]:
+) -> tuple[dict[str, int], dict[str, set[str]]]:
     """Copies the rows of some documents from the last snapshot into new parts, part by part.
 
     For the per-token datasets, which are too large to read whole: each old part
     is read with a doc_id filter and written as one new part.
 
     Returns:
-        Rows copied per dataset.
+        Rows copied per dataset, and the documents that had rows in each.
     """
-    copied = {}
+    copied: dict[str, int] = {}
+    found: dict[str, set[str]] = {}
     for name in names:
-        n = 0
+        n, docs = 0, set()
         for i, path in enumerate(dataset_files(name, previous)):
             table = pq.read_table(path, filters=[("doc_id", "in", sorted(doc_ids))])
             if table.num_rows:
                 write_part(table.to_pandas(), name, snapshot_dir, first_part + i)
                 n += table.num_rows
-        copied[name] = n
-    return copied
+                docs.update(table.column("doc_id").unique().to_pylist())
+        copied[name], found[name] = n, docs
+    return copied, found

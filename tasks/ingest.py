@@ -502,7 +502,6 @@ def parse_article(lines: list[str], layout: str) -> _Doc:
 
 # --- listing pages ---------------------------------------------------------------------------
 
-_LISTING_HEADING = re.compile(r"(?:^|(?<=\s))(?=(?:[一二三四五六七八九十]+、|[((][一二三四五六七八九十]+[))]))")
 _ITEM_MARK = re.compile(r"(?<=[。;!?”])(?=\d{1,2}\.(?!\d))")
 _HEADING_END = re.compile(r"\d{1,2}\.(?!\d)|[。;:!?]|一年来|过去一年|各位代表|按照|根据|今年|当前|\d{4}年是")
 

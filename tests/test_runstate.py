@@ -9,7 +9,6 @@ import sys
 import textwrap
 import time
 
-import pandas as pd
 import pytest
 
 from tasks.parquet import read_dataset, write_dataset

@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 
 import duckdb
-import pandas as pd
 import pytest
 
 from tasks.parquet import write_dataset
