@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import resource
 import time
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -34,7 +35,7 @@ from prefect.artifacts import create_markdown_artifact
 from tasks.clean import CleanResult, clean_paragraphs
 from tasks.dedup import DedupResult, dedup_corpus
 from tasks.extract import TABLES as EXTRACT_TABLES
-from tasks.extract import concat_frames, concat_tables, extract_batch, split_batches
+from tasks.extract import concat_frames, concat_tables, extract_corpus, split_batches
 from tasks.incremental import (
     RunPlan,
     copy_doc_rows,
@@ -51,7 +52,7 @@ from tasks.ingest import IngestConfig, IngestResult, ingest_folder
 from tasks.parquet import count_rows, dataset_files, read_dataset, write_dataset, write_part
 from tasks.runstate import Manifest, OutputLock, Snapshot, code_version, published_snapshot
 from tasks.report import ReportResult, write_report
-from tasks.segment import SegmentConfig, build_lexicon, dictionary_words, segment_paragraphs
+from tasks.segment import SegmentConfig, SegmentJob, build_lexicon, dictionary_words, plan_segment_jobs, segment_jobs
 from tasks.terms import (
     DOC_TERM_COLUMNS,
     doc_term_counts,
@@ -64,8 +65,9 @@ from tasks.schemas import SCHEMAS, column_names
 from tasks.warehouse import WarehouseResult, build_warehouse
 
 JIEBA_CACHE = Path(".cache/jieba")
-# characters of text per segmentation batch (~10 MB of UTF-8): bounds the memory of one batch's tokens
-SEGMENT_BATCH_CHARS = 3_000_000
+# characters per segmentation chunk (~2 MB of UTF-8, a few seconds of work):
+# bounds a worker's memory and keeps both workers busy until the end
+SEGMENT_CHUNK_CHARS = 600_000
 
 
 class StageClock:
@@ -125,9 +127,9 @@ def dedup_task(documents: pd.DataFrame, paragraphs: pd.DataFrame) -> DedupResult
 
 
 @task(name="extract", cache_policy=NO_CACHE)
-def extract_task(documents: pd.DataFrame, paragraphs: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def extract_task(documents: pd.DataFrame, paragraphs: pd.DataFrame, workers: int) -> dict[str, pd.DataFrame]:
     t0 = time.perf_counter()
-    result = extract_batch(documents, paragraphs)
+    result = extract_corpus(documents, paragraphs, workers)
     _log_stage("extract", t0, documents=len(documents), **result.stats)
     return result.tables
 
@@ -141,22 +143,37 @@ def lexicon_task(paragraphs: pd.DataFrame, officials: pd.DataFrame) -> pd.DataFr
     return build_lexicon(kept["text"].tolist(), cfg, known=dictionary_words(cfg.cache_dir).keys())
 
 
+def write_segment_part(part: int, sentences: pd.DataFrame, tokens: pd.DataFrame, snapshot_dir: str) -> dict:
+    """Consumes one segmented chunk where it was cut: writes its Parquet parts, returns its small per-document terms."""
+    # the per-token tables go to disk from the worker, so they never travel or sit whole in memory
+    write_part(sentences, "sentences", snapshot_dir, part)
+    write_part(tokens, "tokens", snapshot_dir, part)
+    return {"doc_terms": doc_term_counts(tokens), "textrank": textrank_keywords(tokens), "sentences": len(sentences),
+            "tokens": len(tokens), "docs": set(tokens["doc_id"])}
+
+
 @task(name="segment", cache_policy=NO_CACHE)
-def segment_task(paragraphs: pd.DataFrame, lexicon: pd.DataFrame, workers: int, snapshot_dir: str, part: int) -> dict:
-    """Segments one batch, writes its sentences/tokens as Parquet parts, returns small per-document terms."""
+def segment_task(jobs: list[SegmentJob], workers: int, lexicon: pd.DataFrame, snapshot_dir: str) -> list[dict]:
+    """Segments chunks in worker processes, which write sentences/tokens parts; returns small per-document terms."""
     t0 = time.perf_counter()
-    result = segment_paragraphs(paragraphs, SegmentConfig(workers=workers, cache_dir=JIEBA_CACHE), lexicon=lexicon)
-    # the per-token tables go to disk now, so a large corpus is never whole in memory
-    write_part(result.sentences, "sentences", snapshot_dir, part)
-    write_part(result.tokens, "tokens", snapshot_dir, part)
-    counts = doc_term_counts(result.tokens)
-    textrank = textrank_keywords(result.tokens)
-    chars = result.stats.get("chars_segmented", 0)
-    seconds = max(time.perf_counter() - t0, 1e-9)
-    _log_stage("segment", t0, part=part, paragraphs=result.stats["paragraphs_segmented"], sentences=len(result.sentences),
-               tokens=len(result.tokens), mb_per_s=round(chars * 3 / 1e6 / seconds, 2))
-    return {"doc_terms": counts, "textrank": textrank, "sentences": len(result.sentences), "tokens": len(result.tokens),
-            "docs": set(result.tokens["doc_id"])}
+    total = sum(len(t) for j in jobs for t in j.texts)
+    done = {"chars": 0, "next": 0.1}
+    logger = get_run_logger()
+
+    def progress(i: int, out: dict) -> None:
+        done["chars"] += sum(len(t) for t in jobs[i].texts)
+        if done["chars"] >= done["next"] * total or i == len(jobs) - 1:
+            seconds = max(time.perf_counter() - t0, 1e-9)
+            logger.info("segment %3.0f%%  chunk %d/%d  %.1f MB/s", 100 * done["chars"] / max(total, 1), i + 1, len(jobs),
+                        done["chars"] * 3 / 1e6 / seconds)
+            done["next"] += 0.1
+
+    cfg = SegmentConfig(workers=workers, cache_dir=JIEBA_CACHE)
+    outputs = segment_jobs(jobs, lexicon, cfg, partial(write_segment_part, snapshot_dir=snapshot_dir), on_result=progress)
+    _log_stage("segment", t0, chunks=len(jobs), paragraphs=sum(len(j.texts) for j in jobs),
+               sentences=sum(o["sentences"] for o in outputs), tokens=sum(o["tokens"] for o in outputs),
+               mb_per_s=round(total * 3 / 1e6 / max(time.perf_counter() - t0, 1e-9), 2))
+    return outputs
 
 
 @task(name="reuse-segments", cache_policy=NO_CACHE)
@@ -315,8 +332,9 @@ def govreports_pipeline(
         clock.lap("extract")
         extract_keys = document_keys(documents, paragraphs)
         fresh_docs = stale_documents(doc_order, extract_keys, manifest.doc_keys.get("extract") if prior else None)
-        futures = [extract_task.submit(d, p) for d, p in _batches_of(documents, paragraphs, fresh_docs, batches)]
-        extracted = concat_tables([f.result() for f in futures], EXTRACT_TABLES)
+        extracted = concat_tables(
+            _run_batches(extract_task, _batches_of(documents, paragraphs, fresh_docs, batches), workers), EXTRACT_TABLES
+        )
         extracted = {
             name: reuse_rows(df, prior, name, set(doc_order) - set(fresh_docs), doc_order) for name, df in extracted.items()
         }
@@ -326,12 +344,12 @@ def govreports_pipeline(
         segment_keys = document_keys(documents, paragraphs, salt=frame_hash(lexicon))
         seg_docs = stale_documents(doc_order, segment_keys, manifest.doc_keys.get("segment") if prior else None)
         wanted = set(seg_docs)
-        # batches small enough to hold in memory, however large the corpus
-        seg_batches = max(batches, -(-int(documents.loc[documents["doc_id"].isin(wanted), "n_chars"].sum()) // SEGMENT_BATCH_CHARS))
-        parts = _batches_of(documents, paragraphs, seg_docs, seg_batches)
-        outputs = _segment_batches(parts, lexicon, workers, str(snapshot.path))
+        jobs, _ = plan_segment_jobs(paragraphs[paragraphs["doc_id"].isin(wanted)], SegmentConfig(cache_dir=JIEBA_CACHE),
+                                    SEGMENT_CHUNK_CHARS)
+        outputs = [o for group in _run_batches(segment_task, _groups(jobs, batches), workers, lexicon, str(snapshot.path))
+                   for o in group]
         if prior is not None and len(wanted) < len(doc_order):
-            outputs.append(reuse_segments_task(str(prior), str(snapshot.path), [d for d in doc_order if d not in wanted], len(parts)))
+            outputs.append(reuse_segments_task(str(prior), str(snapshot.path), [d for d in doc_order if d not in wanted], len(jobs)))
         for name in ("sentences", "tokens"):
             if not dataset_files(name, snapshot.path):
                 write_dataset(SCHEMAS[name].empty_table().to_pandas(), name, snapshot.path)
@@ -393,17 +411,39 @@ def govreports_pipeline(
     return summary
 
 
-def _segment_batches(parts, lexicon: pd.DataFrame, workers: int, snapshot_dir: str) -> list[dict]:
-    """Segments batches: one after another on this machine, concurrently on a Dask cluster.
+def _run_batches(task_fn, batches: list[tuple], workers: int, *common) -> list:
+    """Runs a batched task: once over all batches locally, once per batch on a Dask cluster.
 
-    Locally, tasks run in threads and jieba holds the GIL, so concurrent batches
-    would only multiply memory; each batch uses ``workers`` processes instead.
+    Locally, tasks run in threads and the stages hold the GIL, so batches in
+    threads would only multiply memory; one task spreads the work over
+    ``workers`` processes instead (tasks/parallel.py). On Dask each batch is a
+    task of its own, placed on any worker.
     """
     runner = FlowRunContext.get().task_runner
     if isinstance(runner, ThreadPoolTaskRunner):
-        return [segment_task(p, lexicon, workers, snapshot_dir, i) for i, (_, p) in enumerate(parts) if len(p)]
-    futures = [segment_task.submit(p, lexicon, workers, snapshot_dir, i) for i, (_, p) in enumerate(parts) if len(p)]
+        merged = _merge_batches(batches)
+        return [task_fn(*merged, workers, *common)] if merged is not None else []
+    futures = [task_fn.submit(*b, workers, *common) for b in batches]
     return [f.result() for f in futures]
+
+
+def _merge_batches(batches: list[tuple]):
+    """The batches joined back into one (frames concatenated, job lists chained)."""
+    if not batches:
+        return None
+    if len(batches) == 1:
+        return batches[0]
+    merged = []
+    for items in zip(*batches):
+        merged.append(pd.concat(items, ignore_index=True) if isinstance(items[0], pd.DataFrame) else [x for it in items for x in it])
+    return tuple(merged)
+
+
+def _groups(jobs: list, n: int) -> list[tuple[list]]:
+    """Up to n contiguous groups of jobs, as 1-tuples of lists (batches of the segment task)."""
+    n = max(1, min(n, len(jobs)))
+    size = -(-len(jobs) // n) if jobs else 1
+    return [(jobs[i : i + size],) for i in range(0, len(jobs), size)]
 
 
 def _batches_of(documents: pd.DataFrame, paragraphs: pd.DataFrame, doc_ids: list[str], n: int) -> list[tuple[pd.DataFrame, pd.DataFrame]]:

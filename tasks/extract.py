@@ -15,6 +15,7 @@ import pandas as pd
 
 from tasks.indicators import extract_indicators
 from tasks.mentions import extract_mentions
+from tasks.parallel import map_in_processes
 from tasks.plan_tables import rebuild_plan_tables
 
 TABLES = ("indicators", "plan_indicators", "policy_phrases", "officials", "places")
@@ -50,6 +51,32 @@ def extract_batch(documents: pd.DataFrame, paragraphs: pd.DataFrame) -> ExtractR
     stats |= {k: v for k, v in mentions.stats.items() if k in ("phrases", "officials", "places")}
     stats["plan_rows_ambiguous"] = plan.stats.get("rows_with_ambiguous_values", 0)
     return ExtractResult(tables=tables, stats=stats)
+
+
+def extract_corpus(documents: pd.DataFrame, paragraphs: pd.DataFrame, workers: int = 1, batches_per_worker: int = 4) -> ExtractResult:
+    """Runs :func:`extract_batch` over the corpus in ``workers`` processes.
+
+    Args:
+        documents: Documents in corpus order.
+        paragraphs: Their paragraphs, with is_duplicate set by dedup.
+        workers: Processes; each takes batches of whole documents.
+        batches_per_worker: Batches per worker; several, so that a worker
+            done early takes another instead of waiting for the slowest.
+
+    Returns:
+        The same tables, in the same order, as one extract_batch over everything.
+    """
+    n = 1 if workers == 1 else workers * batches_per_worker
+    results = map_in_processes(_extract_pair, split_batches(documents, paragraphs, n), workers)
+    stats: dict[str, int] = {}
+    for r in results:
+        for k, v in r.stats.items():
+            stats[k] = stats.get(k, 0) + v
+    return ExtractResult(tables=concat_tables([r.tables for r in results], TABLES), stats=stats)
+
+
+def _extract_pair(batch: tuple[pd.DataFrame, pd.DataFrame]) -> ExtractResult:
+    return extract_batch(*batch)
 
 
 def concat_tables(results: list[dict[str, pd.DataFrame]], names: tuple[str, ...]) -> dict[str, pd.DataFrame]:

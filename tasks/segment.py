@@ -38,14 +38,12 @@ count. Each worker builds its tokenizer once, in the pool initializer.
 from __future__ import annotations
 
 import functools
-import gc
 import hashlib
 import marshal
 import math
 import multiprocessing
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,6 +53,7 @@ import jieba.posseg
 import numpy as np
 import pandas as pd
 
+from tasks.parallel import map_in_processes
 from tasks.schemas import column_names
 from tasks.sentences import sentence_spans
 
@@ -619,21 +618,12 @@ def dictionary_words(cache_dir: Path) -> dict[str, str]:
 # --- stage entry point -------------------------------------------------------
 
 
-def segment_paragraphs(
-    paragraphs: pd.DataFrame, cfg: SegmentConfig = SegmentConfig(), lexicon: pd.DataFrame | None = None
-) -> SegmentResult:
-    """Splits kept paragraphs into sentences and POS-tagged tokens.
-
-    Args:
-        paragraphs: Paragraph rows with at least doc_id, para_id, kind and text;
-            rows with ``is_duplicate`` True are skipped.
-        cfg: Stage settings.
-        lexicon: A ``segment_lexicon`` built by :func:`build_lexicon` over the
-            whole corpus; when segmenting one batch of a corpus, pass it so every
-            batch cuts with the same words (built from ``paragraphs`` when None).
+def _segmentable(paragraphs: pd.DataFrame, cfg: SegmentConfig) -> tuple[list[str], np.ndarray, np.ndarray, dict[str, int]]:
+    """The paragraphs that are segmented: kept, of a segmented kind, not blank.
 
     Returns:
-        SegmentResult with sentences, tokens, lexicon and stats.
+        (texts, doc_ids, para_ids, stats) in input order; stats counts the
+        rows left out by reason.
     """
     missing = {"doc_id", "para_id", "kind", "text"} - set(paragraphs.columns)
     if missing:
@@ -654,47 +644,142 @@ def segment_paragraphs(
     keep &= ~empty
     rows = paragraphs.loc[keep]
     texts = texts_s[keep].tolist()
-    doc_ids = rows["doc_id"].to_numpy(dtype=object)
-    para_ids = rows["para_id"].to_numpy(dtype=np.int32)
+    stats["paragraphs_segmented"] = len(texts)
+    stats["chars_segmented"] = int(sum(len(t) for t in texts))
+    return texts, rows["doc_id"].to_numpy(dtype=object), rows["para_id"].to_numpy(dtype=np.int32), stats
 
-    lexicon_df = lexicon if lexicon is not None else build_lexicon(texts, cfg, known=dictionary_words(cfg.cache_dir).keys())
-    lexicon = list(lexicon_df.itertuples(index=False, name=None))
+
+def _lexicon_rows(lexicon_df: pd.DataFrame, stats: dict[str, int]) -> list[tuple]:
     stats["lexicon_userdict"] = int((lexicon_df["source"] == "userdict").sum())
     stats["lexicon_harvested"] = int((lexicon_df["source"] == "harvested").sum())
     stats["lexicon_extra"] = int((lexicon_df["source"] == "extra").sum())
+    return list(lexicon_df.itertuples(index=False, name=None))
+
+
+def segment_paragraphs(
+    paragraphs: pd.DataFrame, cfg: SegmentConfig = SegmentConfig(), lexicon: pd.DataFrame | None = None
+) -> SegmentResult:
+    """Splits kept paragraphs into sentences and POS-tagged tokens.
+
+    Args:
+        paragraphs: Paragraph rows with at least doc_id, para_id, kind and text;
+            rows with ``is_duplicate`` True are skipped.
+        cfg: Stage settings.
+        lexicon: A ``segment_lexicon`` built by :func:`build_lexicon` over the
+            whole corpus; when segmenting one batch of a corpus, pass it so every
+            batch cuts with the same words (built from ``paragraphs`` when None).
+
+    Returns:
+        SegmentResult with sentences, tokens, lexicon and stats.
+    """
+    texts, doc_ids, para_ids, stats = _segmentable(paragraphs, cfg)
+    lexicon_df = lexicon if lexicon is not None else build_lexicon(texts, cfg, known=dictionary_words(cfg.cache_dir).keys())
+    lexicon = _lexicon_rows(lexicon_df, stats)
 
     n_batches = 1 if cfg.workers == 1 else cfg.workers * cfg.batches_per_worker
     ranges = _batches(np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts)), n_batches)
-    if cfg.workers == 1 or len(ranges) <= 1:
-        seg = get_segmenter(lexicon, cfg.cache_dir, cfg.hmm, cfg.oov_pos)
-        outs = [seg.segment_batch(texts[a:b]) for a, b in ranges]
-    else:
-        if cfg.start_method == "fork":
-            # forked workers inherit the memoised Segmenter, so the dictionary
-            # is loaded once in all, not once per worker
-            get_segmenter(lexicon, cfg.cache_dir, cfg.hmm, cfg.oov_pos)
-        ctx = multiprocessing.get_context(cfg.start_method)
-        # frozen objects are skipped by the children's garbage collector, which
-        # would otherwise write to (and so copy) every page of the inherited
-        # ~100 MB dictionary
-        gc.freeze()
-        try:
-            with ProcessPoolExecutor(
-                max_workers=min(cfg.workers, len(ranges)),
-                mp_context=ctx,
-                initializer=_init_worker,
-                initargs=(lexicon, str(cfg.cache_dir), cfg.hmm, cfg.oov_pos),
-            ) as pool:
-                outs = list(pool.map(_run_batch, [texts[a:b] for a, b in ranges]))
-        finally:
-            gc.unfreeze()
-
+    if cfg.start_method == "fork" or cfg.workers == 1:
+        # forked workers inherit the memoised Segmenter, so the dictionary
+        # is loaded once in all, not once per worker
+        get_segmenter(lexicon, cfg.cache_dir, cfg.hmm, cfg.oov_pos)
+    outs = map_in_processes(
+        _run_batch, [texts[a:b] for a, b in ranges], cfg.workers, initializer=_init_worker,
+        initargs=(lexicon, str(cfg.cache_dir), cfg.hmm, cfg.oov_pos), start_method=cfg.start_method,
+    )
     sentences, tokens = _assemble(outs, ranges, texts, doc_ids, para_ids)
-    stats["paragraphs_segmented"] = len(texts)
     stats["sentences"] = len(sentences)
     stats["tokens"] = len(tokens)
-    stats["chars_segmented"] = int(sum(len(t) for t in texts))
     return SegmentResult(sentences=sentences, tokens=tokens, lexicon=lexicon_df, stats=stats)
+
+
+# --- chunked segmentation for the flow ----------------------------------------
+
+
+@dataclass(frozen=True)
+class SegmentJob:
+    """A chunk of whole documents' paragraphs, segmented as one unit by one worker.
+
+    Attributes:
+        part: Its number among the chunks of a run (names the Parquet parts it gives).
+        texts: Paragraph texts to segment.
+        doc_ids: Their doc_id, one per text.
+        para_ids: Their para_id, one per text.
+    """
+
+    part: int
+    texts: list[str]
+    doc_ids: np.ndarray
+    para_ids: np.ndarray
+
+
+def plan_segment_jobs(
+    paragraphs: pd.DataFrame, cfg: SegmentConfig, chunk_chars: int, first_part: int = 0
+) -> tuple[list[SegmentJob], dict[str, int]]:
+    """Cuts the segmentable paragraphs into chunks of whole documents.
+
+    A chunk closes at the first document boundary past ``chunk_chars``
+    characters, so the chunks depend on the text only (never on the worker
+    count) and every document's tokens stay together (keyword ranking needs
+    a document's whole token sequence).
+
+    Args:
+        paragraphs: Paragraphs in corpus order (see :func:`segment_paragraphs`).
+        cfg: Stage settings (kinds).
+        chunk_chars: Characters per chunk, about; bounds a worker's memory.
+        first_part: Number of the first chunk.
+
+    Returns:
+        (jobs, stats) with stats as in :func:`segment_paragraphs`.
+    """
+    if chunk_chars < 1:
+        raise ValueError("chunk_chars must be >= 1")
+    texts, doc_ids, para_ids, stats = _segmentable(paragraphs, cfg)
+    jobs: list[SegmentJob] = []
+    start, size = 0, 0
+    for i, text in enumerate(texts):
+        if size >= chunk_chars and doc_ids[i] != doc_ids[i - 1]:
+            jobs.append(SegmentJob(first_part + len(jobs), texts[start:i], doc_ids[start:i], para_ids[start:i]))
+            start, size = i, 0
+        size += len(text)
+    if start < len(texts):
+        jobs.append(SegmentJob(first_part + len(jobs), texts[start:], doc_ids[start:], para_ids[start:]))
+    return jobs, stats
+
+
+def segment_jobs(jobs: list[SegmentJob], lexicon: pd.DataFrame, cfg: SegmentConfig, handle, on_result=None) -> list:
+    """Segments chunks in ``cfg.workers`` processes and lets each worker consume its own output.
+
+    The per-token tables of a chunk are large and the parent does not need
+    them: ``handle(part, sentences, tokens)`` runs in the worker (writing the
+    tables, counting terms) and only its small result travels back.
+
+    Args:
+        jobs: Chunks from :func:`plan_segment_jobs`.
+        lexicon: The run's ``segment_lexicon``.
+        cfg: Stage settings (workers, cache_dir, hmm, oov_pos, start_method).
+        handle: Module-level function (or functools.partial of one) of
+            (part, sentences, tokens) -> small picklable result.
+        on_result: Called in the caller with (job index, result) as each
+            chunk finishes, in job order (progress reporting).
+
+    Returns:
+        handle's results in job order.
+    """
+    rows = list(lexicon.itertuples(index=False, name=None))
+    if cfg.start_method == "fork" or cfg.workers == 1:
+        get_segmenter(rows, cfg.cache_dir, cfg.hmm, cfg.oov_pos)
+    return map_in_processes(
+        functools.partial(_run_job, handle=handle), jobs, cfg.workers, initializer=_init_worker,
+        initargs=(rows, str(cfg.cache_dir), cfg.hmm, cfg.oov_pos), start_method=cfg.start_method,
+        on_result=on_result,
+    )
+
+
+def _run_job(job: SegmentJob, handle):
+    assert _WORKER is not None, "worker initializer did not run"
+    out = _WORKER.segment_batch(job.texts)
+    sentences, tokens = _assemble([out], [(0, len(job.texts))], job.texts, job.doc_ids, job.para_ids)
+    return handle(job.part, sentences, tokens)
 
 
 def _assemble(outs, ranges, texts, doc_ids, para_ids) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -1,0 +1,79 @@
+"""Process pools for the CPU-bound stages on one machine.
+
+Takes a module-level function and a list of jobs and gives the results in job
+order, computed in ``workers`` processes (jieba, the regex extractors and
+pandas glue all hold the GIL, so threads would not help). With one worker,
+or one job, the jobs run in the calling process: no pool, no pickling.
+
+On Linux the pool forks: workers inherit the parent's loaded state (jieba's
+dictionary, compiled regexes) instead of rebuilding it. ``gc.freeze`` keeps the
+children's garbage collector from touching, and so copying, every inherited
+page. This is the one-machine path; a Dask cluster is the scale-out path
+(flows/pipeline.py hands batches to prefect-dask instead).
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from typing import Callable, Sequence, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+START_METHOD = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+def map_in_processes(
+    fn: Callable[[T], R],
+    jobs: Sequence[T],
+    workers: int,
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple = (),
+    start_method: str = START_METHOD,
+    on_result: Callable[[int, R], None] | None = None,
+) -> list[R]:
+    """Runs fn over jobs in up to ``workers`` processes; results come in job order.
+
+    Args:
+        fn: A module-level function (pickled by reference).
+        jobs: Its arguments, one per call; keep each small enough to pickle quickly.
+        workers: Processes; 1 runs everything here.
+        initializer: Run once in each worker before its first job (with
+            ``start_method="fork"`` the parent's state is there already).
+        initargs: Arguments of the initializer.
+        start_method: multiprocessing start method of the pool.
+        on_result: Called here, in the caller, with (job index, result) as each
+            result arrives (in job order), e.g. to report progress.
+
+    Raises:
+        Whatever fn raises, re-raised in the caller.
+    """
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers!r}")
+    if workers == 1 or len(jobs) <= 1:
+        if initializer is not None:
+            initializer(*initargs)
+        return _collect((fn(job) for job in jobs), on_result)
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(
+            max_workers=min(workers, len(jobs)),
+            mp_context=multiprocessing.get_context(start_method),
+            initializer=initializer,
+            initargs=initargs,
+        ) as pool:
+            # chunksize 1: jobs are already sized to balance the load
+            return _collect(pool.map(fn, jobs), on_result)
+    finally:
+        gc.unfreeze()
+
+
+def _collect(results, on_result) -> list:
+    out = []
+    for i, r in enumerate(results):
+        out.append(r)
+        if on_result is not None:
+            on_result(i, r)
+    return out
