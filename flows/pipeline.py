@@ -101,9 +101,9 @@ def scan_task(input_dir: str) -> dict[str, str]:
 
 
 @task(name="ingest", cache_policy=NO_CACHE)
-def ingest_task(input_dir: str, only: list[str] | None = None) -> IngestResult:
+def ingest_task(input_dir: str, only: list[str] | None = None, workers: int = 1) -> IngestResult:
     t0 = time.perf_counter()
-    result = ingest_folder(Path(input_dir), IngestConfig(), only=None if only is None else set(only))
+    result = ingest_folder(Path(input_dir), IngestConfig(), only=None if only is None else set(only), workers=workers)
     _log_stage("ingest", t0, **result.stats)
     for row in result.quarantine.itertuples():
         get_run_logger().warning("quarantined %s: %s (%s)", row.source_file, row.reason, row.detail)
@@ -309,11 +309,11 @@ def govreports_pipeline(
             len(scan), len(plan.changed), len(plan.unchanged) if reused is not None else 0, len(plan.removed),
         )
         clock.lap("ingest")
-        ingested = ingest_task(input_dir, sorted(plan.changed))
+        ingested = ingest_task(input_dir, sorted(plan.changed), workers)
         documents, raw_paragraphs, quarantine = _merge_ingest(ingested, reused)
         if documents["doc_id"].duplicated().any():
             # a new file repeats the text of an unchanged one: ids depend on both, so read all again
-            ingested = ingest_task(input_dir, None)
+            ingested = ingest_task(input_dir, None, workers)
             documents, raw_paragraphs, quarantine = _merge_ingest(ingested, None)
             reused = None
         clock.lap("clean")

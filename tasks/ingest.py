@@ -35,6 +35,7 @@ from pathlib import Path
 import pandas as pd
 
 from tasks import reasons
+from tasks.parallel import map_in_processes
 from tasks.schemas import column_names
 
 RESOURCES = Path(__file__).parent / "resources"
@@ -761,7 +762,97 @@ def list_input_files(input_dir: Path | str, cfg: IngestConfig = IngestConfig()) 
     )
 
 
-def ingest_folder(input_dir: Path | str, cfg: IngestConfig = IngestConfig(), only: set[str] | None = None) -> IngestResult:
+@dataclass(frozen=True)
+class FileRead:
+    """What one input file gives before corpus-wide ids are assigned.
+
+    Attributes:
+        rel: Path relative to the input folder.
+        size: Bytes on disk.
+        sha: SHA-256 of the bytes (None when they could not be read).
+        docs: Per document: its row without doc_id, its (kind, section, text)
+            paragraphs and the digest its doc_id is cut from.
+        quarantine: (reason, detail, sha) rows for the file or parts of it.
+    """
+
+    rel: str
+    size: int
+    sha: str | None
+    docs: list[tuple[dict, list[tuple[str, str, str]], str]]
+    quarantine: list[tuple[str, str, str | None]]
+
+
+def read_file(path: Path, rel: str, cfg: IngestConfig, regions: list[Region]) -> FileRead:
+    """Reads, decodes and parses one file into documents (no ids yet) and quarantine rows."""
+    size = path.stat().st_size
+    if size > cfg.max_file_bytes:
+        return FileRead(rel, size, None, [], [(reasons.FILE_TOO_LARGE, f"{size} bytes is over the {cfg.max_file_bytes}-byte limit", None)])
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return FileRead(rel, size, None, [], [(reasons.UNREADABLE_FILE, f"could not read: {exc}", None)])
+    sha = hashlib.sha256(raw).hexdigest()
+    quarantine: list[tuple[str, str, str | None]] = []
+    try:
+        text, encoding, warning = decode_bytes(raw)
+    except DecodeError as exc:
+        return FileRead(rel, size, sha, [], [(exc.reason, exc.detail, sha)])
+    del raw
+    if warning:
+        quarantine.append((reasons.TRUNCATED_ENCODING, warning + "; the rest of the file was ingested", sha))
+    docs, problems = parse_text(text, cfg)
+    quarantine.extend((reason, detail, sha) for reason, detail in problems)
+    out = []
+    for doc in docs:
+        paras = [p for p in doc.paras if p.text.strip()]
+        if not any(p.kind in ("body", "table") for p in paras):
+            quarantine.append((reasons.NO_DOCUMENT_TEXT, f"no body text found in {doc.layout} layout (document {doc.title[:30]!r})", sha))
+            continue
+        body_text = "\n".join(p.text for p in paras)
+        doc_type = classify_doc_type(doc.title, body_text)
+        if doc_type == "gov_work_report":
+            _mark_report_bylines(paras)
+        event_date, year = infer_event(doc_type, doc.title, body_text)
+        if year is None and doc.publish_date:
+            year = doc.publish_date.year
+        speaker, speaker_title = infer_speaker(paras) if doc_type in ("gov_work_report", "party_congress") else (None, None)
+        digest = hashlib.sha256((doc.title + "\n" + body_text).encode("utf-8")).hexdigest()
+        row = dict(
+            source_file=rel,
+            source_sha256=sha,
+            source_layout=doc.layout,
+            encoding=encoding,
+            title=doc.title,
+            tag=doc.tag,
+            doc_type=doc_type,
+            region=detect_region(doc.title, body_text, regions),
+            year=year,
+            event_date=event_date,
+            publish_date=doc.publish_date,
+            crawl_date=doc.crawl_date,
+            publisher=doc.publisher,
+            speaker=speaker,
+            speaker_title=speaker_title,
+            n_chars=sum(len(p.text) for p in paras),
+            n_paragraphs=len(paras),
+            is_duplicate=False,
+            duplicate_of=None,
+        )
+        out.append((row, [(p.kind, section, p.text) for p, section in zip(paras, _sections(paras))], digest))
+    if not docs and not problems:
+        quarantine.append((reasons.NO_DOCUMENT_TEXT, "no document found in the file", sha))
+    return FileRead(rel, size, sha, out, quarantine)
+
+
+def _read_files(job: tuple[list[tuple[Path, str]], IngestConfig]) -> list[FileRead]:
+    files, cfg = job
+    regions = load_regions()
+    return [read_file(path, rel, cfg, regions) for path, rel in files]
+
+
+def ingest_folder(
+    input_dir: Path | str, cfg: IngestConfig = IngestConfig(), only: set[str] | None = None, workers: int = 1
+) -> IngestResult:
     """Reads every file under input_dir into documents, paragraphs and quarantine.
 
     Args:
@@ -769,106 +860,53 @@ def ingest_folder(input_dir: Path | str, cfg: IngestConfig = IngestConfig(), onl
         cfg: Ingest settings.
         only: Read just these files (paths relative to input_dir), e.g. the ones
             an incremental run found new or changed.
+        workers: Processes reading and parsing files; ids and duplicate checks
+            are assigned afterwards in path order, so the result is the same.
 
     Returns:
         The three tables and counts (files, documents, paragraphs, quarantined).
     """
     input_dir = Path(input_dir)
-    regions = load_regions()
     files = list_input_files(input_dir, cfg)
-    if only is not None:
-        files = [p for p in files if p.relative_to(input_dir).as_posix() in only]
+    rels = [p.relative_to(input_dir).as_posix() for p in files]
+    pairs = [(p, r) for p, r in zip(files, rels) if only is None or r in only]
+    # a few dozen jobs per worker: balanced, yet little pickling overhead
+    n_jobs = 1 if workers == 1 else workers * 16
+    step = max(1, -(-len(pairs) // n_jobs))
+    jobs = [(pairs[i : i + step], cfg) for i in range(0, len(pairs), step)]
+    reads = [r for batch in map_in_processes(_read_files, jobs, workers) for r in batch]
+
     doc_rows: list[dict] = []
-    para_rows: list[dict] = []
+    para_rows: list[tuple] = []
     quarantine: list[dict] = []
     seen_files: dict[str, str] = {}
     seen_ids: set[str] = set()
-    for path in files:
-        rel = path.relative_to(input_dir).as_posix()
-        size = path.stat().st_size
+    for read in reads:
+        rel = read.rel
 
         def quarantine_row(reason: str, detail: str, sha: str | None = None) -> None:
-            quarantine.append(dict(source_file=rel, source_sha256=sha, n_bytes=size, stage="ingest", reason=reason, detail=detail))
+            quarantine.append(dict(source_file=rel, source_sha256=sha, n_bytes=read.size, stage="ingest", reason=reason, detail=detail))
 
-        if size > cfg.max_file_bytes:
-            quarantine_row(reasons.FILE_TOO_LARGE, f"{size} bytes is over the {cfg.max_file_bytes}-byte limit")
+        if read.sha is not None and read.sha in seen_files:
+            quarantine_row(reasons.DUPLICATE_FILE, f"same bytes as {seen_files[read.sha]}; its documents are ingested once", read.sha)
             continue
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            quarantine_row(reasons.UNREADABLE_FILE, f"could not read: {exc}")
-            continue
-        sha = hashlib.sha256(raw).hexdigest()
-        if sha in seen_files:
-            quarantine_row(reasons.DUPLICATE_FILE, f"same bytes as {seen_files[sha]}; its documents are ingested once", sha)
-            continue
-        seen_files[sha] = rel
-        try:
-            text, encoding, warning = decode_bytes(raw)
-        except DecodeError as exc:
-            quarantine_row(exc.reason, exc.detail, sha)
-            continue
-        if warning:
-            quarantine_row(reasons.TRUNCATED_ENCODING, warning + "; the rest of the file was ingested", sha)
-        docs, problems = parse_text(text, cfg)
-        for reason, detail in problems:
+        if read.sha is not None:
+            seen_files[read.sha] = rel
+        for reason, detail, sha in read.quarantine:
             quarantine_row(reason, detail, sha)
-        ordinal = 0
-        for doc in docs:
-            paras = [p for p in doc.paras if p.text.strip()]
-            if not any(p.kind in ("body", "table") for p in paras):
-                quarantine_row(reasons.NO_DOCUMENT_TEXT, f"no body text found in {doc.layout} layout (document {doc.title[:30]!r})", sha)
-                continue
-            body_text = "\n".join(p.text for p in paras)
-            doc_type = classify_doc_type(doc.title, body_text)
-            if doc_type == "gov_work_report":
-                _mark_report_bylines(paras)
-            event_date, year = infer_event(doc_type, doc.title, body_text)
-            if year is None and doc.publish_date:
-                year = doc.publish_date.year
-            speaker, speaker_title = infer_speaker(paras) if doc_type in ("gov_work_report", "party_congress") else (None, None)
-            digest = hashlib.sha256((doc.title + "\n" + body_text).encode("utf-8")).hexdigest()
+        for ordinal, (row, paras, digest) in enumerate(read.docs):
             doc_id = digest[:16]
             if doc_id in seen_ids:
                 # same text under another file: keep both rows, dedup flags the later
                 doc_id = hashlib.sha256(f"{digest}\0{rel}#{ordinal}".encode()).hexdigest()[:16]
             seen_ids.add(doc_id)
-            sections = _sections(paras)
-            for i, (p, section) in enumerate(zip(paras, sections)):
-                para_rows.append(dict(doc_id=doc_id, para_id=i, kind=p.kind, section=section, text=p.text))
-            doc_rows.append(
-                dict(
-                    doc_id=doc_id,
-                    source_file=rel,
-                    source_sha256=sha,
-                    source_ordinal=ordinal,
-                    source_layout=doc.layout,
-                    encoding=encoding,
-                    title=doc.title,
-                    tag=doc.tag,
-                    doc_type=doc_type,
-                    region=detect_region(doc.title, body_text, regions),
-                    year=year,
-                    event_date=event_date,
-                    publish_date=doc.publish_date,
-                    crawl_date=doc.crawl_date,
-                    publisher=doc.publisher,
-                    speaker=speaker,
-                    speaker_title=speaker_title,
-                    n_chars=sum(len(p.text) for p in paras),
-                    n_paragraphs=len(paras),
-                    is_duplicate=False,
-                    duplicate_of=None,
-                )
-            )
-            ordinal += 1
-        if not docs and not problems:
-            quarantine_row(reasons.NO_DOCUMENT_TEXT, "no document found in the file", sha)
+            para_rows.extend((doc_id, i, kind, section, text) for i, (kind, section, text) in enumerate(paras))
+            doc_rows.append(dict(row, doc_id=doc_id, source_ordinal=ordinal))
     documents = pd.DataFrame(doc_rows, columns=column_names("documents"))
     paragraphs = pd.DataFrame(para_rows, columns=["doc_id", "para_id", "kind", "section", "text"])
     quarantined = pd.DataFrame(quarantine, columns=column_names("quarantine"))
     stats = dict(
-        files=len(files),
+        files=len(pairs),
         documents=len(documents),
         paragraphs=len(paragraphs),
         quarantined=len(quarantined),
