@@ -31,7 +31,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from tasks.dedup import dedup_key, ends_unterminated, ngram_hashes, ngram_hashes_many
+from tasks.dedup import (
+    dedup_key,
+    ends_unterminated,
+    ngram_hashes,
+    ngram_hashes_many,
+    release_free_memory,
+    sorted_unique,
+)
 from tasks.schemas import column_names
 
 PARAGRAPH_COLUMNS = ["doc_id", "para_id", "kind", "section", "text"]
@@ -227,20 +234,10 @@ def _join_candidates(doc_paras: list[tuple[str, str]], cfg: CleanConfig) -> list
 
 # n-grams held by more paragraphs than this are set phrases, not evidence of a copy
 _BOILERPLATE_DF = 64
-
-
-def _first_holders(hv: np.ndarray, hr: np.ndarray, keep: int = 3) -> tuple[np.ndarray, np.ndarray]:
-    """Keeps, per n-gram hash, its first `keep` distinct rows (sorted by hash, then row)."""
-    order = np.lexsort((hr, hv))
-    hv, hr = hv[order], hr[order]
-    distinct = np.ones(len(hv), dtype=bool)
-    distinct[1:] = (hv[1:] != hv[:-1]) | (hr[1:] != hr[:-1])
-    hv, hr = hv[distinct], hr[distinct]
-    first = np.ones(len(hv), dtype=bool)
-    first[1:] = hv[1:] != hv[:-1]
-    group_start = np.maximum.accumulate(np.where(first, np.arange(len(hv)), 0))
-    few = (np.arange(len(hv)) - group_start) < keep
-    return hv[few], hr[few]
+# Paragraphs hashed per pass over the corpus in _found_elsewhere.
+_CHUNK_ROWS = 4096
+# (probe, holder) votes counted at a time in _found_elsewhere.
+_VOTE_SLICE = 1 << 19
 
 
 def _found_elsewhere(
@@ -263,57 +260,110 @@ def _found_elsewhere(
     n = cfg.ngram
     wanted: dict[object, np.ndarray] = {}
     for pid, (_, probe) in probes.items():
-        h = np.unique(ngram_hashes(dedup_key(probe), n))
+        h = sorted_unique(ngram_hashes(dedup_key(probe), n))
         if len(h):
             wanted[pid] = h
     if not wanted:
         return set()
-    all_wanted = np.unique(np.concatenate(list(wanted.values())))
+    all_wanted = sorted_unique(np.concatenate(list(wanted.values())))
+    n_rows = len(texts)
     # One pass over the corpus (never pairwise), in chunks so memory stays
-    # bounded: which rows hold each wanted n-gram. Three holders are enough
-    # to know whether a row outside a probe's own pair (at most two) holds it.
-    hit_v, hit_r = [], []
-    chunk = 4096
-    for lo in range(0, len(texts), chunk):
-        every, lens = ngram_hashes_many([dedup_key(t) for t in texts[lo : lo + chunk]], n)
+    # bounded: how many rows hold each wanted n-gram, and which rows while
+    # they are at most _BOILERPLATE_DF (the holders of a set phrase are never
+    # asked for, so they are not kept: at most that many per n-gram).
+    df = np.zeros(len(all_wanted), dtype=np.int64)
+    held_w, held_r = [], []
+    # a hash table: a binary search per corpus n-gram takes several times longer
+    lookup = pd.Index(all_wanted)
+    for lo in range(0, n_rows, _CHUNK_ROWS):
+        every, lens = ngram_hashes_many([dedup_key(t) for t in texts[lo : lo + _CHUNK_ROWS]], n)
         if not len(every):
             continue
-        rows = np.repeat(np.arange(lo, lo + len(lens), dtype=np.int64), lens)
-        pos = np.minimum(np.searchsorted(all_wanted, every), len(all_wanted) - 1)
-        mask = all_wanted[pos] == every
-        hv, hr = _first_holders(every[mask], rows[mask], _BOILERPLATE_DF + 1)
-        hit_v.append(hv)
-        hit_r.append(hr)
-    hv = np.concatenate(hit_v) if hit_v else np.zeros(0, dtype=np.uint64)
-    hr = np.concatenate(hit_r) if hit_r else np.zeros(0, dtype=np.int64)
-    hv, hr = _first_holders(hv, hr, _BOILERPLATE_DF + 1)
+        w = lookup.get_indexer(every)
+        mask = w >= 0
+        rows = np.repeat(np.arange(lo, lo + len(lens), dtype=np.int64), lens)[mask]
+        # distinct (n-gram, row) pairs; the rows of a chunk are new, so counts add up
+        pair = sorted_unique(w[mask] * np.int64(n_rows) + rows)
+        del every, w, mask, rows
+        w, r = pair // n_rows, pair % n_rows
+        df += np.bincount(w, minlength=len(all_wanted))
+        few = df[w] <= _BOILERPLATE_DF
+        held_w.append(w[few].astype(np.int32))
+        held_r.append(r[few].astype(np.int32))
+    # leave out the n-grams that turned set phrases after their first holders were kept
+    few = [df[pw] <= _BOILERPLATE_DF for pw in held_w]
+    w = np.concatenate([pw[k] for pw, k in zip(held_w, few)] + [np.zeros(0, dtype=np.int32)])
+    r = np.concatenate([pr[k] for pr, k in zip(held_r, few)] + [np.zeros(0, dtype=np.int32)])
+    del held_w, held_r, few
+    # holders grouped by n-gram: the rows of wanted n-gram i are hr[start[i]:start[i] + df[i]]
+    hr = r[np.argsort(w, kind="stable")]
+    del w, r
+    n_held = np.where(df <= _BOILERPLATE_DF, df, 0)
+    start = np.cumsum(n_held) - n_held
+    del n_held
 
     # Votes, vectorised: for every (probe, n-gram), the other rows holding it.
     pids = list(wanted)
     ph = np.concatenate([wanted[p] for p in pids])
     pi = np.repeat(np.arange(len(pids)), [len(wanted[p]) for p in pids])
-    lo = np.searchsorted(hv, ph, "left")
-    size = np.searchsorted(hv, ph, "right") - lo
+    widx = np.searchsorted(all_wanted, ph)
+    size = df[widx]
     # set phrases held everywhere are no sign of a copy: they do not count at all
     telling = np.bincount(pi[size <= _BOILERPLATE_DF], minlength=len(pids))
     ok = (size > 0) & (size <= _BOILERPLATE_DF)
-    lo, size, pi = lo[ok], size[ok], pi[ok]
+    lo, size, pi = start[widx[ok]], size[ok], pi[ok]
+    del ph, widx, ok
     best = np.zeros(len(pids), dtype=np.int64)
-    if len(size):
-        ends = np.cumsum(size)
-        pos = np.arange(ends[-1]) - np.repeat(ends - size, size) + np.repeat(lo, size)
-        who = hr[pos]
-        probe = np.repeat(pi, size)
-        mine = np.array([sorted(probes[p][0]) + [-1] * (2 - len(probes[p][0])) for p in pids], dtype=np.int64)
+    mine = np.array([sorted(probes[p][0]) + [-1] * (2 - len(probes[p][0])) for p in pids], dtype=np.int64)
+    # whole probes at a time, about _VOTE_SLICE holders (up to _BOILERPLATE_DF
+    # per n-gram), so the work arrays stay small; entries are in probe order
+    ends = np.cumsum(size)
+    b0 = 0
+    while b0 < len(size):
+        base = int(ends[b0 - 1]) if b0 else 0
+        b1 = max(b0 + 1, int(np.searchsorted(ends, base + _VOTE_SLICE, side="right")))
+        b1 = int(np.searchsorted(pi, pi[b1 - 1], side="right"))
+        s, p = size[b0:b1], pi[b0:b1]
+        e = np.cumsum(s)
+        pos = np.arange(e[-1]) - np.repeat(e - s, s) + np.repeat(lo[b0:b1], s)
+        who = hr[pos].astype(np.int64)
+        probe = np.repeat(p, s)
+        del pos, e
         other = (who != mine[probe, 0]) & (who != mine[probe, 1])
         key = probe[other] * len(texts) + who[other]
+        del who, probe, other
         pair, votes = np.unique(key, return_counts=True)
         np.maximum.at(best, pair // len(texts), votes)
+        b0 = b1
     # one other paragraph must hold most of it: a copy, not shared phrasing.
     # Text made only of set phrases gives no evidence either way; it is not
     # joined, since a wrong join can hide a copy while a missed one loses nothing.
     share = np.divide(best, telling, out=np.ones(len(pids)), where=telling > 0)
     return {p for p, x in zip(pids, share.tolist()) if x >= cfg.fragment_share}
+
+
+# Texts converted to Arrow at a time when the output table is built.
+_ARROW_SLICE = 16384
+
+
+def _text_column(texts: list[str]) -> object:
+    """The texts as the column pandas would make of them, built in slices from UTF-8 bytes.
+
+    Given str objects, pyarrow has CPython cache a UTF-8 copy inside each one
+    (kept while the str lives) and grows its buffer by doubling: about three
+    times the text at once. Encoding a slice at a time costs the column only.
+    """
+    dtype = pd.Series([""]).dtype
+    if not texts or getattr(dtype, "storage", None) != "pyarrow":
+        return texts
+    import pyarrow as pa
+
+    chunks = [
+        pa.array([t.encode("utf-8") for t in texts[lo : lo + _ARROW_SLICE]], type=pa.large_binary())
+        .cast(pa.large_string())
+        for lo in range(0, len(texts), _ARROW_SLICE)
+    ]
+    return pd.array(pa.chunked_array(chunks, type=pa.large_string()), dtype=dtype)
 
 
 def clean_paragraphs(paragraphs: pd.DataFrame, cfg: CleanConfig = CleanConfig()) -> CleanResult:
@@ -330,23 +380,32 @@ def clean_paragraphs(paragraphs: pd.DataFrame, cfg: CleanConfig = CleanConfig())
     missing = [c for c in PARAGRAPH_COLUMNS if c not in paragraphs.columns]
     if missing:
         raise ValueError(f"paragraphs lacks columns {missing}")
-    src = paragraphs[PARAGRAPH_COLUMNS].copy()
+    release_free_memory()  # what earlier stages left
     # keep document order as given, paragraphs ordered by their ingest id
-    doc_order = {d: i for i, d in enumerate(pd.unique(src["doc_id"]))}
-    src["_doc_ord"] = src["doc_id"].map(doc_order)
-    src = src.sort_values(["_doc_ord", "para_id"], kind="stable").reset_index(drop=True)
+    doc_order = {d: i for i, d in enumerate(pd.unique(paragraphs["doc_id"]))}
+    sort_keys = pd.DataFrame({
+        "_doc_ord": paragraphs["doc_id"].map(doc_order).reset_index(drop=True),
+        "para_id": paragraphs["para_id"].reset_index(drop=True),
+    })
+    order = sort_keys.sort_values(["_doc_ord", "para_id"], kind="stable").index.tolist()
+    del sort_keys
 
-    stats = {"paragraphs_in": len(src), "joins": 0, "dropped_empty": 0, "text_changed": 0}
-    texts = []
-    for kind, text in zip(src["kind"].tolist(), src["text"].tolist()):
-        clean = normalize_text(text if isinstance(text, str) else "", kind, cfg)
-        if clean != (text if isinstance(text, str) else ""):
+    def column(values: list) -> list:
+        # the columns are read as lists in that order: no sorted copy of the table
+        return [values[i] for i in order]
+
+    stats = {"paragraphs_in": len(paragraphs), "joins": 0, "dropped_empty": 0, "text_changed": 0}
+    kinds = column(paragraphs["kind"].tolist())
+    docs = column(paragraphs["doc_id"].tolist())
+    para_ids = column(paragraphs["para_id"].astype(int).tolist())
+    sections = column(paragraphs["section"].tolist())
+    texts = column(paragraphs["text"].tolist())
+    for row, (kind, text) in enumerate(zip(kinds, texts)):
+        text = text if isinstance(text, str) else ""
+        clean = normalize_text(text, kind, cfg)
+        if clean != text:
             stats["text_changed"] += 1
-        texts.append(clean)
-    kinds = src["kind"].tolist()
-    docs = src["doc_id"].tolist()
-    para_ids = src["para_id"].astype(int).tolist()
-    sections = src["section"].tolist()
+        texts[row] = clean
 
     repairs: list[dict] = []
     # drop empty paragraphs first, so a cut sentence around an empty line still joins
@@ -385,7 +444,7 @@ def clean_paragraphs(paragraphs: pd.DataFrame, cfg: CleanConfig = CleanConfig())
             if ("head", b) not in displaced and ("tail", a) not in displaced
         }
 
-    out_rows = []
+    out_cols: dict[str, list] = {c: [] for c in CLEAN_COLUMNS}
     joined_into: set[int] = set(can_join.values())
     new_id: dict[str, int] = {}
     for row in keep_rows:
@@ -401,7 +460,9 @@ def clean_paragraphs(paragraphs: pd.DataFrame, cfg: CleanConfig = CleanConfig())
             text += texts[r]
         pid = new_id.get(docs[row], 0)
         new_id[docs[row]] = pid + 1
-        out_rows.append((docs[row], pid, kinds[row], sections[row], text, len(text)))
+        values = (docs[row], pid, kinds[row], sections[row], text, len(text))
+        for col, value in zip(CLEAN_COLUMNS, values):
+            out_cols[col].append(value)
         if len(chain) > 1:
             stats["joins"] += len(chain) - 1
             detail = " | ".join(
@@ -413,7 +474,13 @@ def clean_paragraphs(paragraphs: pd.DataFrame, cfg: CleanConfig = CleanConfig())
                  "detail": detail}
             )
 
-    out = pd.DataFrame(out_rows, columns=CLEAN_COLUMNS)
+    # built from columns: from rows, pandas first makes an object matrix of them
+    # (and an empty table is typed as from rows: object columns)
+    del texts
+    out_cols["text"] = _text_column(out_cols["text"])
+    out = pd.DataFrame(out_cols if len(out_cols["text"]) else [], columns=CLEAN_COLUMNS)
+    del out_cols
+    release_free_memory()
     out["para_id"] = out["para_id"].astype("int32")
     out["n_chars"] = out["n_chars"].astype("int32")
     rep = pd.DataFrame(repairs, columns=REPAIR_COLUMNS)

@@ -17,7 +17,8 @@ so the first occurrence is the one kept):
    instead each paragraph's character n-grams are checked against the n-grams
    of one kept paragraph (containment) or two (splice: the best source, then
    the paragraph holding most of what it misses). All n-gram hashes go into
-   one inverted index built by a single sort; candidate sources come from
+   one inverted index, built by sorting one slice of the hash space at a
+   time (so memory stays bounded per slice); candidate sources come from
    n-grams shared by at most ``max_df`` paragraphs, and a paragraph whose
    n-grams no earlier paragraph holds is passed over without any pairwise
    work, so cost grows about linearly with the corpus (never all pairs).
@@ -37,8 +38,12 @@ tables legitimately repeat ('预期性', '主要指标').
 
 from __future__ import annotations
 
+import ctypes
 import re
+import sys
 import unicodedata
+from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -67,11 +72,39 @@ def _quote(m: re.Match[str]) -> str:
 
 _BASE = np.uint64(0x100000001B3)
 
+# Texts turned into keys at a time (only the keys are kept).
+_TEXT_SLICE = 1 << 13
+# Paragraphs whose n-gram hashes (and their sorted sets) stay cached while
+# paragraphs are compared (a few MB); the rest are hashed again when asked for.
+_GRAM_CACHE = 1 << 13
+# Paragraphs examined per block, hashed in one pass with their candidates
+# (the cache is made large enough to hold a block's).
+_PREFETCH = 256
+
 
 # A paragraph ends a sentence if its last non-closer character is one of
 # these; a colon ends a lead-in ("以下六方面工作:"), not a cut sentence.
 _TERMINAL = frozenset("。!?;!?;…::")
 _CLOSERS = frozenset("”’\"')）]】》」』")
+
+
+def release_free_memory() -> None:
+    """Hands memory that Python, numpy and Arrow have freed back to the OS.
+
+    glibc keeps freed heap pages (numpy arrays of up to 32 MB come from the
+    heap once a larger one was freed) and Arrow's allocator keeps its own, so
+    the garbage of one stage or step would otherwise stay resident under the
+    next (on the 100 MB benchmark: ~250 MB after ingest, ~120 MB of it
+    Arrow's). Called a few times per stage: each call takes some milliseconds.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):  # not glibc
+            pass
+    pa = sys.modules.get("pyarrow")
+    if pa is not None:
+        pa.default_memory_pool().release_unused()
 
 
 def ends_unterminated(text: str) -> bool:
@@ -106,6 +139,33 @@ def dedup_key(text: str) -> str:
     return _WS.sub("", _QUOTE_RE.sub(_quote, text.lower()))
 
 
+def _polynomial(cps: np.ndarray, n: int) -> np.ndarray:
+    """Unmixed polynomial hash of every window of n code points (uint64, wraps around)."""
+    m = len(cps) - n + 1
+    with np.errstate(over="ignore"):
+        # in place, so one uint64 array is alive however long n is
+        h = cps[:m].astype(np.uint64)
+        for k in range(1, n):
+            h *= _BASE
+            h += cps[k : k + m]
+    return h
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    """The splitmix64 finaliser, in place."""
+    with np.errstate(over="ignore"):
+        h ^= h >> np.uint64(30)
+        h *= np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(27)
+        h *= np.uint64(0x94D049BB133111EB)
+        h ^= h >> np.uint64(31)
+    return h
+
+
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
 def ngram_hashes(key: str, n: int) -> np.ndarray:
     """Hashes every character n-gram of a key.
 
@@ -120,18 +180,41 @@ def ngram_hashes(key: str, n: int) -> np.ndarray:
     """
     if len(key) < n:
         return np.zeros(0, dtype=np.uint64)
-    cps = np.frombuffer(key.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    m = len(cps) - n + 1
-    with np.errstate(over="ignore"):
-        h = np.zeros(m, dtype=np.uint64)
-        for k in range(n):
-            h = h * _BASE + cps[k : k + m]
-        h ^= h >> np.uint64(30)
-        h *= np.uint64(0xBF58476D1CE4E5B9)
-        h ^= h >> np.uint64(27)
-        h *= np.uint64(0x94D049BB133111EB)
-        h ^= h >> np.uint64(31)
-    return h
+    return _mix(_polynomial(_code_points(key), n))
+
+
+# Characters hashed per numpy pass in ngram_hashes_many: bounds its temporaries
+# (about 30 bytes a character) whatever the size of the corpus.
+_HASH_CHUNK_CHARS = 1 << 20
+
+
+def _key_lengths(keys: list[str]) -> np.ndarray:
+    return np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
+
+
+def _ngram_hash_chunks(keys: list[str], n: int, lens: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+    """Yields (first, hashes): the keys' n-gram hashes, about _HASH_CHUNK_CHARS
+    characters of keys at a time; first is the index of hashes[0] among all.
+    lens are the keys' lengths."""
+    counts = np.maximum(lens - n + 1, 0)
+    ends = np.cumsum(lens)
+    first = 0
+    lo = 0
+    while lo < len(keys):
+        # the keys [lo, hi) hold about _HASH_CHUNK_CHARS characters (at least one key)
+        base = int(ends[lo - 1]) if lo else 0
+        hi = max(lo + 1, int(np.searchsorted(ends, base + _HASH_CHUNK_CHARS, side="right")))
+        m = int(counts[lo:hi].sum())
+        if m:
+            h = _polynomial(_code_points("".join(keys[lo:hi])), n)
+            # drop the windows that start in one key and end in the next
+            bounds = ends[lo : hi - 1] - base
+            cross = (bounds[:, None] - np.arange(1, n)).ravel()
+            valid = np.ones(len(h), dtype=bool)
+            valid[cross[(cross >= 0) & (cross < len(h))]] = False
+            yield first, _mix(h[valid])
+            first += m
+        lo = hi
 
 
 def ngram_hashes_many(keys: list[str], n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -143,29 +226,17 @@ def ngram_hashes_many(keys: list[str], n: int) -> tuple[np.ndarray, np.ndarray]:
 
     Returns:
         (hashes, counts): all keys' n-gram hashes concatenated in key order, and
-        how many belong to each key. One numpy pass over the joined text is
-        much faster than one call per short paragraph.
+        how many belong to each key. One numpy pass over the joined text of
+        many keys is much faster than one call per short paragraph; keys are
+        taken about a million characters at a time, so the temporaries stay
+        small next to the result (8 bytes an n-gram).
     """
-    lens = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
+    lens = _key_lengths(keys)
     counts = np.maximum(lens - n + 1, 0)
-    if not counts.sum():
-        return np.zeros(0, dtype=np.uint64), counts
-    cps = np.frombuffer("".join(keys).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    m = len(cps) - n + 1
-    with np.errstate(over="ignore"):
-        h = np.zeros(m, dtype=np.uint64)
-        for k in range(n):
-            h = h * _BASE + cps[k : k + m]
-        # keep only windows that start and end inside one key
-        starts = np.concatenate(([0], np.cumsum(lens)[:-1]))
-        pos = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(starts, counts)
-        h = h[pos]
-        h ^= h >> np.uint64(30)
-        h *= np.uint64(0xBF58476D1CE4E5B9)
-        h ^= h >> np.uint64(27)
-        h *= np.uint64(0x94D049BB133111EB)
-        h ^= h >> np.uint64(31)
-    return h, counts
+    out = np.empty(int(counts.sum()), dtype=np.uint64)
+    for first, h in _ngram_hash_chunks(keys, n, lens):
+        out[first : first + len(h)] = h
+    return out, counts
 
 
 @dataclass(frozen=True)
@@ -247,6 +318,7 @@ class DedupResult:
 
 
 _SENT_END = frozenset("。!?;…")
+_SENT_END_RE = re.compile("[" + re.escape("".join(sorted(_SENT_END))) + "]")
 
 
 def _sentences_covered(covered: np.ndarray, key: str, cfg: DedupConfig) -> bool:
@@ -257,20 +329,23 @@ def _sentences_covered(covered: np.ndarray, key: str, cfg: DedupConfig) -> bool:
     电网建设。' before a copied tail) leaves most of its own characters uncovered.
     """
     n = cfg.ngram
+    # +1 where a covered n-gram starts, -1 past its end (starts are distinct,
+    # so plain indexing adds each once)
     delta = np.zeros(len(key) + 1, dtype=np.int32)
     starts = np.flatnonzero(covered)
-    np.add.at(delta, starts, 1)
-    np.add.at(delta, starts + n, -1)
+    delta[starts] += 1
+    delta[starts + n] -= 1
     char_cov = np.cumsum(delta[:-1]) > 0
-    begin = 0
-    for i, ch in enumerate(key):
-        end = i + 1 if ch in _SENT_END else (len(key) if i == len(key) - 1 else None)
-        if end is None:
-            continue
-        if end - begin >= 2 and char_cov[begin:end].mean() < cfg.min_sentence_coverage:
-            return False
-        begin = end
-    return True
+    # sentences end after each terminator and at the end of the key
+    bounds = [0] + [m.end() for m in _SENT_END_RE.finditer(key)]
+    if bounds[-1] != len(key):
+        bounds.append(len(key))
+    b = np.array(bounds)
+    begin, end = b[:-1], b[1:]
+    covered_chars = np.concatenate(([0], np.cumsum(char_cov)))
+    longer = end - begin >= 2
+    share = (covered_chars[end] - covered_chars[begin])[longer] / (end - begin)[longer]
+    return not (share < cfg.min_sentence_coverage).any()
 
 
 def covered_ok(
@@ -328,98 +403,286 @@ def covered_ok(
     return True
 
 
+def sorted_unique(a: np.ndarray) -> np.ndarray:
+    """np.unique(a), by sorting.
+
+    numpy 2.4's np.unique hashes when no counts are asked for, which is many
+    times slower on large integer arrays.
+    """
+    s = np.sort(a)
+    if len(s) < 2:
+        return s
+    keep = np.ones(len(s), dtype=bool)
+    keep[1:] = s[1:] != s[:-1]
+    return s[keep]
+
+
+def _hash_order(h: np.ndarray, top_bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sorts hashes stably: (order, h[order]) with order = np.argsort(h, kind="stable").
+
+    Sorting one uint64 key is several times faster than a stable argsort: the
+    key is the hash without its top_bits (the same for every h given) and with
+    its lowest bits replaced by the position. Two hashes that differ only in
+    those low bits may then come out of order: that is checked (it is rare),
+    and then the plain stable argsort is used.
+    """
+    pos_bits = max(1, (len(h) - 1).bit_length())
+    low = np.uint64((1 << pos_bits) - 1)
+    key = h << np.uint64(top_bits)
+    key &= ~low
+    key |= np.arange(len(h), dtype=np.uint64)
+    key.sort()
+    key &= low
+    order = key.view(np.int64)
+    del key
+    hs = h[order]
+    if not (hs[1:] >= hs[:-1]).all():
+        order = np.argsort(h, kind="stable")
+        hs = h[order]
+    return order, hs
+
+
+_EARLIER = np.uint8(1)
+_LATER = np.uint8(2)
+
+
 @dataclass(frozen=True)
 class _Index:
-    """Inverted n-gram index over all candidate paragraphs, built by one sort.
+    """Inverted index of the n-grams that candidate paragraphs share.
 
     Attributes:
-        g: Distinct (n-gram, paragraph) entries sorted by n-gram, their hashes.
-        o: The paragraph of each entry.
-        start: Per n-gram group, its first entry in g/o.
-        size: Per n-gram group, how many paragraphs hold it.
-        occ_group: Per n-gram occurrence (paragraphs concatenated), its group.
-        earlier_any: Per occurrence, whether some earlier paragraph holds it.
-        later_any: Per occurrence, whether some later paragraph holds it.
+        off: Paragraph u's n-gram occurrences are off[u]:off[u + 1] (a list).
+        hashes: Sorted hashes of the n-grams held by 2 to max_holders paragraphs
+            (one paragraph's own n-grams name no other paragraph; more
+            holders make a set phrase, which names no source either).
+        start: Per such n-gram, its first entry in holders, plus the end.
+        holders: The paragraphs holding each n-gram, ascending within one n-gram.
+        flags: Per n-gram occurrence (paragraphs concatenated), _EARLIER if
+            some earlier paragraph holds it, plus _LATER if some later one does.
     """
 
-    g: np.ndarray
-    o: np.ndarray
+    off: list[int]
+    hashes: np.ndarray
     start: np.ndarray
-    size: np.ndarray
-    occ_group: np.ndarray
-    earlier_any: np.ndarray
-    later_any: np.ndarray
+    holders: np.ndarray
+    flags: np.ndarray
+
+    @property
+    def size(self) -> np.ndarray:
+        """Per n-gram in hashes, how many paragraphs hold it."""
+        return np.diff(self.start)
+
+    def held(self, u: int, flag: np.uint8) -> np.ndarray:
+        """Per n-gram of paragraph u, whether an earlier (or later) paragraph holds it."""
+        return (self.flags[self.off[u] : self.off[u + 1]] & flag) != 0
+
+    def mostly_held(self, flag: np.uint8, share: float) -> list[int]:
+        """The paragraphs with at least share of their n-grams held earlier (or later).
+
+        covered_ok's first test (the same comparison, so the same paragraphs
+        pass), done for all paragraphs at once: most fail it.
+        """
+        off = np.array(self.off, dtype=np.int64)
+        m = np.diff(off)
+        hits = np.zeros(len(m), dtype=np.int64)
+        # a block of paragraphs at a time: the sum casts its input to int32
+        step = max(1, len(m) * _SORT_SLICE // max(1, int(off[-1])))
+        for lo in range(0, len(m), step):
+            some = np.flatnonzero(m[lo : lo + step] > 0) + lo
+            if len(some):
+                held = (self.flags[off[lo] : off[min(lo + step, len(m))]] & flag) != 0
+                hits[some] = np.add.reduceat(held, off[some] - off[lo], dtype=np.int32)
+        return np.flatnonzero((m > 0) & ~(hits < share * m)).tolist()
 
 
-def _build_index(gram: np.ndarray, owner: np.ndarray) -> _Index:
-    """Builds the inverted index of n-gram occurrences (gram[i] held by paragraph owner[i])."""
-    if len(gram) == 0:
-        z64, z32, zb = np.zeros(0, np.uint64), np.zeros(0, np.int32), np.zeros(0, bool)
-        return _Index(z64, z32, np.zeros(0, np.int64), np.zeros(0, np.int64), z32, zb, zb)
-    # owner ascends with position, so a stable sort by n-gram also orders
-    # each n-gram's holders (same result as lexsort, less time and memory)
-    order = np.argsort(gram, kind="stable")
-    g = gram[order]
-    o = owner[order]
-    new_group = np.ones(len(g), dtype=bool)
-    new_group[1:] = g[1:] != g[:-1]
-    occ_group = np.empty(len(g), dtype=np.int32)
-    occ_group[order] = np.cumsum(new_group, dtype=np.int32) - 1
+# Occurrences sorted at once when building the index: the work arrays take
+# about 60 bytes an occurrence, so this bounds them (about 60 MB).
+_SORT_SLICE = 1 << 20
+# Passes over the keys when building the index. Each hashes every n-gram
+# again (under a second per 100 MB of text) but keeps only the occurrences
+# in its share of the hash space (12 bytes each), instead of 8 bytes for
+# every n-gram of the corpus at once.
+_INDEX_PASSES = 4
+
+
+def _build_index(keys: list[str], n: int, max_holders: int) -> _Index:
+    """Builds the inverted index of the paragraphs' n-gram occurrences.
+
+    Args:
+        keys: Dedup keys of the candidate paragraphs, in processing order.
+        n: Characters per n-gram.
+        max_holders: N-grams held by more paragraphs are left out of the
+            holder lists (they still count for the flags).
+    """
+    lens = _key_lengths(keys)
+    off = np.concatenate(([0], np.cumsum(np.maximum(lens - n + 1, 0))))
+    n_occ = int(off[-1])
+    flags = np.zeros(n_occ, dtype=np.uint8)
+    hashes, sizes, holders = [], [], []
+    # Sorting every occurrence at once would take ~60 bytes each. The hash
+    # space is cut instead by the top bits of the hash into slices of about
+    # _SORT_SLICE occurrences: each n-gram lies in one slice, and the slices
+    # come out in hash order. Each pass gathers the slices of its share.
+    slice_bits = min(16, max(0, (n_occ - 1) // _SORT_SLICE).bit_length())
+    pass_bits = min(slice_bits, _INDEX_PASSES.bit_length() - 1)
+    n_sub = 1 << (slice_bits - pass_bits)
+    pos_type = np.int32 if n_occ < 2**31 else np.int64
+    for q in range(1 << pass_bits):
+        # per slice of the pass, its (hashes, positions), a piece per chunk of keys
+        pieces: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(n_sub)]
+        for first, h in _ngram_hash_chunks(keys, n, lens):
+            if pass_bits:
+                mine = np.flatnonzero((h >> np.uint64(64 - pass_bits)) == q)
+                h, pos = h[mine], (mine + first).astype(pos_type)
+                del mine
+            else:
+                pos = np.arange(first, first + len(h), dtype=pos_type)
+            if n_sub > 1:
+                sub = ((h >> np.uint64(64 - slice_bits)) & np.uint64(n_sub - 1)).astype(np.uint16)
+                # stable, so positions still ascend inside a slice
+                order = np.argsort(sub, kind="stable")
+                bounds = np.cumsum(np.bincount(sub, minlength=n_sub))[:-1]
+                h, pos = h[order], pos[order]
+                # copies, not views: a slice's pieces are freed once it is indexed
+                for s, (ph, pp) in enumerate(zip(np.split(h, bounds), np.split(pos, bounds))):
+                    pieces[s].append((ph.copy(), pp.copy()))
+                del sub, order
+            else:
+                pieces[0].append((h, pos))
+        for s in range(n_sub):
+            h = np.concatenate([ph for ph, _ in pieces[s]] + [np.zeros(0, np.uint64)])
+            pos = np.concatenate([pp for _, pp in pieces[s]] + [np.zeros(0, pos_type)])
+            pieces[s] = []  # the pass's memory shrinks slice by slice
+            if len(h):
+                hs, sz, hd = _index_slice(h, pos, off, flags, slice_bits, max_holders)
+                hashes.append(hs)
+                sizes.append(sz)
+                holders.append(hd)
+            del h, pos
+    if not hashes:
+        hashes = [np.zeros(0, np.uint64)]
+        sizes = [np.zeros(0, np.int64)]
+        holders = [np.zeros(0, np.int32)]
+    start = np.concatenate(([0], np.cumsum(np.concatenate(sizes))))
+    return _Index(off.tolist(), np.concatenate(hashes), start, np.concatenate(holders), flags)
+
+
+def _index_slice(
+    h: np.ndarray, pos: np.ndarray, off: np.ndarray, flags: np.ndarray, top_bits: int, max_holders: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Indexes the occurrences of one slice of the hash space.
+
+    Args:
+        h: Their hashes (all with the same top_bits top bits).
+        pos: Their positions among all occurrences, ascending.
+        off: Paragraph u holds the occurrences off[u]:off[u + 1].
+        flags: Per occurrence, set here to _EARLIER / _LATER.
+        top_bits: How many top bits all h share.
+        max_holders: N-grams held by more paragraphs are not listed.
+
+    Returns:
+        (hashes, sizes, holders) of the slice's n-grams held by 2 to
+        max_holders paragraphs: sorted hashes, how many paragraphs hold each,
+        and those paragraphs (ascending per n-gram), concatenated.
+    """
+    # (fast while positions ascend)
+    owner = (np.searchsorted(off, pos, side="right") - 1).astype(np.int32)
+    # a stable sort keeps each n-gram's holders ascending, like the positions
+    order, h = _hash_order(h, top_bits)
+    pos, owner = pos[order], owner[order]
     del order
-    # holders are sorted inside a group: first and last owner bound "earlier"/"later"
-    starts = np.flatnonzero(new_group)
-    ends = np.append(starts[1:], len(g)) - 1
-    earlier_any = o[starts][occ_group] < owner
-    later_any = o[ends][occ_group] > owner
-    del starts, ends
-    keep = np.ones(len(g), dtype=bool)
-    keep[1:] = new_group[1:] | (o[1:] != o[:-1])
-    del new_group
-    g, o = g[keep], o[keep]
-    first = np.ones(len(g), dtype=bool)
-    first[1:] = g[1:] != g[:-1]
-    start = np.flatnonzero(first)
-    size = np.diff(np.append(start, len(g)))
-    return _Index(g, o, start, size, occ_group, earlier_any, later_any)
+    new = np.ones(len(h), dtype=bool)
+    new[1:] = h[1:] != h[:-1]
+    first = np.flatnonzero(new)
+    last = np.append(first[1:], len(h)) - 1
+    group = np.cumsum(new, dtype=np.int32) - 1
+    # holders ascend inside an n-gram: its first and last bound "earlier"/"later"
+    earlier = np.where(owner[first][group] < owner, _EARLIER, 0)
+    flags[pos] = earlier | np.where(owner[last][group] > owner, _LATER, 0)
+    del earlier
+    del pos
+    shared = owner[first] != owner[last]
+    # one entry per (n-gram, paragraph) of the shared n-grams
+    entry = new
+    entry[1:] |= owner[1:] != owner[:-1]
+    entry &= shared[group]
+    e_group, e_owner = group[entry], owner[entry]
+    del entry, new, group, owner
+    size = np.bincount(e_group, minlength=len(first))
+    few = shared & (size <= max_holders)
+    return h[first[few]], size[few], e_owner[few[e_group]]
 
 
-def _candidate_pairs(index: _Index, max_df: int) -> pd.DataFrame:
-    """Counts shared n-grams between paragraphs through the inverted index.
+# Pairs of paragraphs counted and ranked at a time (a few MB of work arrays).
+_PAIR_SLICE = 1 << 19
+
+
+def _top_partners(index: _Index, max_df: int, k: int, earlier: bool) -> np.ndarray:
+    """Per paragraph, the k earlier (or later) paragraphs sharing most n-grams with it.
 
     Args:
         index: The inverted n-gram index.
-        max_df: Skip n-grams held by more paragraphs than this.
+        max_df: N-grams held by more paragraphs than this make no pairs.
+        k: Partners kept per paragraph.
+        earlier: Rank each paragraph's earlier partners (else its later ones).
 
     Returns:
-        DataFrame (a, b, shared) with a < b, one row per pair of paragraphs
-        sharing at least one non-boilerplate n-gram.
+        int32 table, one row per paragraph: its partners by decreasing count
+        of shared n-grams (ties: the smaller paragraph), padded with -1. A
+        table rather than a dict of lists, where a Python int per entry would
+        take far more memory.
     """
-    empty = pd.DataFrame({"a": [], "b": [], "shared": []})
-    wanted = (index.size >= 2) & (index.size <= max_df)
+    n = len(index.off) - 1
+    top = np.full((n, k), -1, dtype=np.int32)
+    size = index.size
+    wanted = size <= max_df
     if not wanted.any():
-        return empty
+        return top
     # only n-grams shared by a few paragraphs make pairs: select them first,
     # so the pair loop runs over a small array
-    mask = np.repeat(wanted, index.size)
-    o = index.o[mask]
-    gid = np.repeat(np.arange(len(index.size), dtype=np.int32), index.size)[mask]
+    mask = np.repeat(wanted, size)
+    o = index.holders[mask]
+    gid = np.repeat(np.arange(len(size), dtype=np.int32), size)[mask]
     del mask
-    a_parts, b_parts = [], []
-    for k in range(1, max_df):
-        if k >= len(gid):
-            break
-        same = gid[k:] == gid[:-k]
-        if not same.any():
-            break
-        a_parts.append(o[:-k][same])
-        b_parts.append(o[k:][same])
-    if not a_parts:
-        return empty
-    width = int(index.o.max()) + 1
-    key = np.concatenate(a_parts).astype(np.int64) * width + np.concatenate(b_parts)
-    del a_parts, b_parts
-    pair, shared = np.unique(key, return_counts=True)
-    return pd.DataFrame({"a": pair // width, "b": pair % width, "shared": shared})
+    s = size[wanted].astype(np.int64)
+    n_pairs = int((s * (s - 1) // 2).sum())
+    del size, wanted, s
+    # An n-gram held by s paragraphs gives each pair of them one shared
+    # n-gram. The pairs of a range of paragraphs (about _PAIR_SLICE pairs)
+    # are counted and ranked at a time, so the work arrays stay small.
+    step = max(1, -(-n * _PAIR_SLICE // n_pairs))
+    # holders ascend inside an n-gram: a paragraph's earlier partners are the
+    # holders before it, its later ones those after it
+    sign = -1 if earlier else 1
+    for lo in range(0, n, step):
+        cur = np.flatnonzero((o >= lo) & (o < lo + step))
+        mine, theirs = [], []
+        for d in range(1, max_df):
+            # a holder with no partner d places away has none further either
+            cur = cur[(cur + sign * d >= 0) & (cur + sign * d < len(o))]
+            cur = cur[gid[cur + sign * d] == gid[cur]]
+            if not len(cur):
+                break
+            mine.append(o[cur])
+            theirs.append(o[cur + sign * d])
+        if not mine:
+            continue
+        pair = np.concatenate(mine).astype(np.int64) * n
+        pair += np.concatenate(theirs)
+        del mine, theirs
+        pair, shared = np.unique(pair, return_counts=True)
+        by, other = pair // n, pair % n
+        del pair
+        order = np.lexsort((other, -shared, by))
+        by, other = by[order], other[order]
+        del order, shared
+        first = np.ones(len(by), dtype=bool)
+        first[1:] = by[1:] != by[:-1]
+        idx = np.arange(len(by))
+        rank = idx - np.maximum.accumulate(np.where(first, idx, 0))
+        few = rank < k
+        top[by[few], rank[few]] = other[few]
+    return top
 
 
 def _one_seam(cov_x: np.ndarray, cov_y: np.ndarray) -> bool:
@@ -429,15 +692,51 @@ def _one_seam(cov_x: np.ndarray, cov_y: np.ndarray) -> bool:
     return only_x[-1] < only_y[0] or only_y[-1] < only_x[0]
 
 
-def _top(pairs: pd.DataFrame, by: str, other: str, k: int) -> dict[int, list[int]]:
-    if pairs.empty:
-        return {}
-    s = pairs.sort_values([by, "shared", other], ascending=[True, False, True], kind="stable")
-    s = s.groupby(by, sort=False).head(k)
-    out: dict[int, list[int]] = {}
-    for x, y in zip(s[by].tolist(), s[other].tolist()):
-        out.setdefault(int(x), []).append(int(y))
-    return out
+class _GramCache:
+    """N-gram hashes of candidate paragraphs, hashed on demand and kept a while.
+
+    Keeping every paragraph's hashes would cost 8 bytes an n-gram for the
+    whole corpus; only some paragraphs are ever compared, so they are hashed
+    again, a block at a time (one numpy pass for many paragraphs is far
+    faster than one per paragraph), and the least recently used are dropped.
+    """
+
+    def __init__(self, keys: list[str], n: int, size: int):
+        self.keys = keys
+        self.n = n
+        self.size = size
+        self._grams: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._sets: OrderedDict[int, np.ndarray] = OrderedDict()
+
+    def _keep(self, cache: OrderedDict, u: int, value: np.ndarray) -> np.ndarray:
+        cache[u] = value
+        if len(cache) > self.size:
+            cache.popitem(last=False)
+        return value
+
+    def prefetch(self, us: list[int]) -> None:
+        """Hashes the paragraphs us (those not cached) in one pass."""
+        todo = [u for u in dict.fromkeys(us) if u not in self._grams]
+        if not todo:
+            return
+        h, counts = ngram_hashes_many([self.keys[u] for u in todo], self.n)
+        for u, lo, hi in zip(todo, (np.cumsum(counts) - counts).tolist(), np.cumsum(counts).tolist()):
+            # a copy, so the block's array is not kept alive by one slice
+            self._keep(self._grams, u, h[lo:hi].copy())
+
+    def grams(self, u: int) -> np.ndarray:
+        """Paragraph u's n-gram hashes (its slice of ngram_hashes_many)."""
+        if u in self._grams:
+            self._grams.move_to_end(u)
+            return self._grams[u]
+        return self._keep(self._grams, u, ngram_hashes(self.keys[u], self.n))
+
+    def distinct(self, u: int) -> np.ndarray:
+        """Paragraph u's distinct n-gram hashes, sorted."""
+        if u in self._sets:
+            self._sets.move_to_end(u)
+            return self._sets[u]
+        return self._keep(self._sets, u, sorted_unique(self.grams(u)))
 
 
 def _resolve(x: int, parent: dict[int, int]) -> int:
@@ -468,24 +767,42 @@ def dedup_corpus(
     for col in ("doc_id", "para_id", "kind", "section", "text"):
         if col not in paragraphs.columns:
             raise ValueError(f"paragraphs lacks column {col!r}")
+    release_free_memory()  # what earlier stages left
     docs = documents.copy()
     rank_df = docs[["doc_id", "source_file", "source_ordinal"]].drop_duplicates("doc_id")
     rank_df = rank_df.sort_values(["source_file", "source_ordinal", "doc_id"], kind="stable")
     doc_rank = {d: i for i, d in enumerate(rank_df["doc_id"].tolist())}
-    paras = paragraphs.copy()
     # paragraphs of unknown documents go last, in their own order
-    paras["_rank"] = paras["doc_id"].map(doc_rank).fillna(len(doc_rank)).astype(int)
-    paras = paras.sort_values(["_rank", "doc_id", "para_id"], kind="stable").reset_index(drop=True)
-    if "n_chars" not in paras.columns:
-        paras["n_chars"] = paras["text"].str.len()
-    n = len(paras)
-    texts = paras["text"].fillna("").tolist()
-    kinds = paras["kind"].tolist()
-    pdoc = paras["doc_id"].tolist()
-    ppid = paras["para_id"].astype(int).tolist()
-    keys = [dedup_key(t) for t in texts]
+    para_rank = paragraphs["doc_id"].map(doc_rank).fillna(len(doc_rank)).astype(int)
+    sort_keys = pd.DataFrame({
+        "_rank": para_rank.reset_index(drop=True),
+        "doc_id": paragraphs["doc_id"].reset_index(drop=True),
+        "para_id": paragraphs["para_id"].reset_index(drop=True),
+    })
+    del para_rank
+    order = sort_keys.sort_values(["_rank", "doc_id", "para_id"], kind="stable").index.to_numpy()
+    del sort_keys
+    n = len(order)
+    order_list = order.tolist()
+
+    def column(values: list) -> list:
+        # columns are read as lists in that order; the sorted table itself
+        # (the texts again) is only made for the output, at the end
+        return [values[i] for i in order_list]
+
+    kinds = column(paragraphs["kind"].tolist())
+    pdoc = column(paragraphs["doc_id"].tolist())
+    ppid = column(paragraphs["para_id"].astype(int).tolist())
+    keys: list[str] = []
+    ends_cut: list[bool] = []
+    # a slice of the texts at a time: the keys are the copy that is kept
+    text_col = paragraphs["text"]
+    for lo in range(0, n, _TEXT_SLICE):
+        for t in text_col.iloc[order[lo : lo + _TEXT_SLICE]].fillna("").tolist():
+            keys.append(dedup_key(t))
+            ends_cut.append(ends_unterminated(t))
+    del text_col
     # (starts mid-sentence, ends mid-sentence) per row, from the page layout
-    ends_cut = [ends_unterminated(t) for t in texts]
     cut = [
         (i > 0 and pdoc[i - 1] == pdoc[i] and ends_cut[i - 1], ends_cut[i]) for i in range(n)
     ]
@@ -535,33 +852,38 @@ def dedup_corpus(
             first_of[h] = i
             unique.append(i)
 
+    del eligible, first_of, seen_doc
+
     # 3. containment and splices among the remaining unique paragraphs
     cand_rows = [i for i in unique if len(keys[i]) >= cfg.min_containment_chars]
-    gram, lens = ngram_hashes_many([keys[i] for i in cand_rows], cfg.ngram)
-    off = np.concatenate(([0], np.cumsum(lens)))
-    # views into one array, so the n-grams are held once
-    grams = [gram[off[u] : off[u + 1]] for u in range(len(cand_rows))]
-    owner = np.repeat(np.arange(len(cand_rows), dtype=np.int32), lens)
-    index = _build_index(gram, owner)
-    del owner
-    pairs = _candidate_pairs(index, cfg.max_df)
+    cand_keys = [keys[i] for i in cand_rows]
+    release_free_memory()  # the texts read for the keys
+    index = _build_index(cand_keys, cfg.ngram, 8 * cfg.max_df)
+    release_free_memory()  # the sort's work arrays
+    off = index.off
     # extra candidates, since some of the best ones may turn out dropped
-    earlier = _top(pairs, "b", "a", 2 * cfg.candidates)
-    later = _top(pairs, "a", "b", 2 * cfg.candidates)
-    del pairs
+    earlier = _top_partners(index, cfg.max_df, 2 * cfg.candidates, earlier=True)
+    later = _top_partners(index, cfg.max_df, 2 * cfg.candidates, earlier=False)
+    release_free_memory()
+
+    grams = _GramCache(cand_keys, cfg.ngram, max(_GRAM_CACHE, 2 * _PREFETCH * (2 * cfg.candidates + 1)))
 
     def best_for(u: int, missing_pos: np.ndarray, later: bool = False) -> int | None:
         """The earlier (or later) kept paragraph holding most of u's n-grams at missing_pos."""
-        grp = index.occ_group[off[u] + missing_pos]
-        lo, size = index.start[grp], index.size[grp]
-        # boilerplate n-grams say nothing about the source
-        ok = size <= 8 * cfg.max_df
-        lo, size = lo[ok], size[ok]
-        if not len(size):
+        if not len(index.hashes):
             return None
+        h = grams.grams(u)[missing_pos]
+        grp = np.minimum(np.searchsorted(index.hashes, h), len(index.hashes) - 1)
+        # n-grams u alone holds name no source, and boilerplate ones (held by
+        # more than 8 * max_df paragraphs) say nothing about it: neither is indexed
+        grp = grp[index.hashes[grp] == h]
+        if not len(grp):
+            return None
+        lo = index.start[grp]
+        size = index.start[grp + 1] - lo
         ends = np.cumsum(size)
         pos = np.arange(ends[-1]) - np.repeat(ends - size, size) + np.repeat(lo, size)
-        holders = index.o[pos]
+        holders = index.holders[pos]
         side = holders > u if later else holders < u
         holders = holders[side & ~dropped_mask[holders]]
         if not len(holders):
@@ -569,14 +891,10 @@ def dedup_corpus(
         votes = np.bincount(holders)
         return int(np.argmax(votes))  # ties: the earliest paragraph
 
-    sets: dict[int, np.ndarray] = {}
-
     def contained(u: int, a: int) -> np.ndarray:
         """Per n-gram of paragraph u, whether paragraph a holds it."""
-        if a not in sets:
-            sets[a] = np.unique(grams[a])
-        ref = sets[a]
-        g = grams[u]
+        ref = grams.distinct(a)
+        g = grams.grams(u)
         pos = np.minimum(np.searchsorted(ref, g), len(ref) - 1)
         return ref[pos] == g
 
@@ -591,19 +909,27 @@ def dedup_corpus(
 
     dropped: set[int] = set()
     dropped_mask = np.zeros(len(cand_rows), dtype=bool)
-    for u, row in enumerate(cand_rows):
-        # n-grams no earlier paragraph holds at all: most unique paragraphs stop here
-        if not covered_ok(index.earlier_any[off[u] : off[u + 1]], keys[row], cfg, cfg.max_junctions, cut[row]):
-            continue
-        srcs = [a for a in earlier.get(u, []) if a not in dropped][: cfg.candidates]
+    # n-grams no earlier paragraph holds at all: most unique paragraphs stop
+    # here (this needs no state, so the rest are listed first and hashed in
+    # blocks together with their candidate sources)
+    todo = [
+        u for u in index.mostly_held(_EARLIER, cfg.min_coverage)
+        if covered_ok(index.held(u, _EARLIER), keys[cand_rows[u]], cfg, cfg.max_junctions, cut[cand_rows[u]])
+    ]
+    for k, u in enumerate(todo):
+        if k % _PREFETCH == 0:
+            block = todo[k : k + _PREFETCH]
+            grams.prefetch(block + [a for a in earlier[block].ravel().tolist() if a >= 0])
+        row = cand_rows[u]
+        m = off[u + 1] - off[u]
+        srcs = [a for a in earlier[u].tolist() if a >= 0 and a not in dropped][: cfg.candidates]
         # a piece made only of common phrases has no rare n-gram to pair it
         # with its source: ask the index who holds most of it
-        extra = best_for(u, np.arange(len(grams[u])))
+        extra = best_for(u, np.arange(m))
         if extra is not None and extra not in srcs:
             srcs.append(extra)
         if not srcs:
             continue
-        m = len(grams[u])
         need = cfg.min_coverage * m
         covs = [contained(u, a) for a in srcs]
         sums = [int(np.count_nonzero(c)) for c in covs]
@@ -635,13 +961,18 @@ def dedup_corpus(
             drop(u, [srcs[x], y], METHOD_SPLICE, float(np.count_nonzero(cov)) / m)
 
     # a kept paragraph wholly inside a later kept one yields to the container
-    for u, row in enumerate(cand_rows):
-        if u in dropped:
-            continue
-        if not covered_ok(index.later_any[off[u] : off[u + 1]], keys[row], cfg, 0, cut[row]):
-            continue
-        conts = [b for b in later.get(u, []) if b not in dropped][: cfg.candidates]
-        extra = best_for(u, np.arange(len(grams[u])), later=True)
+    # (only u itself is dropped in this loop, so the list can be made first)
+    todo = [
+        u for u in index.mostly_held(_LATER, cfg.min_coverage)
+        if u not in dropped and covered_ok(index.held(u, _LATER), keys[cand_rows[u]], cfg, 0, cut[cand_rows[u]])
+    ]
+    for k, u in enumerate(todo):
+        if k % _PREFETCH == 0:
+            block = todo[k : k + _PREFETCH]
+            grams.prefetch(block + [b for b in later[block].ravel().tolist() if b >= 0])
+        row = cand_rows[u]
+        conts = [b for b in later[u].tolist() if b >= 0 and b not in dropped][: cfg.candidates]
+        extra = best_for(u, np.arange(off[u + 1] - off[u]), later=True)
         if extra is not None and extra not in conts:
             conts.append(extra)
         for b in conts:
@@ -649,6 +980,9 @@ def dedup_corpus(
             if covered_ok(cov, keys[row], cfg, 0, cut[row]):
                 drop(u, [b], METHOD_CONTAINMENT, float(cov.mean()))
                 break
+    # done with the index and the cache (rebound, not deleted: the helpers above close over them)
+    index = earlier = later = grams = cand_keys = None
+    release_free_memory()
 
     # 4. documents whose deduplicated paragraphs all repeat one other document
     for d, rows in doc_rows.items():
@@ -676,7 +1010,7 @@ def dedup_corpus(
 
     is_dup = np.zeros(n, dtype=bool)
     is_dup[list(parent)] = True
-    out = paras.copy()
+    out = paragraphs.iloc[order].reset_index(drop=True)
     out["is_duplicate"] = is_dup
     out["n_chars"] = out["text"].fillna("").str.len().astype("int32")
     out["para_id"] = out["para_id"].astype("int32")
