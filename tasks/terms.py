@@ -506,9 +506,29 @@ def term_stats_from_counts(counts: pd.DataFrame, n_docs: int, doc_order: list[st
     if counts.empty:
         return pd.DataFrame(columns=cols)
     out = counts[DOC_TERM_COLUMNS].reset_index(drop=True)
-    df = out.groupby("term", sort=False)["doc_id"].transform("size").to_numpy()
+    if out["doc_id"].isna().any() or out["term"].isna().any():
+        return _term_stats_from_counts_rows(out, n_docs, doc_order, cols)
+    # strings become integer codes once: df is a bincount, the sort one of numbers
+    doc, doc_values = _factorize_runs(out["doc_id"])
+    term, term_values = pd.factorize(out["term"])
+    df = np.bincount(term, minlength=len(term_values))  # rows per distinct term
     ratio = n_docs / (1.0 + df)
     # math.log, not np.log, as term_stats does: the two may differ in the last bit
+    uniq, inv = np.unique(ratio, return_inverse=True)
+    idf = (np.array([math.log(x) for x in uniq.tolist()], dtype=np.float64)[inv] + 1.0)[term]
+    tfidf = out["tf"].to_numpy(dtype=np.float64) * idf
+    o = _sort_groups_desc(_doc_positions(doc_values, doc_order)[doc], tfidf, _str_ranks(term_values)[term])
+    out = out.take(o)
+    out["count"] = out["count"].astype("int32")
+    out["idf"] = idf[o]
+    out["tfidf"] = tfidf[o]
+    return out[cols].reset_index(drop=True)
+
+
+def _term_stats_from_counts_rows(out: pd.DataFrame, n_docs: int, doc_order: list[str], cols: list[str]) -> pd.DataFrame:
+    """:func:`term_stats_from_counts` with pandas' sort, for counts with a missing doc_id or term."""
+    df = out.groupby("term", sort=False)["doc_id"].transform("size").to_numpy()
+    ratio = n_docs / (1.0 + df)
     uniq, inv = np.unique(ratio, return_inverse=True)
     out["idf"] = np.array([math.log(x) for x in uniq.tolist()], dtype=np.float64)[inv] + 1.0
     out["tfidf"] = out["tf"].to_numpy(dtype=np.float64) * out["idf"].to_numpy()
@@ -519,11 +539,143 @@ def term_stats_from_counts(counts: pd.DataFrame, n_docs: int, doc_order: list[st
     return out[cols].reset_index(drop=True)
 
 
+def _factorize_runs(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``pd.factorize`` of values without missing ones, hashing only the first value of each
+    run of equal neighbours (a doc_id column repeats each document's id over its rows)."""
+    if len(values) < 2:
+        return pd.factorize(values)
+    arr = values.array
+    heads = np.flatnonzero(np.r_[True, np.asarray(arr[1:] != arr[:-1], dtype=bool)])
+    codes, uniques = pd.factorize(values.take(heads))
+    return np.repeat(codes, np.diff(np.r_[heads, len(values)])), uniques
+
+
+def _doc_positions(doc_values, doc_order: list[str]) -> np.ndarray:
+    """Position in doc_order of each distinct doc_id (its last one if listed twice), as ``map`` of
+    a dict gives; len(doc_order) for one not listed, which sorts after all, together, like NaN."""
+    position = {d: i for i, d in enumerate(doc_order)}
+    missing = len(doc_order)
+    return np.array([position.get(d, missing) for d in doc_values], dtype=np.int64)
+
+
+def _sort_groups_desc(group: np.ndarray, score: np.ndarray, tie: np.ndarray) -> np.ndarray:
+    """``np.lexsort((tie, -score, group))``: by group, score descending (NaN last), then tie; stable.
+
+    As pandas' ``sort_values([group, score, tie], ascending=[True, False, True], kind="mergesort")``
+    for integer group and tie codes. Two passes of ``np.sort`` over keys packed into 64-bit
+    integers with the row number in the low bits (stable, and several times faster than an
+    indirect sort): by tie, then by group and score descending with the first pass's position
+    as last key. The score enters the second key as its order-preserving integer image cut to
+    the bits left; rows whose cut scores collide but whose scores differ are then re-sorted.
+    """
+    n = len(group)
+    if n == 0:
+        return np.arange(0)
+    rb = (n - 1).bit_length()
+    gb, tb = int(group.max()).bit_length(), int(tie.max()).bit_length()
+    sb = 64 - gb - rb  # bits left for the score
+    if group.min() < 0 or tie.min() < 0 or tb + rb > 64 or sb < 16 or np.isnan(score).any():
+        return _sort_groups_desc_blocks(group, score, tie)
+    # (in-place steps: the arrays are large and each new one costs page faults)
+    row = np.arange(n, dtype=np.uint64)
+    low = np.uint64((1 << rb) - 1)
+    by_tie = tie.astype(np.uint64)
+    by_tie <<= np.uint64(rb)
+    by_tie |= row
+    by_tie.sort()
+    by_tie &= low
+    at = np.empty(n, dtype=np.uint64)
+    at[by_tie] = row
+    del row
+    bits = (score + 0.0).view(np.uint64)  # + 0.0: -0.0 becomes 0.0, which it equals
+    key = np.where(bits >> np.uint64(63) == 1, bits, ~(bits | np.uint64(1 << 63)))  # larger score, smaller key
+    del bits
+    key -= key.min()
+    shift = max(0, int(key.max()).bit_length() - sb)
+    key >>= np.uint64(shift)
+    key <<= np.uint64(rb)
+    key |= at
+    del at
+    key |= group.astype(np.uint64) << np.uint64(sb + rb)
+    key.sort()
+    o = by_tie[key & low].astype(np.int64)
+    if shift:
+        high = key >> rb
+        same = high[1:] == high[:-1]
+        split = same & (score[o[1:]] != score[o[:-1]])
+        if split.any():
+            run = np.cumsum(np.r_[True, ~same])
+            pos = np.flatnonzero(np.isin(run, run[1:][split]))
+            sub = o[pos]
+            o[pos] = sub[np.lexsort((-score[sub], run[pos]))]
+    return o
+
+
+def _sort_groups_desc_blocks(group: np.ndarray, score: np.ndarray, tie: np.ndarray, block: int = 1 << 14) -> np.ndarray:
+    """:func:`_sort_groups_desc` for any numbers: the rows in group order, then a lexsort per
+    block of whole groups of about ``block`` rows (in cache, unlike one lexsort of all)."""
+    n = len(group)
+    o = np.arange(n) if np.all(group[1:] >= group[:-1]) else np.argsort(group, kind="stable")
+    g = group[o]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    cuts = np.unique(np.r_[starts[np.searchsorted(starts, np.arange(0, n, block), side="right") - 1], n])
+    neg = -score
+    for lo, hi in zip(cuts[:-1].tolist(), cuts[1:].tolist()):
+        seg = o[lo:hi]
+        o[lo:hi] = seg[np.lexsort((tie[seg], neg[seg], g[lo:hi]))]
+    return o
+
+
+def _group_starts(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and length of each run of equal values of a non-empty array."""
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    return starts, np.diff(np.r_[starts, len(group)])
+
+
+def _top_k_candidates(group: np.ndarray, score: np.ndarray, k: int) -> np.ndarray | None:
+    """Rows that can be among each group's best k by score descending (NaN last), whatever the
+    tie-break: the first k of a group and those tied with its k-th; None unless the rows are
+    already by group then score descending (as :func:`term_stats_from_counts` orders them)."""
+    if len(group) == 0:
+        return None
+    same = group[1:] == group[:-1]
+    nan = np.isnan(score)
+    if not (np.all(group[1:] >= group[:-1]) and np.all(~same | nan[1:] | (~nan[:-1] & (score[1:] <= score[:-1])))):
+        return None
+    starts, sizes = _group_starts(group)
+    at = np.arange(len(group)) - np.repeat(starts, sizes)
+    kth = np.repeat(score[np.minimum(starts + k - 1, len(group) - 1)], sizes)  # rows of a small group all have at < k
+    return np.flatnonzero((at < k) | (score == kth) | (nan & np.isnan(kth)))
+
+
 def tfidf_keywords(stats: pd.DataFrame, cfg: TermsConfig = TermsConfig()) -> pd.DataFrame:
     """Each document's top_k keyword-like terms by tf-idf (ties by term), from ``term_stats``."""
     cols = column_names("keywords")
     if stats.empty:
         return pd.DataFrame(columns=cols)
+    if stats["doc_id"].isna().any() or stats["term"].isna().any():
+        return _tfidf_keywords_rows(stats, cfg, cols)
+    doc = _factorize_runs(stats["doc_id"])[0]  # documents in order of first appearance, as pd.unique
+    rows = np.flatnonzero(stats["pos"].isin(KEYWORD_POS).to_numpy(dtype=bool))
+    doc, score = doc[rows], stats["tfidf"].to_numpy(dtype=np.float64, na_value=np.nan)[rows]
+    cand = _top_k_candidates(doc, score, cfg.top_k)
+    if cand is not None:  # only these need ordering by term
+        rows, doc, score = rows[cand], doc[cand], score[cand]
+    term, term_values = pd.factorize(stats["term"].take(rows))
+    o = _sort_groups_desc(doc, score, _str_ranks(term_values)[term])
+    rank = np.arange(1, len(o) + 1)
+    if len(o):
+        starts, sizes = _group_starts(doc[o])
+        rank -= np.repeat(starts, sizes)
+    keep = rank <= cfg.top_k
+    top = stats.take(rows[o[keep]])
+    out = pd.DataFrame({"doc_id": top["doc_id"].to_numpy(), "method": "tfidf", "rank": rank[keep].astype("int32"),
+                        "term": top["term"].to_numpy(), "score": top["tfidf"].astype("float64").to_numpy()})
+    return out[cols]
+
+
+def _tfidf_keywords_rows(stats: pd.DataFrame, cfg: TermsConfig, cols: list[str]) -> pd.DataFrame:
+    """:func:`tfidf_keywords` with pandas' sort, for stats with a missing doc_id or term."""
     s = stats[stats["pos"].isin(KEYWORD_POS)]
     s = s.assign(_doc=s["doc_id"].map({d: i for i, d in enumerate(pd.unique(stats["doc_id"]))}))
     s = s.sort_values(["_doc", "tfidf", "term"], ascending=[True, False, True], kind="mergesort")
@@ -546,8 +698,13 @@ def merge_keywords(tfidf: pd.DataFrame, textrank: pd.DataFrame, doc_order: list[
     if not frames:
         return pd.DataFrame(columns=cols)
     out = pd.concat(frames, ignore_index=True)
-    position = {d: i for i, d in enumerate(doc_order)}
-    out = out.assign(_doc=out["doc_id"].map(position), _m=(out["method"] == "textrank").astype(int))
-    out = out.sort_values(["_doc", "_m", "rank"], kind="mergesort")
+    method = (out["method"] == "textrank").to_numpy(dtype=np.int64)
+    if out["doc_id"].isna().any():
+        position = {d: i for i, d in enumerate(doc_order)}
+        out = out.assign(_doc=out["doc_id"].map(position), _m=method)
+        out = out.sort_values(["_doc", "_m", "rank"], kind="mergesort")
+    else:
+        doc, doc_values = pd.factorize(out["doc_id"])
+        out = out.take(np.lexsort((out["rank"].to_numpy(), method, _doc_positions(doc_values, doc_order)[doc])))
     out["rank"] = out["rank"].astype("int32")
     return out[cols].reset_index(drop=True)

@@ -20,7 +20,7 @@ sentences as (
     select * from sentences
 ),
 
-tokens as (
+tokens as not materialized (
     select * from tokens
 ),
 
@@ -74,12 +74,33 @@ sentence_stats as (
     group by doc_id
 ),
 
+-- count(distinct token) groups millions of (document, token) pairs: grouping by hash(doc_id), a number,
+-- is faster than by the 16-character doc_id and gives the same groups when no two doc_ids of tokens
+-- share a hash, which is checked (else the tokens are grouped by doc_id).
+token_doc_hashes_unique as (
+    select count(*) = count(distinct doc_hash) as ok
+    from (
+        select doc_id, hash(doc_id) as doc_hash
+        from tokens
+        group by doc_id
+    )
+),
+
 token_stats as (
+    select
+        any_value(doc_id) as doc_id,
+        count(*) as n_tokens,
+        count(distinct token) as n_distinct_tokens
+    from tokens
+    where (select ok from token_doc_hashes_unique)
+    group by hash(doc_id)
+    union all
     select
         doc_id,
         count(*) as n_tokens,
         count(distinct token) as n_distinct_tokens
     from tokens
+    where not (select ok from token_doc_hashes_unique)
     group by doc_id
 ),
 
