@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -141,7 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the pipeline flow on a folder of raw documents")
     run.add_argument("--input", default="seeds", help="folder of raw input files (default: seeds)")
     run.add_argument("--out", default="data", help="output folder (default: data)")
-    run.add_argument("--workers", type=int, default=1, help="processes for segmentation (default: 1)")
+    run.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                     help="processes for ingest, extraction and segmentation (default: the number of CPUs)")
     run.add_argument("--batches", type=int, default=0, help="document batches for extract/segment (default: 1, or 2 per Dask worker)")
     run.add_argument("--summary-json", help="also write the run summary (counts, seconds per stage) to this JSON file")
     run.add_argument("--full-rebuild", action="store_true", help="recompute everything, ignoring the last run's manifest")

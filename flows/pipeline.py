@@ -20,6 +20,7 @@ tasks/runstate.py), so a killed run leaves the previous outputs intact.
 
 from __future__ import annotations
 
+import os
 import resource
 import time
 from functools import partial
@@ -86,10 +87,20 @@ class StageClock:
         self._stage, self._start = stage, now
 
 
+def _rss_mb() -> float:
+    """Resident memory of this process now (Linux; 0 elsewhere)."""
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 def _log_stage(stage: str, started: float, **counts) -> None:
     detail = ", ".join(f"{k}={v}" for k, v in counts.items())
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    get_run_logger().info("stage %-10s %7.2fs  peak %5.0f MB  %s", stage, time.perf_counter() - started, peak_mb, detail)
+    get_run_logger().info("stage %-10s %7.2fs  rss %5.0f MB (peak %5.0f)  %s", stage, time.perf_counter() - started,
+                          _rss_mb(), peak_mb, detail)
 
 
 @task(name="scan", cache_policy=NO_CACHE)
@@ -148,7 +159,9 @@ def write_segment_part(part: int, sentences: pd.DataFrame, tokens: pd.DataFrame,
     # the per-token tables go to disk from the worker, so they never travel or sit whole in memory
     write_part(sentences, "sentences", snapshot_dir, part)
     write_part(tokens, "tokens", snapshot_dir, part)
-    return {"doc_terms": doc_term_counts(tokens), "textrank": textrank_keywords(tokens), "sentences": len(sentences),
+    # strings as categories: the parent gathers millions of these rows
+    counts = doc_term_counts(tokens).astype({"doc_id": "category", "term": "category", "pos": "category"})
+    return {"doc_terms": counts, "textrank": textrank_keywords(tokens), "sentences": len(sentences),
             "tokens": len(tokens), "docs": set(tokens["doc_id"])}
 
 
@@ -275,7 +288,9 @@ def govreports_pipeline(
     Args:
         input_dir: Folder of raw input files (read recursively).
         out_dir: Output folder: gets parquet/<dataset>/part-*.parquet, warehouse.duckdb and report.html.
-        workers: Processes per segmentation task (jieba holds the GIL).
+        workers: Processes for ingest, extraction and segmentation on this
+            machine (the stages hold the GIL, so threads would not help); on
+            a Dask cluster, processes per batch task.
         batches: Batches of documents for extraction and segmentation; on a Dask
             cluster, set it to about twice the number of Dask workers.
         full_rebuild: Recompute everything, ignoring what earlier runs left.
@@ -379,8 +394,15 @@ def govreports_pipeline(
         counts = write_parquet_task(datasets, str(snapshot.path))
         counts["sentences"] = sum(o["sentences"] for o in outputs)
         counts["tokens"] = sum(o["tokens"] for o in outputs)
+        tally = dict(
+            documents=len(documents), duplicate_documents=int(documents["is_duplicate"].sum()),
+            paragraphs=len(paragraphs), duplicate_paragraphs=int(paragraphs["is_duplicate"].sum()), quarantined=len(quarantine),
+        )
+        names = [*datasets, "sentences", "tokens"]
+        # everything is on disk now: free the corpus before DuckDB takes its share of memory
+        del datasets, terms, outputs, extracted, documents, paragraphs, quarantine, repairs, duplicates, lexicon
         clock.lap("warehouse")
-        warehouse = warehouse_task(str(snapshot.path), str(out / "warehouse.duckdb"), [*datasets, "sentences", "tokens"])
+        warehouse = warehouse_task(str(snapshot.path), str(out / "warehouse.duckdb"), names)
         snapshot.publish()
         clock.lap("report")
         report = report_task(str(warehouse.path), str(out / "report.html"))
@@ -391,11 +413,7 @@ def govreports_pipeline(
         parquet_root=str(out / "parquet"),
         warehouse=str(warehouse.path),
         counts=counts,
-        documents=len(documents),
-        duplicate_documents=int(documents["is_duplicate"].sum()),
-        paragraphs=len(paragraphs),
-        duplicate_paragraphs=int(paragraphs["is_duplicate"].sum()),
-        quarantined=len(quarantine),
+        **tally,
         changed_files=len(plan.changed),
         report=str(report.path),
         input_bytes=int(sum(p.stat().st_size for p in Path(input_dir).rglob("*") if p.is_file())),
