@@ -348,7 +348,7 @@ def govreports_pipeline(
         extract_keys = document_keys(documents, paragraphs)
         fresh_docs = stale_documents(doc_order, extract_keys, manifest.doc_keys.get("extract") if prior else None)
         extracted = concat_tables(
-            _run_batches(extract_task, _batches_of(documents, paragraphs, fresh_docs, batches), workers), EXTRACT_TABLES
+            _run_batches(extract_task, _batches_of(documents, paragraphs, fresh_docs, _batch_count(batches)), workers), EXTRACT_TABLES
         )
         extracted = {
             name: reuse_rows(df, prior, name, set(doc_order) - set(fresh_docs), doc_order) for name, df in extracted.items()
@@ -361,7 +361,7 @@ def govreports_pipeline(
         wanted = set(seg_docs)
         jobs, _ = plan_segment_jobs(paragraphs[paragraphs["doc_id"].isin(wanted)], SegmentConfig(cache_dir=JIEBA_CACHE),
                                     SEGMENT_CHUNK_CHARS)
-        outputs = [o for group in _run_batches(segment_task, _groups(jobs, batches), workers, lexicon, str(snapshot.path))
+        outputs = [o for group in _run_batches(segment_task, _groups(jobs, _batch_count(batches)), workers, lexicon, str(snapshot.path))
                    for o in group]
         if prior is not None and len(wanted) < len(doc_order):
             outputs.append(reuse_segments_task(str(prior), str(snapshot.path), [d for d in doc_order if d not in wanted], len(jobs)))
@@ -429,32 +429,27 @@ def govreports_pipeline(
     return summary
 
 
-def _run_batches(task_fn, batches: list[tuple], workers: int, *common) -> list:
-    """Runs a batched task: once over all batches locally, once per batch on a Dask cluster.
+def _on_dask() -> bool:
+    return not isinstance(FlowRunContext.get().task_runner, ThreadPoolTaskRunner)
 
-    Locally, tasks run in threads and the stages hold the GIL, so batches in
-    threads would only multiply memory; one task spreads the work over
-    ``workers`` processes instead (tasks/parallel.py). On Dask each batch is a
-    task of its own, placed on any worker.
+
+def _run_batches(task_fn, batches: list[tuple], workers: int, *common) -> list:
+    """Runs a batched task: in this thread locally, concurrently on a Dask cluster.
+
+    Locally, tasks run in threads and the stages hold the GIL, so the flow
+    makes one batch (see _batch_count) and the task spreads it over
+    ``workers`` processes (tasks/parallel.py). On Dask each batch is a task of
+    its own, placed on any worker.
     """
-    runner = FlowRunContext.get().task_runner
-    if isinstance(runner, ThreadPoolTaskRunner):
-        merged = _merge_batches(batches)
-        return [task_fn(*merged, workers, *common)] if merged is not None else []
+    if not _on_dask():
+        return [task_fn(*b, workers, *common) for b in batches]
     futures = [task_fn.submit(*b, workers, *common) for b in batches]
     return [f.result() for f in futures]
 
 
-def _merge_batches(batches: list[tuple]):
-    """The batches joined back into one (frames concatenated, job lists chained)."""
-    if not batches:
-        return None
-    if len(batches) == 1:
-        return batches[0]
-    merged = []
-    for items in zip(*batches):
-        merged.append(pd.concat(items, ignore_index=True) if isinstance(items[0], pd.DataFrame) else [x for it in items for x in it])
-    return tuple(merged)
+def _batch_count(batches: int) -> int:
+    """Batches to cut: the asked number on Dask, one locally (its task uses worker processes)."""
+    return batches if _on_dask() else 1
 
 
 def _groups(jobs: list, n: int) -> list[tuple[list]]:
