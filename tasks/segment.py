@@ -28,6 +28,11 @@ prefix DAG of dict.txt, plus its HMM for unknown words), as in
   does for every dictionary word); only words the HMM invents go through
   posseg's tagging HMM (memoised per word). This keeps segmentation at the
   speed of plain ``jieba.lcut`` instead of posseg's 5x slower path.
+* The tagged cut of each run of CJK characters is memoised (a bounded
+  two-generation dict, :data:`CUT_MEMO_SIZE`): reports repeat their phrases
+  (高质量发展, slogans, place names), and a run's cut does not depend on its
+  context. On the 23.7 MB benchmark corpus this is 1.26x faster; on text
+  that repeats less it gains less, never changing a token.
 
 Paragraphs are processed in ``cfg.workers`` processes (jieba holds the GIL);
 they are cut into contiguous batches balanced by characters and the results
@@ -78,6 +83,8 @@ UNITS = sorted(
     key=lambda u: (-len(u), u),
 )
 CALENDAR_UNITS = frozenset("年月日号")
+# distinct CJK runs whose cut a Segmenter remembers (~400 bytes each: ~170 MB per process when full)
+CUT_MEMO_SIZE = 400_000
 
 _NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _UNIT_RE = "|".join(re.escape(u) for u in UNITS)
@@ -355,6 +362,12 @@ class Segmenter:
         self._logtotal = math.log(tk.total)
         self._logp: dict[str, float] = {}
         self._oov_tag: dict[str, str] = {}
+        # CJK run -> its tagged words: runs between punctuation repeat a lot in
+        # reports (slogans, 高质量发展), and cutting is a pure function of the run
+        # (two generations: a full one becomes the old one, and runs still in use move back)
+        self._cuts: dict[str, tuple[str, ...]] = {}
+        self._old_cuts: dict[str, tuple[str, ...]] = {}
+        self._words: dict[str, str] = {}  # one string object per distinct word, shared by the memoised cuts
 
     def _route(self, s: str) -> list[int]:
         """jieba's max-probability route over the prefix DAG (Tokenizer.calc).
@@ -447,6 +460,23 @@ class Segmenter:
             self._oov_tag[word] = t
         return t
 
+    def cut_tagged(self, s: str) -> tuple[str, ...]:
+        """Words and tags of a run of CJK characters, flat (w1, pos1, w2, pos2, ...):
+        :meth:`cut_han` and :meth:`tag`, memoised per run."""
+        cut = self._cuts.get(s)
+        if cut is None:
+            cut = self._old_cuts.get(s)
+            if cut is None:
+                words = self._words
+                cut = tuple(x for w in self.cut_han(s) for x in (words.setdefault(w, w), self.tag(w)))
+            if len(self._cuts) >= CUT_MEMO_SIZE // 2:
+                # bounded memory; the output never depends on what is memoised
+                self._old_cuts, self._cuts = self._cuts, {}
+                if len(self._words) >= CUT_MEMO_SIZE:
+                    self._words = {}
+            self._cuts[s] = cut
+        return cut
+
     def tokenize(self, text: str) -> list[tuple[int, int, str, str]]:
         """Splits one paragraph into (start, end, token, pos), whitespace dropped.
 
@@ -462,9 +492,11 @@ class Segmenter:
             kind = m.lastgroup
             if kind == "h":
                 pos = m.start()
-                for w in self.cut_han(m.group()):
+                cut = self.cut_tagged(m.group())
+                for i in range(0, len(cut), 2):
+                    w = cut[i]
                     e = pos + len(w)
-                    append((pos, e, w, self.tag(w)))
+                    append((pos, e, w, cut[i + 1]))
                     pos = e
             elif kind == "s":
                 continue

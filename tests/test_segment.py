@@ -10,6 +10,7 @@ import pytest
 
 from tasks.schemas import column_names
 from tasks.segment import (
+    SEGMENT_KINDS,
     SegmentConfig,
     build_lexicon,
     guess_oov_pos,
@@ -195,6 +196,27 @@ def test_two_workers_give_exactly_the_same_tables_as_one(seed_ingest, seed_segme
     pd.testing.assert_frame_equal(two.sentences, seed_segments.sentences)
     pd.testing.assert_frame_equal(two.lexicon, seed_segments.lexicon)
     assert two.stats == seed_segments.stats
+
+
+def test_memoised_cuts_give_the_same_tokens_and_stay_bounded(seed_ingest, seed_segments, monkeypatch):
+    import tasks.segment as seg_mod
+
+    kept = seed_ingest.paragraphs[seed_ingest.paragraphs["kind"].isin(SEGMENT_KINDS)]
+    texts = [t for t in kept["text"] if t.strip()]
+    lexicon = list(seed_segments.lexicon.itertuples(index=False, name=None))
+    # a memo of 40 runs (20 per generation) is swapped hundreds of times over the seeds
+    monkeypatch.setattr(seg_mod, "CUT_MEMO_SIZE", 40)
+    small = seg_mod.Segmenter(lexicon, SegmentConfig().cache_dir)
+    first = small.segment_batch(texts)
+    again = small.segment_batch(texts)  # now partly from the memo
+    assert len(small._cuts) <= 20 and len(small._old_cuts) <= 20
+    monkeypatch.setattr(seg_mod, "CUT_MEMO_SIZE", 2)  # effectively no memo
+    plain = seg_mod.Segmenter(lexicon, SegmentConfig().cache_dir).segment_batch(texts)
+    for out in (first, again):
+        assert out["words"] == plain["words"] and out["tags"] == plain["tags"]
+        assert all((out[k] == plain[k]).all() for k in ("t_para", "t_start", "t_end", "s_start"))
+    # and the tokens are those of the stage itself (same words for the seed paragraphs)
+    assert plain["words"].split("\n") == seed_segments.tokens["token"].tolist()
 
 
 # --- seeds ----------------------------------------------------------------------
