@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import resource
+import shutil
 import time
 from functools import partial
 from pathlib import Path
@@ -54,18 +55,13 @@ from tasks.parquet import count_rows, dataset_files, read_dataset, write_dataset
 from tasks.runstate import Manifest, OutputLock, Snapshot, code_version, published_snapshot
 from tasks.report import ReportResult, write_report
 from tasks.segment import SegmentConfig, SegmentJob, build_lexicon, dictionary_words, plan_segment_jobs, segment_jobs
-from tasks.terms import (
-    DOC_TERM_COLUMNS,
-    doc_term_counts,
-    merge_keywords,
-    term_stats_from_counts,
-    textrank_keywords,
-    tfidf_keywords,
-)
+from tasks.terms import chunk_terms, copy_doc_terms, merge_keywords, write_doc_terms, write_term_stats
 from tasks.schemas import SCHEMAS, column_names
 from tasks.warehouse import WarehouseResult, build_warehouse
 
 JIEBA_CACHE = Path(".cache/jieba")
+# per-chunk term counts, private to a run: term_stats is finished from them, then they go
+DOC_TERMS_WORK = "_work/doc_terms"
 # characters per segmentation chunk (~2 MB of UTF-8, a few seconds of work):
 # bounds a worker's memory and keeps both workers busy until the end
 SEGMENT_CHUNK_CHARS = 600_000
@@ -155,14 +151,15 @@ def lexicon_task(paragraphs: pd.DataFrame, officials: pd.DataFrame) -> pd.DataFr
 
 
 def write_segment_part(part: int, sentences: pd.DataFrame, tokens: pd.DataFrame, snapshot_dir: str) -> dict:
-    """Consumes one segmented chunk where it was cut: writes its Parquet parts, returns its small per-document terms."""
-    # the per-token tables go to disk from the worker, so they never travel or sit whole in memory
+    """Consumes one segmented chunk where it was cut: writes its Parquet parts and term counts, returns its keywords."""
+    # the per-token tables and the (document, term) counts go to disk from the
+    # worker, so they never travel or sit whole in the flow's memory
     write_part(sentences, "sentences", snapshot_dir, part)
     write_part(tokens, "tokens", snapshot_dir, part)
-    # strings as categories: the parent gathers millions of these rows
-    counts = doc_term_counts(tokens).astype({"doc_id": "category", "term": "category", "pos": "category"})
-    return {"doc_terms": counts, "textrank": textrank_keywords(tokens), "sentences": len(sentences),
-            "tokens": len(tokens), "docs": set(tokens["doc_id"])}
+    counts, textrank = chunk_terms(tokens)
+    write_doc_terms(counts, Path(snapshot_dir) / DOC_TERMS_WORK, part)
+    return {"textrank": textrank, "sentences": len(sentences), "tokens": len(tokens),
+            "docs": set(tokens["doc_id"])}
 
 
 @task(name="segment", cache_policy=NO_CACHE)
@@ -195,24 +192,22 @@ def reuse_segments_task(previous: str, snapshot_dir: str, doc_ids: list[str], fi
     t0 = time.perf_counter()
     keep = set(doc_ids)
     n, docs = copy_doc_rows(previous, snapshot_dir, ("sentences", "tokens"), keep, first_part)
-    old_stats = read_dataset("term_stats", previous, keep)
+    n["term_counts"] = copy_doc_terms(previous, Path(snapshot_dir) / DOC_TERMS_WORK, keep, first_part)
     old_keys = read_dataset("keywords", previous, keep)
     _log_stage("reuse", t0, documents=len(doc_ids), **n)
-    return {
-        "doc_terms": old_stats[DOC_TERM_COLUMNS],
-        "textrank": old_keys[old_keys["method"] == "textrank"].reset_index(drop=True),
-        "docs": docs["tokens"],
-        **n,
-    }
+    return {"textrank": old_keys[old_keys["method"] == "textrank"].reset_index(drop=True), "docs": docs["tokens"], **n}
 
 
 @task(name="terms", cache_policy=NO_CACHE)
-def terms_task(doc_terms: pd.DataFrame, textrank: pd.DataFrame, n_docs: int, doc_order: list[str]) -> dict[str, pd.DataFrame]:
+def terms_task(snapshot_dir: str, textrank: pd.DataFrame, n_docs: int, doc_order: list[str]) -> tuple[int, pd.DataFrame]:
+    """Writes term_stats from the chunks' term counts; returns its row count and the keywords."""
     t0 = time.perf_counter()
-    stats = term_stats_from_counts(doc_terms, n_docs, doc_order)
-    keys = merge_keywords(tfidf_keywords(stats), textrank, doc_order)
-    _log_stage("terms", t0, term_stats=len(stats), keywords=len(keys))
-    return {"term_stats": stats, "keywords": keys}
+    work = Path(snapshot_dir) / DOC_TERMS_WORK
+    rows, tfidf = write_term_stats(work, snapshot_dir, n_docs, doc_order)
+    shutil.rmtree(work.parent, ignore_errors=True)
+    keys = merge_keywords(tfidf, textrank, doc_order)
+    _log_stage("terms", t0, term_stats=rows, keywords=len(keys))
+    return rows, keys
 
 
 @task(name="write-parquet", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
@@ -373,8 +368,8 @@ def govreports_pipeline(
             len(doc_order) - len(fresh_docs), len(doc_order), len(doc_order) - len(seg_docs), len(doc_order),
         )
         clock.lap("terms")
-        terms = terms_task(
-            concat_frames([o["doc_terms"] for o in outputs], DOC_TERM_COLUMNS),
+        term_stats_rows, keywords = terms_task(
+            str(snapshot.path),
             concat_frames([o["textrank"] for o in outputs], column_names("keywords")),
             len(set().union(*(o["docs"] for o in outputs))),  # IDF's N: documents with any token
             doc_order,
@@ -388,19 +383,20 @@ def govreports_pipeline(
             "paragraph_duplicates": duplicates,
             **extracted,
             "segment_lexicon": lexicon,
-            **terms,
+            "keywords": keywords,
         }
         clock.lap("write")
         counts = write_parquet_task(datasets, str(snapshot.path))
         counts["sentences"] = sum(o["sentences"] for o in outputs)
         counts["tokens"] = sum(o["tokens"] for o in outputs)
+        counts["term_stats"] = term_stats_rows
         tally = dict(
             documents=len(documents), duplicate_documents=int(documents["is_duplicate"].sum()),
             paragraphs=len(paragraphs), duplicate_paragraphs=int(paragraphs["is_duplicate"].sum()), quarantined=len(quarantine),
         )
-        names = [*datasets, "sentences", "tokens"]
+        names = [*datasets, "sentences", "tokens", "term_stats"]
         # everything is on disk now: free the corpus before DuckDB takes its share of memory
-        del datasets, terms, outputs, extracted, documents, paragraphs, quarantine, repairs, duplicates, lexicon
+        del datasets, keywords, outputs, extracted, documents, paragraphs, quarantine, repairs, duplicates, lexicon
         clock.lap("warehouse")
         warehouse = warehouse_task(str(snapshot.path), str(out / "warehouse.duckdb"), names)
         snapshot.publish()

@@ -96,11 +96,13 @@ def write_part(df: pd.DataFrame, name: str, parquet_root: Path | str, index: int
         parquet_root: Folder holding one sub-folder per dataset.
         index: Part number; parts are read back in this order.
     """
-    table = to_arrow(df, name)
-    folder = Path(parquet_root) / name
-    folder.mkdir(parents=True, exist_ok=True)
-    final = folder / PART.format(index)
-    tmp = folder / f".{final.name}.tmp-{os.getpid()}"
+    return write_table_file(to_arrow(df, name), Path(parquet_root) / name / PART.format(index))
+
+
+def write_table_file(table: pa.Table, final: Path) -> Path:
+    """Writes an Arrow table to one Parquet file atomically (temp file beside it, fsync, rename)."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.parent / f".{final.name}.tmp-{os.getpid()}"
     pq.write_table(table, tmp, compression="zstd")
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())

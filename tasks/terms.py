@@ -37,9 +37,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from jieba.analyse.textrank import UndirectWeightedGraph
 
-from tasks.schemas import column_names
+from tasks.parquet import PART, dataset_files, write_part, write_table_file
+from tasks.schemas import SCHEMAS, column_names
 
 RESOURCES = Path(__file__).resolve().parent / "resources"
 DEFAULT_STOPWORDS = RESOURCES / "stopwords.txt"
@@ -124,6 +128,8 @@ def _content_mask(tokens: pd.DataFrame, stopwords: frozenset[str], min_chars: in
 
 def _str_ranks(values: pd.Index) -> np.ndarray:
     """Rank of each of distinct strings in the order pandas sorts them (code point order)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = pd.Index(values.to_numpy(dtype=object))  # a categorical sorts by category order, not by string
     ranks = np.empty(len(values), dtype=np.int64)
     ranks[values.argsort()] = np.arange(len(values), dtype=np.int64)
     return ranks
@@ -440,14 +446,17 @@ def keywords(
         ``keywords`` rows: per document (in order of first appearance), the
         tfidf ranks 1..top_k then the textrank ranks; ties broken by term.
     """
-    stopwords = load_stopwords(cfg.stopwords)
-    cols = column_names("keywords")
     if tokens.empty:
-        return pd.DataFrame(columns=cols)
-    c = _Coded.of(tokens, stopwords, cfg.min_chars)
+        return pd.DataFrame(columns=column_names("keywords"))
+    c = _Coded.of(tokens, load_stopwords(cfg.stopwords), cfg.min_chars)
     if stats is None:
         stats = _term_stats(c, column_names("term_stats"))
+    return _keywords(tokens, c, stats, cfg)
 
+
+def _keywords(tokens: pd.DataFrame, c: _Coded, stats: pd.DataFrame, cfg: TermsConfig) -> pd.DataFrame:
+    """:func:`keywords` over tokens already coded."""
+    cols = column_names("keywords")
     parts = []  # (doc code, method 0/1, rank, term, score) per method
     if len(stats):
         s_doc = c.doc_values.get_indexer(stats["doc_id"])
@@ -493,29 +502,46 @@ def doc_term_counts(tokens: pd.DataFrame, stopwords: frozenset[str] | None = Non
     return stats[DOC_TERM_COLUMNS].reset_index(drop=True) if len(stats) else pd.DataFrame(columns=DOC_TERM_COLUMNS)
 
 
-def term_stats_from_counts(counts: pd.DataFrame, n_docs: int, doc_order: list[str]) -> pd.DataFrame:
+def chunk_terms(tokens: pd.DataFrame, cfg: TermsConfig = TermsConfig()) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`doc_term_counts` and :func:`textrank_keywords` of the same tokens, coding them once."""
+    if tokens.empty:
+        return pd.DataFrame(columns=DOC_TERM_COLUMNS), pd.DataFrame(columns=column_names("keywords"))
+    c = _Coded.of(tokens, load_stopwords(cfg.stopwords), cfg.min_chars)
+    stats = _term_stats(c, column_names("term_stats"))
+    counts = stats[DOC_TERM_COLUMNS].reset_index(drop=True) if len(stats) else pd.DataFrame(columns=DOC_TERM_COLUMNS)
+    return counts, _keywords(tokens, c, pd.DataFrame(columns=column_names("term_stats")), cfg)
+
+
+def term_stats_from_counts(
+    counts: pd.DataFrame, n_docs: int, doc_order: list[str] | dict[str, int], df: np.ndarray | None = None
+) -> pd.DataFrame:
     """Finishes ``term_stats`` from the per-batch counts of every document.
 
     Args:
         counts: Rows of :func:`doc_term_counts` from all batches.
         n_docs: Documents that were segmented (the N of the IDF).
-        doc_order: Documents in corpus order; rows come out in that order, then
-            by tf-idf descending, then term, as :func:`term_stats` orders them.
+        doc_order: Documents in corpus order (or doc_id -> position); rows come
+            out in that order, then by tf-idf descending, then term, as
+            :func:`term_stats` orders them.
+        df: Documents holding each row's term, over the whole corpus, when
+            ``counts`` holds only some documents (see :func:`write_term_stats`);
+            counted from ``counts`` when None.
     """
     cols = column_names("term_stats")
     if counts.empty:
         return pd.DataFrame(columns=cols)
     out = counts[DOC_TERM_COLUMNS].reset_index(drop=True)
     if out["doc_id"].isna().any() or out["term"].isna().any():
-        return _term_stats_from_counts_rows(out, n_docs, doc_order, cols)
+        return _term_stats_from_counts_rows(out, n_docs, doc_order, cols, df)
     # strings become integer codes once: df is a bincount, the sort one of numbers
     doc, doc_values = _factorize_runs(out["doc_id"])
     term, term_values = pd.factorize(out["term"])
-    df = np.bincount(term, minlength=len(term_values))  # rows per distinct term
-    ratio = n_docs / (1.0 + df)
+    if df is None:
+        df = np.bincount(term, minlength=len(term_values))[term]  # rows per distinct term
+    ratio = n_docs / (1.0 + np.asarray(df, dtype=np.float64))
     # math.log, not np.log, as term_stats does: the two may differ in the last bit
     uniq, inv = np.unique(ratio, return_inverse=True)
-    idf = (np.array([math.log(x) for x in uniq.tolist()], dtype=np.float64)[inv] + 1.0)[term]
+    idf = np.array([math.log(x) for x in uniq.tolist()], dtype=np.float64)[inv] + 1.0
     tfidf = out["tf"].to_numpy(dtype=np.float64) * idf
     o = _sort_groups_desc(_doc_positions(doc_values, doc_order)[doc], tfidf, _str_ranks(term_values)[term])
     out = out.take(o)
@@ -525,15 +551,101 @@ def term_stats_from_counts(counts: pd.DataFrame, n_docs: int, doc_order: list[st
     return out[cols].reset_index(drop=True)
 
 
-def _term_stats_from_counts_rows(out: pd.DataFrame, n_docs: int, doc_order: list[str], cols: list[str]) -> pd.DataFrame:
+# Counts of a large corpus go to disk chunk by chunk (write_doc_terms, in the
+# segmentation workers) and term_stats is finished one chunk at a time
+# (write_term_stats): only the corpus-wide document frequency of each term is
+# held whole, never the millions of (document, term) rows.
+
+DOC_TERMS_SCHEMA = pa.schema([SCHEMAS["term_stats"].field(c) for c in DOC_TERM_COLUMNS])
+
+
+def write_doc_terms(counts: pd.DataFrame, folder: Path | str, part: int) -> Path:
+    """Writes one chunk's :func:`doc_term_counts` rows as ``<folder>/part-NNNNN.parquet`` (atomically).
+
+    The rows of a document must all be in one part (a segmentation chunk holds whole documents).
+    """
+    table = pa.Table.from_pandas(counts[DOC_TERM_COLUMNS].astype({"count": "int32"}), schema=DOC_TERMS_SCHEMA,
+                                 preserve_index=False)
+    return write_table_file(table, Path(folder) / PART.format(part))
+
+
+def copy_doc_terms(term_stats_root: Path | str, folder: Path | str, doc_ids: set[str], first_part: int) -> int:
+    """Writes the counts of some documents, taken from an earlier run's ``term_stats``, as doc-terms parts.
+
+    Their tf-idf is recomputed with this run's document frequencies, so only
+    the per-document columns are kept. Returns the rows copied.
+    """
+    n = 0
+    for i, path in enumerate(dataset_files("term_stats", term_stats_root)):
+        table = pq.read_table(path, columns=DOC_TERM_COLUMNS, filters=[("doc_id", "in", sorted(doc_ids))])
+        if table.num_rows:
+            write_table_file(table.cast(DOC_TERMS_SCHEMA), Path(folder) / PART.format(first_part + i))
+            n += table.num_rows
+    return n
+
+
+def document_frequencies(folder: Path | str) -> pd.Series:
+    """Documents holding each term, over every doc-terms part of a folder (term -> df).
+
+    Each (document, term) pair is one row, in one part, so df is the term's row count.
+    """
+    counts = [pc.value_counts(pq.read_table(p, columns=["term"]).column("term")) for p in _doc_term_files(folder)]
+    if not counts:
+        return pd.Series([], dtype="int64", index=pd.Index([], dtype=object))
+    both = pa.table({"term": pa.concat_arrays([c.field("values") for c in counts]),
+                     "n": pa.concat_arrays([c.field("counts") for c in counts])})
+    total = both.group_by("term").aggregate([("n", "sum")])
+    return pd.Series(total.column("n_sum").to_numpy(), index=pd.Index(total.column("term").to_pylist(), dtype=object))
+
+
+def write_term_stats(
+    folder: Path | str, parquet_root: Path | str, n_docs: int, doc_order: list[str], cfg: TermsConfig | None = None
+) -> tuple[int, pd.DataFrame]:
+    """Finishes ``term_stats`` part by part from the doc-terms parts of a folder.
+
+    Args:
+        folder: Folder of :func:`write_doc_terms` / :func:`copy_doc_terms` parts.
+        parquet_root: Snapshot to write the ``term_stats`` dataset into, one
+            part per doc-terms part (each in :func:`term_stats_from_counts` order).
+        n_docs: Documents that were segmented (the N of the IDF).
+        doc_order: Documents in corpus order.
+        cfg: Keyword settings (top_k).
+
+    Returns:
+        (rows written, the tfidf ``keywords`` rows of every document).
+    """
+    cfg = cfg or TermsConfig()
+    df = document_frequencies(folder)
+    positions = _positions(doc_order)
+    rows, keys = 0, []
+    for path in _doc_term_files(folder):
+        counts = pq.read_table(path).to_pandas()
+        stats = term_stats_from_counts(counts, n_docs, positions, df.to_numpy()[df.index.get_indexer(counts["term"])])
+        write_part(stats, "term_stats", parquet_root, int(path.stem.split("-")[1]))
+        rows += len(stats)
+        keys.append(tfidf_keywords(stats, cfg))
+    if not rows:
+        write_part(pd.DataFrame(columns=column_names("term_stats")), "term_stats", parquet_root, 0)
+    keys = [k for k in keys if len(k)]
+    return rows, pd.concat(keys, ignore_index=True) if keys else pd.DataFrame(columns=column_names("keywords"))
+
+
+def _doc_term_files(folder: Path | str) -> list[Path]:
+    folder = Path(folder)
+    return sorted(folder.glob("part-*.parquet")) if folder.is_dir() else []
+
+
+def _term_stats_from_counts_rows(
+    out: pd.DataFrame, n_docs: int, doc_order: list[str] | dict[str, int], cols: list[str], df: np.ndarray | None
+) -> pd.DataFrame:
     """:func:`term_stats_from_counts` with pandas' sort, for counts with a missing doc_id or term."""
-    df = out.groupby("term", sort=False)["doc_id"].transform("size").to_numpy()
-    ratio = n_docs / (1.0 + df)
+    if df is None:
+        df = out.groupby("term", sort=False, dropna=False)["doc_id"].transform("size").to_numpy()
+    ratio = n_docs / (1.0 + np.asarray(df, dtype=np.float64))
     uniq, inv = np.unique(ratio, return_inverse=True)
     out["idf"] = np.array([math.log(x) for x in uniq.tolist()], dtype=np.float64)[inv] + 1.0
     out["tfidf"] = out["tf"].to_numpy(dtype=np.float64) * out["idf"].to_numpy()
-    position = {d: i for i, d in enumerate(doc_order)}
-    out["_doc"] = out["doc_id"].map(position)
+    out["_doc"] = out["doc_id"].map(_positions(doc_order))
     out = out.sort_values(["_doc", "tfidf", "term"], ascending=[True, False, True], kind="mergesort")
     out["count"] = out["count"].astype("int32")
     return out[cols].reset_index(drop=True)
@@ -550,11 +662,16 @@ def _factorize_runs(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     return np.repeat(codes, np.diff(np.r_[heads, len(values)])), uniques
 
 
-def _doc_positions(doc_values, doc_order: list[str]) -> np.ndarray:
+def _positions(doc_order: list[str] | dict[str, int]) -> dict[str, int]:
+    """doc_id -> position in doc_order (its last one if listed twice)."""
+    return doc_order if isinstance(doc_order, dict) else {d: i for i, d in enumerate(doc_order)}
+
+
+def _doc_positions(doc_values, doc_order: list[str] | dict[str, int]) -> np.ndarray:
     """Position in doc_order of each distinct doc_id (its last one if listed twice), as ``map`` of
-    a dict gives; len(doc_order) for one not listed, which sorts after all, together, like NaN."""
-    position = {d: i for i, d in enumerate(doc_order)}
-    missing = len(doc_order)
+    a dict gives; one past the last position for one not listed, which sorts after all, together, like NaN."""
+    position = _positions(doc_order)
+    missing = max(position.values(), default=-1) + 1
     return np.array([position.get(d, missing) for d in doc_values], dtype=np.int64)
 
 

@@ -62,7 +62,7 @@ def pq_buffer(data: bytes):
 
 
 # row order across the parts of a dataset is not part of the contract: compare sorted by key
-SORT_KEYS = {"tokens": ["doc_id", "para_id", "sent_id", "token_idx"], "sentences": ["doc_id", "para_id", "sent_id"]}
+SORT_KEYS = {"term_stats": ["doc_id", "term"], "tokens": ["doc_id", "para_id", "sent_id", "token_idx"], "sentences": ["doc_id", "para_id", "sent_id"]}
 
 
 def read_all(out):

@@ -7,6 +7,7 @@ import pytest
 
 from tasks.segment import segment_paragraphs
 from tasks.terms import (
+    chunk_terms,
     doc_term_counts,
     keywords,
     merge_keywords,
@@ -14,7 +15,10 @@ from tasks.terms import (
     term_stats_from_counts,
     textrank_keywords,
     tfidf_keywords,
+    write_doc_terms,
+    write_term_stats,
 )
+from tasks.parquet import dataset_files, read_dataset
 
 
 @pytest.fixture(scope="module")
@@ -28,9 +32,39 @@ def test_batchwise_terms_equal_whole_corpus_terms(seed_tokens):
     batches = [order[:5], order[5:9], order[9:]]
     counts = pd.concat([doc_term_counts(seed_tokens[seed_tokens.doc_id.isin(b)]) for b in batches], ignore_index=True)
     textrank = pd.concat([textrank_keywords(seed_tokens[seed_tokens.doc_id.isin(b)]) for b in batches], ignore_index=True)
+    for b in batches:  # the flow's one-pass version of both
+        both = chunk_terms(seed_tokens[seed_tokens.doc_id.isin(b)])
+        pd.testing.assert_frame_equal(both[0], doc_term_counts(seed_tokens[seed_tokens.doc_id.isin(b)]))
+        pd.testing.assert_frame_equal(both[1], textrank_keywords(seed_tokens[seed_tokens.doc_id.isin(b)]))
     stats = term_stats_from_counts(counts, len(order), order)
     whole = term_stats(seed_tokens)
     pd.testing.assert_frame_equal(stats, whole.reset_index(drop=True), check_dtype=False)
     merged = merge_keywords(tfidf_keywords(stats), textrank, order)
     pd.testing.assert_frame_equal(merged, keywords(seed_tokens, whole).reset_index(drop=True), check_dtype=False)
     assert set(merged.method) == {"tfidf", "textrank"}
+
+
+def test_term_stats_finished_part_by_part_from_disk_equal_whole_corpus_terms(seed_tokens, tmp_path):
+    order = list(pd.unique(seed_tokens.doc_id))
+    work, root = tmp_path / "work", tmp_path / "snapshot"
+    for part, batch in enumerate([order[:5], order[5:9], order[9:]]):
+        write_doc_terms(doc_term_counts(seed_tokens[seed_tokens.doc_id.isin(batch)]), work, part)
+    rows, tfidf = write_term_stats(work, root, len(order), order)
+    whole = term_stats(seed_tokens)
+    assert rows == len(whole) and len(dataset_files("term_stats", root)) == 3
+    # each part is in term_stats order; across parts, rows are compared by key
+    got = read_dataset("term_stats", root)
+    pd.testing.assert_frame_equal(got, whole.reset_index(drop=True), check_dtype=False)
+    want = keywords(seed_tokens, whole)
+    pd.testing.assert_frame_equal(tfidf, want[want.method == "tfidf"].reset_index(drop=True), check_dtype=False)
+    # idf uses the corpus-wide document frequency, not the part's
+    assert got.groupby("term")["idf"].nunique().max() == 1
+
+
+def test_tfidf_ties_are_broken_by_term_even_for_categorical_terms():
+    stats = pd.DataFrame({"doc_id": "d", "term": ["一网", "交易平台", "公共资源"], "pos": "n", "count": 1,
+                          "tf": 0.5, "idf": 1.0, "tfidf": 0.5})
+    # categories in another order than the strings sort
+    cat = stats.assign(term=pd.Categorical(stats.term, categories=["交易平台", "公共资源", "一网"]))
+    for frame in (stats, cat.iloc[::-1]):
+        assert tfidf_keywords(frame)["term"].astype(str).tolist() == ["一网", "交易平台", "公共资源"]
