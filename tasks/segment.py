@@ -710,14 +710,7 @@ def segment_paragraphs(
 
     n_batches = 1 if cfg.workers == 1 else cfg.workers * cfg.batches_per_worker
     ranges = _batches(np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts)), n_batches)
-    if cfg.start_method == "fork" or cfg.workers == 1:
-        # forked workers inherit the memoised Segmenter, so the dictionary
-        # is loaded once in all, not once per worker
-        get_segmenter(lexicon, cfg.cache_dir, cfg.hmm, cfg.oov_pos)
-    outs = map_in_processes(
-        _run_batch, [texts[a:b] for a, b in ranges], cfg.workers, initializer=_init_worker,
-        initargs=(lexicon, str(cfg.cache_dir), cfg.hmm, cfg.oov_pos), start_method=cfg.start_method,
-    )
+    outs = _map_with_segmenter(_run_batch, [texts[a:b] for a, b in ranges], lexicon, cfg)
     sentences, tokens = _assemble(outs, ranges, texts, doc_ids, para_ids)
     stats["sentences"] = len(sentences)
     stats["tokens"] = len(tokens)
@@ -798,12 +791,18 @@ def segment_jobs(jobs: list[SegmentJob], lexicon: pd.DataFrame, cfg: SegmentConf
         handle's results in job order.
     """
     rows = list(lexicon.itertuples(index=False, name=None))
+    return _map_with_segmenter(functools.partial(_run_job, handle=handle), jobs, rows, cfg, on_result)
+
+
+def _map_with_segmenter(fn, jobs: list, lexicon: list[tuple], cfg: SegmentConfig, on_result=None) -> list:
+    """map_in_processes over jobs, each worker holding a Segmenter for the lexicon."""
     if cfg.start_method == "fork" or cfg.workers == 1:
-        get_segmenter(rows, cfg.cache_dir, cfg.hmm, cfg.oov_pos)
+        # forked workers inherit the memoised Segmenter, so the dictionary
+        # is loaded once in all, not once per worker
+        get_segmenter(lexicon, cfg.cache_dir, cfg.hmm, cfg.oov_pos)
     return map_in_processes(
-        functools.partial(_run_job, handle=handle), jobs, cfg.workers, initializer=_init_worker,
-        initargs=(rows, str(cfg.cache_dir), cfg.hmm, cfg.oov_pos), start_method=cfg.start_method,
-        on_result=on_result,
+        fn, jobs, cfg.workers, initializer=_init_worker, initargs=(lexicon, str(cfg.cache_dir), cfg.hmm, cfg.oov_pos),
+        start_method=cfg.start_method, on_result=on_result,
     )
 
 
