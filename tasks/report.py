@@ -293,17 +293,24 @@ def _timeline_charts(con) -> list[tuple[str, str, pd.DataFrame]]:
     return out
 
 
-def _plan_chart(con) -> tuple[str | None, pd.DataFrame]:
+# a bar per target: hundreds make an image tens of thousands of pixels tall (and ~10 s to draw)
+PLAN_CHART_BARS = 60
+
+
+def _plan_chart(con) -> tuple[str | None, pd.DataFrame, int]:
+    """The plan chart (first PLAN_CHART_BARS targets with an attainment), the rows, and how many have one."""
     df = con.execute(
         """
         select region, metric, year, target_value, target_unit, target_qualifier, actual_value, attainment
         from mart_plan_vs_actual
-        order by attainment is null, region, year, metric
+        order by attainment is null, region, year, metric, target_fact_id
         """
     ).df()
     with_ratio = df[df["attainment"].notna()]
+    n_ratio = len(with_ratio)
     if with_ratio.empty:
-        return None, df
+        return None, df, 0
+    with_ratio = with_ratio.head(PLAN_CHART_BARS)
     labels = [f"{r.region} {r.year} {r.metric}" for r in with_ratio.itertuples()]
     ratios = with_ratio["attainment"].clip(upper=3).to_numpy()
     fig = _figure((9, 0.32 * len(labels) + 1.2))
@@ -317,7 +324,7 @@ def _plan_chart(con) -> tuple[str | None, pd.DataFrame]:
     ax.set_title("规划目标与实际 plan targets vs actuals", y=1.0)
     left = max(_text_inches(s, 8) for s in labels) + 0.2
     _layout(fig, 1, 1, left=left, right=0.25, top=0.4, bottom=0.6)
-    return _png(fig), df
+    return _png(fig), df, n_ratio
 
 
 def _keyword_chart(con) -> tuple[str | None, pd.DataFrame]:
@@ -326,12 +333,23 @@ def _keyword_chart(con) -> tuple[str | None, pd.DataFrame]:
         with multi_year as (
             select region from mart_keyword_trends group by region having count(distinct year) >= 2
         ),
-        top_terms as (
-            select region, term, sum(count) as total,
-                row_number() over (partition by region order by sum(count) desc, term) as rn
+        region_terms as (
+            select region, term, sum(count) as total
             from mart_keyword_trends
             where region in (select region from multi_year) and len(term) >= 2
             group by region, term
+        ),
+        -- a region's 8th largest total: no term below it can rank in the top 8, so the window
+        -- sorts a few rows per region instead of every term (about a million on a large run)
+        cutoffs as (
+            select region, list_min(max(total, 8)) as cutoff from region_terms group by region
+        ),
+        top_terms as (
+            select r.region, r.term,
+                row_number() over (partition by r.region order by r.total desc, r.term) as rn
+            from region_terms as r
+            inner join cutoffs as c using (region)
+            where r.total >= c.cutoff
         )
         select k.region, k.year, k.term, k.count, k.per_10k_chars
         from mart_keyword_trends as k
@@ -421,7 +439,7 @@ def write_report(db_path: Path | str, html_path: Path | str) -> ReportResult:
             # without a CJK font matplotlib warns once per missing glyph; the page says it once
             warnings.simplefilter("ignore", UserWarning)
             timelines = _timeline_charts(con)
-            plan_png, plan_df = _plan_chart(con)
+            plan_png, plan_df, plan_with_ratio = _plan_chart(con)
             kw_png, kw_df = _keyword_chart(con)
             dedup_png, dedup_df = _dedup_chart(con)
         n_docs = con.execute("select count(*) from mart_documents").fetchone()[0]
@@ -460,6 +478,9 @@ def write_report(db_path: Path | str, html_path: Path | str) -> ReportResult:
     parts.append("<h2>规划目标与实际 Plan targets vs actuals</h2>")
     if plan_png:
         chart("plan-vs-actual", plan_png, "plan targets vs actuals")
+        if plan_with_ratio > PLAN_CHART_BARS:
+            parts.append(f"<p class='note'>chart: first {PLAN_CHART_BARS} of {plan_with_ratio} targets with an "
+                         "actual value; all of them are in mart_plan_vs_actual</p>")
     parts.append(_table(plan_df, max_rows=60))
     parts.append("<h2>关键词趋势 Keyword trends</h2>")
     if kw_png:

@@ -53,3 +53,31 @@ def test_report_renders_charts_in_headless_chromium(report, tmp_path):
     dom = subprocess.run(args + ["--dump-dom", url], check=True, capture_output=True, timeout=120, text=True).stdout
     rendered = re.findall(r'<img class="chart" id="([^"]+)"', dom)
     assert rendered == report.charts
+
+
+def test_plan_chart_draws_at_most_its_bar_limit_in_table_order():
+    import base64
+    import io
+
+    import duckdb
+    from PIL import Image
+
+    from tasks.report import _DPI, PLAN_CHART_BARS, _plan_chart
+
+    con = duckdb.connect()
+    con.execute(
+        """create table mart_plan_vs_actual as
+        select 'r' || (i % 3) as region, 'm' || lpad(i::varchar, 3, '0') as metric, 2025 as year,
+               100.0 as target_value, '%' as target_unit, null as target_qualifier,
+               case when i % 10 = 0 then null else i end as actual_value,
+               case when i % 10 = 0 then null else i / 100.0 end as attainment, 'f' || i as target_fact_id
+        from range(150) t(i)"""
+    )
+    png, df, with_ratio = _plan_chart(con)
+    assert len(df) == 150 and with_ratio == 135
+    # every row stays in the table, ratio rows first, ordered by region, year, metric
+    assert df["attainment"].notna().head(135).all() and df["attainment"].isna().tail(15).all()
+    assert df.head(135)[["region", "metric"]].apply(tuple, axis=1).is_monotonic_increasing
+    height = Image.open(io.BytesIO(base64.b64decode(png.split(",", 1)[1]))).size[1]
+    # a bar is ~0.32 in: the image holds the capped number of bars, not 135
+    assert height < (0.32 * PLAN_CHART_BARS + 3) * _DPI
