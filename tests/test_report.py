@@ -55,6 +55,7 @@ def test_report_renders_charts_in_headless_chromium(report, tmp_path):
     assert rendered == report.charts
 
 
+@pytest.mark.filterwarnings("ignore:Glyph")  # drawn without write_report's CJK font setup
 def test_plan_chart_draws_at_most_its_bar_limit_in_table_order():
     import base64
     import io
