@@ -4,22 +4,27 @@ Takes documents and their deduplicated paragraphs and gives ``indicators``
 (running text, tasks/indicators.py), ``plan_indicators`` (flattened plan
 tables, tasks/plan_tables.py) and ``policy_phrases``, ``officials``, ``places``
 (tasks/mentions.py). Every extractor is per document, so any split of the
-corpus into batches gives the same rows, in the same order once concatenated.
+corpus into batches gives the same rows, in the same order once concatenated
+(and the tables ordered by doc_id stably sorted by it again).
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
 from tasks.indicators import extract_indicators
 from tasks.mentions import extract_mentions
-from tasks.parallel import map_in_processes
+from tasks.parallel import START_METHOD, map_in_processes
 from tasks.plan_tables import rebuild_plan_tables
 
 TABLES = ("indicators", "plan_indicators", "policy_phrases", "officials", "places")
+# tables whose extractor orders rows by doc_id (the others follow document order)
+DOC_ID_ORDERED = ("plan_indicators", "policy_phrases", "officials", "places")
 
 
 @dataclass(frozen=True)
@@ -68,7 +73,10 @@ def extract_corpus(documents: pd.DataFrame, paragraphs: pd.DataFrame, workers: i
         The same tables, in the same order, as one extract_batch over everything.
     """
     n = 1 if workers == 1 else workers * batches_per_worker
-    results = map_in_processes(_extract_pair, split_batches(documents, paragraphs, n), workers)
+    if n == 1 or len(documents) <= 1:
+        results = [extract_batch(documents, paragraphs)]
+    else:
+        results = _extract_in_processes(documents, paragraphs, batch_positions(documents, paragraphs, n), workers)
     stats: dict[str, int] = {}
     for r in results:
         for k, v in r.stats.items():
@@ -76,12 +84,48 @@ def extract_corpus(documents: pd.DataFrame, paragraphs: pd.DataFrame, workers: i
     return ExtractResult(tables=concat_tables([r.tables for r in results], TABLES), stats=stats)
 
 
-def _extract_pair(batch: tuple[pd.DataFrame, pd.DataFrame]) -> ExtractResult:
-    return extract_batch(*batch)
+# The corpora of running extract_corpus calls, by call: what the pool's
+# workers take their batches from (keyed, so concurrent calls do not mix).
+_CORPORA: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = {}
+_corpus_keys = itertools.count()
+
+
+def _extract_in_processes(
+    documents: pd.DataFrame,
+    paragraphs: pd.DataFrame,
+    positions: list[tuple[np.ndarray, np.ndarray]],
+    workers: int,
+    start_method: str = START_METHOD,
+) -> list[ExtractResult]:
+    """Runs extract_batch over the batches at the given row positions, in job order."""
+    # Jobs are row positions, not frames: cutting and pickling every batch's
+    # text was serial work here, before and while the workers ran. Forked
+    # workers read the frames from _CORPORA as set before the fork; spawned
+    # ones get them once each, from the initializer.
+    key = next(_corpus_keys)
+    _CORPORA[key] = (documents, paragraphs)
+    forked = start_method == "fork"
+    try:
+        return map_in_processes(
+            _extract_positions, [(key, d, p) for d, p in positions], workers, start_method=start_method,
+            initializer=None if forked else _receive_corpus, initargs=() if forked else (key, documents, paragraphs),
+        )
+    finally:
+        del _CORPORA[key]
+
+
+def _receive_corpus(key: int, documents: pd.DataFrame, paragraphs: pd.DataFrame) -> None:
+    _CORPORA[key] = (documents, paragraphs)
+
+
+def _extract_positions(job: tuple[int, np.ndarray, np.ndarray]) -> ExtractResult:
+    key, doc_pos, para_pos = job
+    documents, paragraphs = _CORPORA[key]
+    return extract_batch(documents.iloc[doc_pos], paragraphs.iloc[para_pos])
 
 
 def concat_tables(results: list[dict[str, pd.DataFrame]], names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
-    """Concatenates per-batch tables in batch order, keeping each table's columns."""
+    """Concatenates per-batch tables in batch order, keeping each table's columns (and one batch's row order)."""
     if not results:
         raise ValueError("no batch results to concatenate")
     out = {}
@@ -89,6 +133,10 @@ def concat_tables(results: list[dict[str, pd.DataFrame]], names: tuple[str, ...]
         parts = [r[name] for r in results if len(r[name])]
         # an all-empty table keeps the first batch's (typed, empty) frame
         out[name] = pd.concat(parts, ignore_index=True) if parts else results[0][name]
+        if len(parts) > 1 and name in DOC_ID_ORDERED:
+            # these extractors order their rows by doc_id, and batches are runs of
+            # documents in corpus order: a stable sort by doc_id gives one batch's order
+            out[name] = out[name].sort_values("doc_id", kind="stable", ignore_index=True)
     return out
 
 
@@ -118,12 +166,34 @@ def split_batches(documents: pd.DataFrame, paragraphs: pd.DataFrame, n_batches: 
         raise ValueError("n_batches must be >= 1")
     if n_batches == 1 or len(documents) <= 1:
         return [(documents, paragraphs)]
+    return [(documents.iloc[d], paragraphs.iloc[p]) for d, p in batch_positions(documents, paragraphs, n_batches)]
+
+
+def batch_positions(documents: pd.DataFrame, paragraphs: pd.DataFrame, n_batches: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Row positions of the batches of :func:`split_batches`.
+
+    Returns:
+        (document positions, paragraph positions) per batch: a run of
+        documents, and the paragraphs of those documents in table order.
+    """
+    if n_batches < 1:
+        raise ValueError("n_batches must be >= 1")
+    if n_batches == 1 or len(documents) <= 1:
+        return [(np.arange(len(documents)), np.arange(len(paragraphs)))]
     sizes = documents["n_chars"].fillna(0).astype("int64").clip(lower=1).to_numpy()
     bounds = (sizes.cumsum() * n_batches // max(int(sizes.sum()), 1)).clip(max=n_batches - 1)
-    by_doc = paragraphs.groupby("doc_id", sort=False).indices
+    # documents and paragraphs as codes of one doc_id vocabulary (-1: no doc_id)
+    codes, uniques = pd.factorize(pd.concat([documents["doc_id"], paragraphs["doc_id"]], ignore_index=True))
+    doc_codes, para_codes = codes[: len(documents)], codes[len(documents):]
+    has_doc = para_codes >= 0
     batches = []
-    for b in sorted(set(bounds.tolist())):
-        docs = documents[bounds == b]
-        idx = [i for d in docs["doc_id"] for i in by_doc.get(d, [])]
-        batches.append((docs, paragraphs.iloc[sorted(idx)]))
+    para_rows = np.arange(len(paragraphs))
+    for b in np.unique(bounds):
+        docs = np.flatnonzero(bounds == b)
+        ids = doc_codes[docs]
+        # a paragraph goes with each of the batch's documents of its doc_id:
+        # once, as ids are unique (a repeated id would repeat its paragraphs)
+        per_id = np.bincount(ids[ids >= 0], minlength=len(uniques))
+        copies = np.where(has_doc, per_id[np.where(has_doc, para_codes, 0)], 0)
+        batches.append((docs, np.repeat(para_rows, copies)))
     return batches

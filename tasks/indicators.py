@@ -158,7 +158,6 @@ def load_metric_keys(path: Path | str = RESOURCES / "metric_keys.tsv") -> dict[s
 # --- numbers and units --------------------------------------------------------
 
 CN_DIGITS = "零〇一二两三四五六七八九"
-CN_NUM = f"[{CN_DIGITS}十百千]+(?:点[{CN_DIGITS}]+)?"
 # magnitude prefixes stay in the unit as written (716.66亿元 -> 716.66, 亿元)
 MAGNITUDES = {"万亿": 1e12, "千亿": 1e11, "百亿": 1e10, "亿": 1e8, "千万": 1e7, "百万": 1e6, "万": 1e4, "千": 1e3}
 BASE_UNITS = {
@@ -170,9 +169,13 @@ _UNIT_RE = (
     "(?:万亿|千亿|百亿|亿|千万|百万|万|千)?(?:美元|元)|个百分点|[%％]"
     "|(?:万)?(?:人|户|亩|平方米|吨)|家|个|公里|岁|倍"
 )
+# a number not right after a digit, point or 第: written as 'first character,
+# then the one before it is none of those' rather than a leading lookbehind, so
+# that the regex engine can skip ahead to digits (the same matches, ~2x faster)
+_NOT_AFTER = rf"(?<![\d.{CN_DIGITS}十百千第].)"
 VALUE_RE = re.compile(
-    rf"(?<![\d.{CN_DIGITS}十百千第])(?P<num>\d+(?:\.\d+)?|{CN_NUM})(?P<unit>{_UNIT_RE})"
-    r"(?P<post>以上|以下|左右|以内|上下|多)?"
+    rf"(?P<num>\d{_NOT_AFTER}\d*(?:\.\d+)?|[{CN_DIGITS}十百千]{_NOT_AFTER}[{CN_DIGITS}十百千]*(?:点[{CN_DIGITS}]+)?)"
+    rf"(?P<unit>{_UNIT_RE})(?P<post>以上|以下|左右|以内|上下|多)?"
 )
 
 
@@ -558,6 +561,15 @@ def _read_paragraph(ctx: _DocCtx, para_id: int, text: str, matcher: _Matcher, cf
                     stats: dict[str, int]) -> list[dict]:
     rows: list[dict] = []
     spans = sentence_spans(text)
+    if matcher.re.search(text) is None:
+        # no metric name in the paragraph, so none in any sentence: no rows,
+        # and the years carried between sentences date nothing; only phase cues
+        # (which outlive the paragraph) matter. Most paragraphs take this path.
+        stats["sentences"] += len(spans)
+        if PHASE_HINT_RE.search(text) is not None:
+            for ss, se in spans:
+                _update_phase(ctx, text[ss:se])
+        return rows
     frame: tuple[str, list[int]] | None = None  # lead clause of a ';' list: its text and years
     carried: list[tuple[int, int]] = []  # (sentence index, year) stated earlier in the paragraph
     for sent_id, (ss, se) in enumerate(spans):

@@ -182,13 +182,13 @@ def kept_prose(paragraphs: pd.DataFrame, documents: pd.DataFrame | None = None) 
     return paras.sort_values(["doc_id", "para_id"], kind="stable")
 
 
-def _prose_records(paras: pd.DataFrame) -> zip:
+def _prose_records(paras: pd.DataFrame) -> list[tuple[str, int, str]]:
     """(doc_id, para_id as int, text) of each paragraph row, in row order.
 
     Plain Python lists: iterating rows of a DataFrame (itertuples) costs more
     than the extractors themselves on short paragraphs.
     """
-    return zip(paras["doc_id"].tolist(), [int(p) for p in paras["para_id"].tolist()], paras["text"].tolist())
+    return list(zip(paras["doc_id"].tolist(), [int(p) for p in paras["para_id"].tolist()], paras["text"].tolist()))
 
 
 @lru_cache(maxsize=4)
@@ -352,9 +352,13 @@ def policy_phrases(documents: pd.DataFrame, paragraphs: pd.DataFrame, cfg: Menti
         One row per (doc_id, phrase), schema ``policy_phrases``, ordered by
         doc_id then first appearance.
     """
-    cfg = cfg or MentionsConfig()
+    return _count_phrases(_prose_records(kept_prose(paragraphs, documents)), cfg or MentionsConfig())
+
+
+def _count_phrases(records: list[tuple[str, int, str]], cfg: MentionsConfig) -> pd.DataFrame:
+    """policy_phrases over the (doc_id, para_id, text) records of kept prose."""
     agg: dict[tuple[str, str], dict] = {}
-    for doc_id, para_id, text in _prose_records(kept_prose(paragraphs, documents)):
+    for doc_id, para_id, text in records:
         for start, _end, phrase, ptype in phrase_spans(text, cfg):
             key = (doc_id, phrase)
             row = agg.setdefault(
@@ -441,29 +445,38 @@ def officials(documents: pd.DataFrame, paragraphs: pd.DataFrame, cfg: MentionsCo
         One row per (doc_id, name, title), schema ``officials``.
     """
     cfg = cfg or MentionsConfig()
+    return _find_officials(documents, _prose_records(kept_prose(paragraphs, documents)), cfg)
+
+
+def _find_officials(documents: pd.DataFrame | None, records: list[tuple[str, int, str]], cfg: MentionsConfig) -> pd.DataFrame:
+    """officials over the (doc_id, para_id, text) records of kept prose."""
     _, forms = load_gazetteer(Path(cfg.gazetteer))
-    paras = kept_prose(paragraphs, documents)
     rows: dict[tuple[str, str, str], dict] = {}
-    for doc_id, para_id, text in _prose_records(paras):
+    for doc_id, para_id, text in records:
         for hit in official_mentions(text, forms):
             key = (doc_id, hit["name"], hit["title"])
             rows.setdefault(key, {"doc_id": doc_id, "para_id": para_id, "name": hit["name"],
                                   "title": hit["title"], "region": hit["region"], "evidence": hit["evidence"]})
     if documents is not None and {"speaker", "speaker_title"} <= set(documents.columns):
-        texts = paras.groupby("doc_id", sort=False)
+        # (doc_id, name) pairs already listed, and each document's records:
+        # lookups, not scans of every row and paragraph per document
+        named = {(k[0], k[1]) for k in rows}
+        texts: dict[str, list[tuple[str, int, str]]] = {}
+        for rec in records:
+            texts.setdefault(rec[0], []).append(rec)
         for d in documents.itertuples(index=False):
             if not isinstance(d.speaker, str) or not d.speaker or getattr(d, "is_duplicate", False) is True:
                 continue
             title = d.speaker_title if isinstance(d.speaker_title, str) else None
-            if any(k[0] == d.doc_id and k[1] == d.speaker for k in rows):
+            if (d.doc_id, d.speaker) in named:
                 continue
             para_id, evidence = None, None
-            if d.doc_id in texts.groups:
-                for p in texts.get_group(d.doc_id).itertuples(index=False):
-                    if d.speaker in p.text:
-                        i = p.text.index(d.speaker)
-                        para_id, evidence = int(p.para_id), p.text[max(0, i - 12) : i + len(d.speaker)]
-                        break
+            for _, p_id, p_text in texts.get(d.doc_id, ()):
+                if d.speaker in p_text:
+                    i = p_text.index(d.speaker)
+                    para_id, evidence = p_id, p_text[max(0, i - 12) : i + len(d.speaker)]
+                    break
+            named.add((d.doc_id, d.speaker))
             rows[(d.doc_id, d.speaker, title or "")] = {
                 "doc_id": d.doc_id, "para_id": para_id, "name": d.speaker, "title": title,
                 "region": d.region if isinstance(d.region, str) else None,
@@ -489,13 +502,18 @@ def places(documents: pd.DataFrame, paragraphs: pd.DataFrame, cfg: MentionsConfi
         first mention.
     """
     cfg = cfg or MentionsConfig()
-    by_full, forms = load_gazetteer(Path(cfg.gazetteer))
+    return _count_places(documents, _prose_records(kept_prose(paragraphs, documents)), cfg)
+
+
+def _count_places(documents: pd.DataFrame | None, records: list[tuple[str, int, str]], cfg: MentionsConfig) -> pd.DataFrame:
+    """places over the (doc_id, para_id, text) records of kept prose."""
+    _, forms = load_gazetteer(Path(cfg.gazetteer))
     regions = {}
     if documents is not None and "region" in documents.columns:
         regions = {d: r for d, r in zip(documents["doc_id"], documents["region"]) if isinstance(r, str)}
     index = _form_index(forms)
     agg: dict[tuple[str, str], dict] = {}
-    for doc_id, para_id, text in _prose_records(kept_prose(paragraphs, documents)):
+    for doc_id, para_id, text in records:
         for start, _end, pl in find_places(text, forms, regions.get(doc_id), index):
             row = agg.setdefault(
                 (doc_id, pl.full_name),
@@ -520,12 +538,14 @@ def extract_mentions(documents: pd.DataFrame, paragraphs: pd.DataFrame, cfg: Men
         The three tables with counts.
     """
     cfg = cfg or MentionsConfig()
-    phr = policy_phrases(documents, paragraphs, cfg)
-    off = officials(documents, paragraphs, cfg)
-    plc = places(documents, paragraphs, cfg)
+    # the three read the same kept prose: select it and turn it into records once
+    records = _prose_records(kept_prose(paragraphs, documents))
+    phr = _count_phrases(records, cfg)
+    off = _find_officials(documents, records, cfg)
+    plc = _count_places(documents, records, cfg)
     stats = {
         "paragraphs_in": len(paragraphs),
-        "paragraphs_read": len(kept_prose(paragraphs, documents)),
+        "paragraphs_read": len(records),
         "phrases": len(phr), "officials": len(off), "places": len(plc),
     }
     return MentionsResult(policy_phrases=phr, officials=off, places=plc, stats=stats)

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from tasks.indicators import (
+    VALUE_RE,
     IndicatorConfig,
     extract_indicators,
     load_metric_keys,
@@ -62,6 +63,27 @@ def test_units_split_into_magnitude_and_base():
     assert split_unit("亿元") == (1e8, "元")
     assert split_unit("万美元") == (1e4, "美元")
     assert split_unit("%") == (1.0, "%")
+
+
+def test_a_value_does_not_start_inside_a_number_or_after_an_ordinal():
+    text = "第3个,1.5个百分点,十二个,增长8%"
+    assert [m.group("num") + m.group("unit") for m in VALUE_RE.finditer(text)] == ["1.5个百分点", "十二个", "8%"]
+    # in a window the character before it still counts (2.5% from 12.5%)
+    assert VALUE_RE.search("增长12.5%", 4) is None and VALUE_RE.search("增长12.5%", 2).group() == "12.5%"
+
+
+def test_a_phase_cue_in_a_paragraph_without_metrics_dates_the_next_paragraphs():
+    text = "\n".join([
+        "过去五年,我们坚持稳中求进。",
+        "城镇居民人均可支配收入年均增长7.8%。",
+        "今年是全面建设的关键之年。",
+        "固定资产投资增长8%。",
+    ])
+    docs, paras = make_doc(text)
+    res = extract_indicators(docs, paras)
+    assert [(r.year, r.start_year, r.status) for r in res.indicators.itertuples()] == [
+        (2021, 2017, "actual"), (2022, 2022, "target")]
+    assert res.stats["sentences"] == 4 and res.stats["paragraphs_read"] == 4
 
 
 def test_dates_comparisons_and_starting_points_are_not_stated_years():

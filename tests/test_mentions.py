@@ -105,6 +105,24 @@ def test_the_documents_speaker_field_is_used_when_the_text_has_no_pattern():
     assert off.loc[0, "region"] == "台州市路桥区"
 
 
+def test_the_speaker_field_adds_no_second_row_for_a_name_the_text_gave():
+    docs, paras = make(["路桥区区长张三丰作报告。", "张三丰在会上说。"])
+    docs["speaker"], docs["speaker_title"] = ["张三丰"], ["代区长"]
+    off = officials(docs, paras)
+    assert off[["name", "title", "para_id"]].values.tolist() == [["张三丰", "区长", 0]]
+
+
+def test_extract_mentions_gives_the_tables_of_the_three_extractors():
+    docs, paras = make(["“八八战略”和三大战略在路桥区落地,金清镇、新桥镇同步推进。", "张三丰在会上说。", "重复段落“八八战略”。"],
+                       dup=[False, False, True])
+    docs["speaker"], docs["speaker_title"] = ["张三丰"], ["区长"]
+    res = extract_mentions(docs, paras)
+    pd.testing.assert_frame_equal(res.policy_phrases, policy_phrases(docs, paras))
+    pd.testing.assert_frame_equal(res.officials, officials(docs, paras))
+    pd.testing.assert_frame_equal(res.places, places(docs, paras))
+    assert res.stats["paragraphs_read"] == 2 and len(res.places) == 3
+
+
 # --- policy phrases ----------------------------------------------------------------------
 
 
