@@ -20,10 +20,13 @@ tasks/runstate.py), so a killed run leaves the previous outputs intact.
 
 from __future__ import annotations
 
+import gc
+import multiprocessing
 import os
 import resource
 import shutil
 import time
+from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
 
@@ -35,7 +38,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.artifacts import create_markdown_artifact
 
 from tasks.clean import CleanResult, clean_paragraphs
-from tasks.dedup import DedupResult, dedup_corpus
+from tasks.dedup import DedupResult, dedup_corpus, release_free_memory
 from tasks.extract import TABLES as EXTRACT_TABLES
 from tasks.extract import concat_frames, concat_tables, extract_corpus, split_batches
 from tasks.incremental import (
@@ -54,7 +57,15 @@ from tasks.ingest import IngestConfig, IngestResult, ingest_folder
 from tasks.parquet import count_rows, dataset_files, read_dataset, write_dataset, write_part
 from tasks.runstate import Manifest, OutputLock, Snapshot, code_version, published_snapshot
 from tasks.report import ReportResult, write_report
-from tasks.segment import SegmentConfig, SegmentJob, build_lexicon, dictionary_words, plan_segment_jobs, segment_jobs
+from tasks.segment import (
+    SegmentConfig,
+    SegmentJob,
+    build_lexicon,
+    dictionary_words,
+    plan_segment_jobs,
+    release_segmenters,
+    segment_jobs,
+)
 from tasks.terms import chunk_terms, copy_doc_terms, merge_keywords, write_doc_terms, write_term_stats
 from tasks.schemas import SCHEMAS, column_names
 from tasks.warehouse import WarehouseResult, build_warehouse
@@ -180,6 +191,10 @@ def segment_task(jobs: list[SegmentJob], workers: int, lexicon: pd.DataFrame, sn
 
     cfg = SegmentConfig(workers=workers, cache_dir=JIEBA_CACHE)
     outputs = segment_jobs(jobs, lexicon, cfg, partial(write_segment_part, snapshot_dir=snapshot_dir), on_result=progress)
+    # the flow segments once per run: the dictionaries would sit under every later stage
+    release_segmenters()
+    gc.collect()
+    release_free_memory()
     _log_stage("segment", t0, chunks=len(jobs), paragraphs=sum(len(j.texts) for j in jobs),
                sentences=sum(o["sentences"] for o in outputs), tokens=sum(o["tokens"] for o in outputs),
                mb_per_s=round(total * 3 / 1e6 / max(time.perf_counter() - t0, 1e-9), 2))
@@ -224,7 +239,10 @@ def write_parquet_task(datasets: dict[str, pd.DataFrame], snapshot_dir: str) -> 
 @task(name="warehouse", cache_policy=NO_CACHE)
 def warehouse_task(parquet_root: str, db_path: str, datasets: list[str]) -> WarehouseResult:
     t0 = time.perf_counter()
-    result = build_warehouse(parquet_root, db_path, datasets=set(datasets))
+    # in a fresh process: DuckDB's share of memory (its cap is 1 GB) then never
+    # adds up with what this long-lived flow process holds
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        result = pool.submit(build_warehouse, parquet_root, db_path, datasets=set(datasets)).result()
     _log_stage("warehouse", t0, tables=len(result.tables), data_tests=len(result.tests),
                failed=sum(1 for t in result.tests if t.failures))
     return result

@@ -594,6 +594,15 @@ def get_segmenter(lexicon: list[tuple], cache_dir: Path, hmm: bool = True, oov_p
     return seg
 
 
+def release_segmenters() -> None:
+    """Drops this process's tokenizers and dictionaries (a few hundred MB) once segmentation is done."""
+    global _WORKER
+    _SEGMENTERS.clear()
+    _WORKER = None
+    _base_dictionary.cache_clear()
+    _dictionary_words.cache_clear()
+
+
 def _init_worker(lexicon: list[tuple], cache_dir: str, hmm: bool, oov_pos: str) -> None:
     global _WORKER
     _WORKER = get_segmenter(lexicon, Path(cache_dir), hmm, oov_pos)
