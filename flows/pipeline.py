@@ -191,10 +191,6 @@ def segment_task(jobs: list[SegmentJob], workers: int, lexicon: pd.DataFrame, sn
 
     cfg = SegmentConfig(workers=workers, cache_dir=JIEBA_CACHE)
     outputs = segment_jobs(jobs, lexicon, cfg, partial(write_segment_part, snapshot_dir=snapshot_dir), on_result=progress)
-    # the flow segments once per run: the dictionaries would sit under every later stage
-    release_segmenters()
-    gc.collect()
-    release_free_memory()
     _log_stage("segment", t0, chunks=len(jobs), paragraphs=sum(len(j.texts) for j in jobs),
                sentences=sum(o["sentences"] for o in outputs), tokens=sum(o["tokens"] for o in outputs),
                mb_per_s=round(total * 3 / 1e6 / max(time.perf_counter() - t0, 1e-9), 2))
@@ -376,6 +372,11 @@ def govreports_pipeline(
                                     SEGMENT_CHUNK_CHARS)
         outputs = [o for group in _run_batches(segment_task, _groups(jobs, _batch_count(batches)), workers, lexicon, str(snapshot.path))
                    for o in group]
+        # locally the tokenizer was loaded here (forked workers share it): it would sit under every later
+        # stage. (Dask workers keep theirs for their next batch.)
+        release_segmenters()
+        gc.collect()
+        release_free_memory()
         if prior is not None and len(wanted) < len(doc_order):
             outputs.append(reuse_segments_task(str(prior), str(snapshot.path), [d for d in doc_order if d not in wanted], len(jobs)))
         for name in ("sentences", "tokens"):

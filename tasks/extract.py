@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from pandas.api.types import union_categoricals
 
 from tasks.indicators import extract_indicators
 from tasks.mentions import extract_mentions
@@ -145,13 +144,7 @@ def concat_frames(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFram
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(columns=columns)
-    # pd.concat turns categoricals with different categories into Python
-    # strings; millions of term rows stay compact as codes over a union instead
-    cats = [c for c in columns if all(isinstance(f[c].dtype, pd.CategoricalDtype) for f in frames)]
-    out = pd.concat([f.drop(columns=cats) for f in frames], ignore_index=True)
-    for c in cats:
-        out[c] = union_categoricals([f[c] for f in frames])
-    return out[columns]
+    return pd.concat(frames, ignore_index=True)[columns]
 
 
 def split_batches(documents: pd.DataFrame, paragraphs: pd.DataFrame, n_batches: int) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
