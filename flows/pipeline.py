@@ -210,11 +210,11 @@ def reuse_segments_task(previous: str, snapshot_dir: str, doc_ids: list[str], fi
 
 
 @task(name="terms", cache_policy=NO_CACHE)
-def terms_task(snapshot_dir: str, textrank: pd.DataFrame, n_docs: int, doc_order: list[str]) -> tuple[int, pd.DataFrame]:
+def terms_task(snapshot_dir: str, textrank: pd.DataFrame, n_docs: int, doc_order: list[str], workers: int) -> tuple[int, pd.DataFrame]:
     """Writes term_stats from the chunks' term counts; returns its row count and the keywords."""
     t0 = time.perf_counter()
     work = Path(snapshot_dir) / DOC_TERMS_WORK
-    rows, tfidf = write_term_stats(work, snapshot_dir, n_docs, doc_order)
+    rows, tfidf = write_term_stats(work, snapshot_dir, n_docs, doc_order, workers=workers)
     shutil.rmtree(work.parent, ignore_errors=True)
     keys = merge_keywords(tfidf, textrank, doc_order)
     _log_stage("terms", t0, term_stats=rows, keywords=len(keys))
@@ -392,6 +392,7 @@ def govreports_pipeline(
             concat_frames([o["textrank"] for o in outputs], column_names("keywords")),
             len(set().union(*(o["docs"] for o in outputs))),  # IDF's N: documents with any token
             doc_order,
+            workers,
         )
 
         datasets = {

@@ -28,6 +28,7 @@ adjective, name, idiom, abbreviation or Latin word, not in the stop list
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import sys
@@ -42,6 +43,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from jieba.analyse.textrank import UndirectWeightedGraph
 
+from tasks.parallel import map_in_processes
 from tasks.parquet import PART, dataset_files, write_part, write_table_file
 from tasks.schemas import SCHEMAS, column_names
 
@@ -584,22 +586,30 @@ def copy_doc_terms(term_stats_root: Path | str, folder: Path | str, doc_ids: set
     return n
 
 
-def document_frequencies(folder: Path | str) -> pd.Series:
-    """Documents holding each term, over every doc-terms part of a folder (term -> df).
+def row_document_frequencies(files: list[Path]) -> list[np.ndarray]:
+    """Documents holding each row's term, over all the given doc-terms parts: one array per part.
 
-    Each (document, term) pair is one row, in one part, so df is the term's row count.
+    Each (document, term) pair is one row, in one part, so a term's df is its
+    row count. The terms of every part are encoded against one dictionary
+    (Arrow), so no part needs a lookup into a table of a million terms.
     """
-    counts = [pc.value_counts(pq.read_table(p, columns=["term"]).column("term")) for p in _doc_term_files(folder)]
-    if not counts:
-        return pd.Series([], dtype="int64", index=pd.Index([], dtype=object))
-    both = pa.table({"term": pa.concat_arrays([c.field("values") for c in counts]),
-                     "n": pa.concat_arrays([c.field("counts") for c in counts])})
-    total = both.group_by("term").aggregate([("n", "sum")])
-    return pd.Series(total.column("n_sum").to_numpy(), index=pd.Index(total.column("term").to_pylist(), dtype=object))
+    columns = [pq.read_table(p, columns=["term"]).column("term").combine_chunks() for p in files]
+    if not columns:
+        return []
+    encoded = pc.dictionary_encode(pa.concat_arrays(columns))
+    n_terms = len(encoded.dictionary)
+    codes = encoded.indices.fill_null(n_terms).to_numpy()  # missing terms count together, like a value
+    df_rows = np.bincount(codes, minlength=n_terms + 1)[codes]
+    return np.split(df_rows, np.cumsum([len(c) for c in columns])[:-1])
 
 
 def write_term_stats(
-    folder: Path | str, parquet_root: Path | str, n_docs: int, doc_order: list[str], cfg: TermsConfig | None = None
+    folder: Path | str,
+    parquet_root: Path | str,
+    n_docs: int,
+    doc_order: list[str],
+    cfg: TermsConfig | None = None,
+    workers: int = 1,
 ) -> tuple[int, pd.DataFrame]:
     """Finishes ``term_stats`` part by part from the doc-terms parts of a folder.
 
@@ -610,24 +620,30 @@ def write_term_stats(
         n_docs: Documents that were segmented (the N of the IDF).
         doc_order: Documents in corpus order.
         cfg: Keyword settings (top_k).
+        workers: Processes finishing parts (each part is independent once df is known).
 
     Returns:
         (rows written, the tfidf ``keywords`` rows of every document).
     """
     cfg = cfg or TermsConfig()
-    df = document_frequencies(folder)
-    positions = _positions(doc_order)
-    rows, keys = 0, []
-    for path in _doc_term_files(folder):
-        counts = pq.read_table(path).to_pandas()
-        stats = term_stats_from_counts(counts, n_docs, positions, df.to_numpy()[df.index.get_indexer(counts["term"])])
-        write_part(stats, "term_stats", parquet_root, int(path.stem.split("-")[1]))
-        rows += len(stats)
-        keys.append(tfidf_keywords(stats, cfg))
+    files = _doc_term_files(folder)
+    finish = functools.partial(_finish_part, parquet_root=str(parquet_root), n_docs=n_docs,
+                               positions=_positions(doc_order), cfg=cfg)
+    done = map_in_processes(finish, list(zip(files, row_document_frequencies(files))), workers)
+    rows = sum(n for n, _ in done)
     if not rows:
         write_part(pd.DataFrame(columns=column_names("term_stats")), "term_stats", parquet_root, 0)
-    keys = [k for k in keys if len(k)]
+    keys = [k for _, k in done if len(k)]
     return rows, pd.concat(keys, ignore_index=True) if keys else pd.DataFrame(columns=column_names("keywords"))
+
+
+def _finish_part(job: tuple[Path, np.ndarray], parquet_root: str, n_docs: int, positions: dict[str, int],
+                 cfg: TermsConfig) -> tuple[int, pd.DataFrame]:
+    """Writes one term_stats part from one doc-terms part; returns its row count and tfidf keywords."""
+    path, df = job
+    stats = term_stats_from_counts(pq.read_table(path).to_pandas(), n_docs, positions, df)
+    write_part(stats, "term_stats", parquet_root, int(path.stem.split("-")[1]))
+    return len(stats), tfidf_keywords(stats, cfg)
 
 
 def _doc_term_files(folder: Path | str) -> list[Path]:

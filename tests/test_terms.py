@@ -59,6 +59,11 @@ def test_term_stats_finished_part_by_part_from_disk_equal_whole_corpus_terms(see
     pd.testing.assert_frame_equal(tfidf, want[want.method == "tfidf"].reset_index(drop=True), check_dtype=False)
     # idf uses the corpus-wide document frequency, not the part's
     assert got.groupby("term")["idf"].nunique().max() == 1
+    # parts finished in two processes: the same parts
+    rows2, tfidf2 = write_term_stats(work, tmp_path / "two", len(order), order, workers=2)
+    assert rows2 == rows
+    pd.testing.assert_frame_equal(read_dataset("term_stats", tmp_path / "two"), got)
+    pd.testing.assert_frame_equal(tfidf2, tfidf)
 
 
 def test_tfidf_ties_are_broken_by_term_even_for_categorical_terms():
