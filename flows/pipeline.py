@@ -175,7 +175,8 @@ def write_segment_part(part: int, sentences: pd.DataFrame, tokens: pd.DataFrame,
 
 @task(name="segment", cache_policy=NO_CACHE)
 def segment_task(jobs: list[SegmentJob], workers: int, lexicon: pd.DataFrame, snapshot_dir: str) -> list[dict]:
-    """Segments chunks in worker processes, which write sentences/tokens parts; returns small per-document terms."""
+    """Segments chunks in worker processes, which write their sentences/tokens parts and term counts; returns
+    each chunk's TextRank keywords, row counts and documents."""
     t0 = time.perf_counter()
     total = sum(len(t) for j in jobs for t in j.texts)
     done = {"chars": 0, "next": 0.1}

@@ -44,32 +44,12 @@ def to_arrow(df: pd.DataFrame, name: str) -> pa.Table:
         raise SchemaMismatch(f"{name}: missing columns {missing}, unexpected columns {extra}")
     df = df[schema.names]
     try:
-        if any(isinstance(t, pd.CategoricalDtype) for t in df.dtypes):
-            return _from_categoricals(df, schema)
         # from_pandas reads NaN/None/pd.NA as null, whatever the column's dtype
         return pa.Table.from_pandas(df, schema=schema, preserve_index=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
         # mixed object columns (e.g. floats that are whole numbers for an int column): go through Python objects
         df = df.astype(object).where(df.notna(), None)
         return pa.Table.from_pandas(df, schema=schema, preserve_index=False)
-
-
-def _from_categoricals(df: pd.DataFrame, schema: pa.Schema) -> pa.Table:
-    """Arrow table of a frame with categorical columns, each taken from its categories by code.
-
-    from_pandas would go through a dictionary array and a cast, at several
-    times the memory of the result for millions of term rows.
-    """
-    arrays = []
-    for f in schema:
-        col = df[f.name]
-        if isinstance(col.dtype, pd.CategoricalDtype):
-            codes = col.cat.codes.to_numpy()
-            values = pa.array(col.cat.categories.to_numpy(dtype=object), type=f.type)
-            arrays.append(values.take(pa.array(codes, mask=codes < 0)))
-        else:
-            arrays.append(pa.Array.from_pandas(col, type=f.type))
-    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 def write_dataset(df: pd.DataFrame, name: str, parquet_root: Path | str) -> Path:

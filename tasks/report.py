@@ -297,8 +297,8 @@ def _timeline_charts(con) -> list[tuple[str, str, pd.DataFrame]]:
 PLAN_CHART_BARS = 60
 
 
-def _plan_chart(con) -> tuple[str | None, pd.DataFrame, int]:
-    """The plan chart (first PLAN_CHART_BARS targets with an attainment), the rows, and how many have one."""
+def _plan_chart(con) -> tuple[str | None, pd.DataFrame]:
+    """The plan chart (first PLAN_CHART_BARS targets with an attainment) and every row, targets with one first."""
     df = con.execute(
         """
         select region, metric, year, target_value, target_unit, target_qualifier, actual_value, attainment
@@ -307,9 +307,8 @@ def _plan_chart(con) -> tuple[str | None, pd.DataFrame, int]:
         """
     ).df()
     with_ratio = df[df["attainment"].notna()]
-    n_ratio = len(with_ratio)
     if with_ratio.empty:
-        return None, df, 0
+        return None, df
     with_ratio = with_ratio.head(PLAN_CHART_BARS)
     labels = [f"{r.region} {r.year} {r.metric}" for r in with_ratio.itertuples()]
     ratios = with_ratio["attainment"].clip(upper=3).to_numpy()
@@ -324,7 +323,7 @@ def _plan_chart(con) -> tuple[str | None, pd.DataFrame, int]:
     ax.set_title("规划目标与实际 plan targets vs actuals", y=1.0)
     left = max(_text_inches(s, 8) for s in labels) + 0.2
     _layout(fig, 1, 1, left=left, right=0.25, top=0.4, bottom=0.6)
-    return _png(fig), df, n_ratio
+    return _png(fig), df
 
 
 def _keyword_chart(con) -> tuple[str | None, pd.DataFrame]:
@@ -439,7 +438,7 @@ def write_report(db_path: Path | str, html_path: Path | str) -> ReportResult:
             # without a CJK font matplotlib warns once per missing glyph; the page says it once
             warnings.simplefilter("ignore", UserWarning)
             timelines = _timeline_charts(con)
-            plan_png, plan_df, plan_with_ratio = _plan_chart(con)
+            plan_png, plan_df = _plan_chart(con)
             kw_png, kw_df = _keyword_chart(con)
             dedup_png, dedup_df = _dedup_chart(con)
         n_docs = con.execute("select count(*) from mart_documents").fetchone()[0]
@@ -478,6 +477,7 @@ def write_report(db_path: Path | str, html_path: Path | str) -> ReportResult:
     parts.append("<h2>规划目标与实际 Plan targets vs actuals</h2>")
     if plan_png:
         chart("plan-vs-actual", plan_png, "plan targets vs actuals")
+        plan_with_ratio = int(plan_df["attainment"].notna().sum())
         if plan_with_ratio > PLAN_CHART_BARS:
             parts.append(f"<p class='note'>chart: first {PLAN_CHART_BARS} of {plan_with_ratio} targets with an "
                          "actual value; all of them are in mart_plan_vs_actual</p>")

@@ -833,8 +833,7 @@ def merge_keywords(tfidf: pd.DataFrame, textrank: pd.DataFrame, doc_order: list[
     out = pd.concat(frames, ignore_index=True)
     method = (out["method"] == "textrank").to_numpy(dtype=np.int64)
     if out["doc_id"].isna().any():
-        position = {d: i for i, d in enumerate(doc_order)}
-        out = out.assign(_doc=out["doc_id"].map(position), _m=method)
+        out = out.assign(_doc=out["doc_id"].map(_positions(doc_order)), _m=method)
         out = out.sort_values(["_doc", "_m", "rank"], kind="mergesort")
     else:
         doc, doc_values = pd.factorize(out["doc_id"])
