@@ -44,10 +44,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import marshal
 import math
 import multiprocessing
 import os
+import pickle
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -267,8 +267,8 @@ def build_lexicon(paragraph_texts, cfg: SegmentConfig, known=frozenset()) -> pd.
 class _CachedPOSTokenizer(jieba.posseg.POSTokenizer):
     """POSTokenizer whose word->tag table is cached next to the dictionary cache.
 
-    Parsing dict.txt's tag column costs ~0.5 s per process; the marshal cache
-    cuts that to a few ms, which matters once per worker.
+    Parsing dict.txt's tag column costs ~0.5 s per process; the cache cuts
+    that to a few tenths, which matters once per worker.
     """
 
     def __init__(self, tokenizer: jieba.Tokenizer, cache_dir: Path):
@@ -281,19 +281,39 @@ class _CachedPOSTokenizer(jieba.posseg.POSTokenizer):
 
     def _load_cached(self, f, cache_dir: Path) -> dict[str, str]:
         name = getattr(f, "name", "dict.txt")
-        stamp = f"{jieba.__version__}:{name}:{os.path.getsize(name) if os.path.exists(name) else 0}"
-        path = cache_dir / f"jieba.tags.{hashlib.sha1(stamp.encode()).hexdigest()[:12]}.marshal"
-        if path.is_file():
+        path = _cache_path(cache_dir, "tags", name)
+        tab = _read_pickle(path)
+        if tab is not None:
             f.close()
-            with open(path, "rb") as fh:
-                return marshal.load(fh)
+            return tab
         jieba.posseg.POSTokenizer.load_word_tag(self, f)
-        tab = self.word_tag_tab
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            marshal.dump(tab, fh)
-        os.replace(tmp, path)
-        return tab
+        _write_pickle(path, self.word_tag_tab)
+        return self.word_tag_tab
+
+
+def _cache_path(cache_dir: Path, what: str, dict_file: str) -> Path:
+    """Cache file of one table derived from a dictionary file (jieba version, path, size and mtime in its name)."""
+    st = os.stat(dict_file) if os.path.exists(dict_file) else None
+    stamp = f"{jieba.__version__}:{dict_file}:{st.st_size if st else 0}:{st.st_mtime_ns if st else 0}"
+    return Path(cache_dir) / f"jieba.{what}.{hashlib.sha1(stamp.encode()).hexdigest()[:12]}.pickle"
+
+
+# The dictionary tables are cached as pickles, not marshal (jieba's own cache):
+# loading 500k entries takes ~0.35 s instead of ~0.9 s, once in the parent and
+# once per Dask worker. The cache folder is the project's own, written only here.
+def _read_pickle(path: Path):
+    try:
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    except (OSError, EOFError, pickle.UnpicklingError):
+        return None  # absent or cut short by a killed run: rebuilt and rewritten
+
+
+def _write_pickle(path: Path, obj) -> None:
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
 
 
 # Last characters that make an unknown word a place or an organisation name.
@@ -631,10 +651,16 @@ def _batches(lengths: np.ndarray, n_batches: int) -> list[tuple[int, int]]:
 
 @functools.lru_cache(maxsize=2)
 def _base_dictionary(cache_dir: str) -> tuple[dict[str, int], int]:
-    """jieba's prefix dictionary (FREQ, total), through its cache in cache_dir."""
+    """jieba's prefix dictionary (FREQ, total), through a cache in cache_dir."""
     tk = jieba.Tokenizer()
     tk.tmp_dir = cache_dir
+    with tk.get_dict_file() as f:
+        path = _cache_path(Path(cache_dir), "freq", os.path.abspath(f.name))
+    cached = _read_pickle(path)
+    if cached is not None:
+        return cached
     tk.initialize()
+    _write_pickle(path, (tk.FREQ, tk.total))
     return tk.FREQ, tk.total
 
 

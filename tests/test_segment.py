@@ -219,6 +219,37 @@ def test_memoised_cuts_give_the_same_tokens_and_stay_bounded(seed_ingest, seed_s
     assert plain["words"].split("\n") == seed_segments.tokens["token"].tolist()
 
 
+def test_dictionary_caches_match_jieba_and_a_cut_short_cache_is_rebuilt(tmp_path):
+    import jieba
+
+    import tasks.segment as seg_mod
+
+    def load():
+        seg_mod._base_dictionary.cache_clear()
+        seg_mod._dictionary_words.cache_clear()
+        return seg_mod._base_dictionary(str(tmp_path)), seg_mod.dictionary_words(tmp_path)
+
+    try:
+        (freq, total), tags = load()  # builds both caches
+        caches = sorted(tmp_path.glob("jieba.*.pickle"))
+        assert [p.name.split(".")[1] for p in caches] == ["freq", "tags"]
+        (freq2, total2), tags2 = load()  # read back from them
+        assert (freq2, total2, tags2) == (freq, total, tags)
+        reference = jieba.Tokenizer()
+        reference.tmp_dir = str(tmp_path)
+        reference.initialize()
+        assert (freq, total) == (reference.FREQ, reference.total)
+        assert tags["发展"] == "vn" and tags["浙江"] == "ns"
+        for path in caches:  # a run killed while writing leaves a short file
+            path.write_bytes(path.read_bytes()[:1000])
+        (freq3, total3), tags3 = load()
+        assert (freq3, total3, tags3) == (freq, total, tags)
+        assert all(p.stat().st_size > 1_000_000 for p in caches)
+    finally:
+        seg_mod._base_dictionary.cache_clear()
+        seg_mod._dictionary_words.cache_clear()
+
+
 # --- seeds ----------------------------------------------------------------------
 
 
