@@ -65,8 +65,17 @@ from tasks.segment import (
     plan_segment_jobs,
     release_segmenters,
     segment_jobs,
+    split_parts,
 )
-from tasks.terms import chunk_terms, copy_doc_terms, merge_keywords, write_doc_terms, write_term_stats
+from tasks.terms import (
+    chunk_terms,
+    concat_keywords,
+    copy_doc_terms,
+    finish_split_documents,
+    merge_keywords,
+    write_doc_terms,
+    write_term_stats,
+)
 from tasks.schemas import SCHEMAS, column_names
 from tasks.warehouse import WarehouseResult, build_warehouse
 
@@ -161,13 +170,15 @@ def lexicon_task(paragraphs: pd.DataFrame, officials: pd.DataFrame) -> pd.DataFr
     return build_lexicon(kept["text"].tolist(), cfg, known=dictionary_words(cfg.cache_dir).keys())
 
 
-def write_segment_part(part: int, sentences: pd.DataFrame, tokens: pd.DataFrame, snapshot_dir: str) -> dict:
+def write_segment_part(part: int, sentences: pd.DataFrame, tokens: pd.DataFrame, split_docs: tuple[str, ...],
+                       snapshot_dir: str) -> dict:
     """Consumes one segmented chunk where it was cut: writes its Parquet parts and term counts, returns its keywords."""
     # the per-token tables and the (document, term) counts go to disk from the
     # worker, so they never travel or sit whole in the flow's memory
     write_part(sentences, "sentences", snapshot_dir, part)
     write_part(tokens, "tokens", snapshot_dir, part)
-    counts, textrank = chunk_terms(tokens)
+    # documents cut across chunks are counted and ranked whole in the terms stage
+    counts, textrank = chunk_terms(tokens[~tokens["doc_id"].isin(split_docs)] if split_docs else tokens)
     write_doc_terms(counts, Path(snapshot_dir) / DOC_TERMS_WORK, part)
     return {"textrank": textrank, "sentences": len(sentences), "tokens": len(tokens),
             "docs": set(tokens["doc_id"])}
@@ -211,10 +222,16 @@ def reuse_segments_task(previous: str, snapshot_dir: str, doc_ids: list[str], fi
 
 
 @task(name="terms", cache_policy=NO_CACHE)
-def terms_task(snapshot_dir: str, textrank: pd.DataFrame, n_docs: int, doc_order: list[str], workers: int) -> tuple[int, pd.DataFrame]:
-    """Writes term_stats from the chunks' term counts; returns its row count and the keywords."""
+def terms_task(snapshot_dir: str, textrank: pd.DataFrame, n_docs: int, doc_order: list[str], workers: int,
+               split_parts: dict[str, list[int]] | None = None) -> tuple[int, pd.DataFrame]:
+    """Writes term_stats from the chunks' term counts; returns its row count and the keywords.
+
+    ``split_parts`` names the documents segmentation cut across chunks, with their chunks.
+    """
     t0 = time.perf_counter()
     work = Path(snapshot_dir) / DOC_TERMS_WORK
+    if split_parts:
+        textrank = concat_keywords([textrank, finish_split_documents(snapshot_dir, work, split_parts, workers=workers)])
     rows, tfidf = write_term_stats(work, snapshot_dir, n_docs, doc_order, workers=workers)
     shutil.rmtree(work.parent, ignore_errors=True)
     keys = merge_keywords(tfidf, textrank, doc_order)
@@ -394,6 +411,7 @@ def govreports_pipeline(
             len(set().union(*(o["docs"] for o in outputs))),  # IDF's N: documents with any token
             doc_order,
             workers,
+            split_parts(jobs),
         )
 
         datasets = {

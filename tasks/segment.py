@@ -757,30 +757,38 @@ def segment_paragraphs(
 
 @dataclass(frozen=True)
 class SegmentJob:
-    """A chunk of whole documents' paragraphs, segmented as one unit by one worker.
+    """A chunk of paragraphs, segmented as one unit by one worker.
 
     Attributes:
         part: Its number among the chunks of a run (names the Parquet parts it gives).
         texts: Paragraph texts to segment.
         doc_ids: Their doc_id, one per text.
         para_ids: Their para_id, one per text.
+        split_docs: Documents of this chunk whose other paragraphs are in
+            other chunks (documents longer than a chunk); sorted.
     """
 
     part: int
     texts: list[str]
     doc_ids: np.ndarray
     para_ids: np.ndarray
+    split_docs: tuple[str, ...] = ()
 
 
 def plan_segment_jobs(
     paragraphs: pd.DataFrame, cfg: SegmentConfig, chunk_chars: int, first_part: int = 0
 ) -> tuple[list[SegmentJob], dict[str, int]]:
-    """Cuts the segmentable paragraphs into chunks of whole documents.
+    """Cuts the segmentable paragraphs into chunks of about ``chunk_chars`` characters.
 
     A chunk closes at the first document boundary past ``chunk_chars``
     characters, so the chunks depend on the text only (never on the worker
-    count) and every document's tokens stay together (keyword ranking needs
-    a document's whole token sequence).
+    count) and a document's tokens stay together (keyword ranking needs a
+    document's whole token sequence). A document longer than ``chunk_chars``
+    (a compilation, a yearbook) starts a chunk of its own and is cut at
+    paragraph boundaries into pieces of about ``chunk_chars``: one worker's
+    memory stays bounded and the pieces run in parallel; such documents are
+    listed in ``split_docs`` of their chunks, and their counts and keywords
+    are made from all their pieces afterwards (:func:`tasks.terms.finish_split_documents`).
 
     Args:
         paragraphs: Paragraphs in corpus order (see :func:`segment_paragraphs`).
@@ -794,23 +802,48 @@ def plan_segment_jobs(
     if chunk_chars < 1:
         raise ValueError("chunk_chars must be >= 1")
     texts, doc_ids, para_ids, stats = _segmentable(paragraphs, cfg)
-    jobs: list[SegmentJob] = []
-    start, size = 0, 0
-    for i, text in enumerate(texts):
-        if size >= chunk_chars and doc_ids[i] != doc_ids[i - 1]:
-            jobs.append(SegmentJob(first_part + len(jobs), texts[start:i], doc_ids[start:i], para_ids[start:i]))
-            start, size = i, 0
-        size += len(text)
-    if start < len(texts):
-        jobs.append(SegmentJob(first_part + len(jobs), texts[start:], doc_ids[start:], para_ids[start:]))
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    new_doc = np.r_[True, doc_ids[1:] != doc_ids[:-1]] if len(texts) else np.zeros(0, dtype=bool)
+    starts = np.flatnonzero(new_doc)
+    # characters of the whole document, on each of its rows
+    doc_chars = np.repeat(np.add.reduceat(lengths, starts), np.diff(np.r_[starts, len(texts)])) if len(texts) else lengths
+    cuts = [0]
+    size = 0
+    for i in range(len(texts)):
+        if i > cuts[-1]:
+            large = doc_chars[i] > chunk_chars
+            # before a document once full or when a large one begins; inside a large one once full
+            if (new_doc[i] and (size >= chunk_chars or large)) or (not new_doc[i] and large and size >= chunk_chars):
+                cuts.append(i)
+                size = 0
+        size += int(lengths[i])
+    if len(texts):
+        cuts.append(len(texts))
+    spans = list(zip(cuts[:-1], cuts[1:]))
+    # a document is split when it continues across a cut
+    split = {doc_ids[c] for c in cuts[1:-1] if not new_doc[c]}
+    jobs = []
+    for k, (a, b) in enumerate(spans):
+        ids = doc_ids[a:b]
+        here = tuple(sorted(split.intersection(ids))) if split else ()
+        jobs.append(SegmentJob(first_part + k, texts[a:b], ids, para_ids[a:b], here))
     return jobs, stats
+
+
+def split_parts(jobs: list[SegmentJob]) -> dict[str, list[int]]:
+    """The documents cut across chunks, each with the parts (chunk numbers) holding its pieces, in order."""
+    parts: dict[str, list[int]] = {}
+    for job in jobs:
+        for doc in job.split_docs:
+            parts.setdefault(doc, []).append(job.part)
+    return parts
 
 
 def segment_jobs(jobs: list[SegmentJob], lexicon: pd.DataFrame, cfg: SegmentConfig, handle, on_result=None) -> list:
     """Segments chunks in ``cfg.workers`` processes and lets each worker consume its own output.
 
     The per-token tables of a chunk are large and the parent does not need
-    them: ``handle(part, sentences, tokens)`` runs in the worker (writing the
+    them: ``handle(part, sentences, tokens, split_docs)`` runs in the worker (writing the
     tables, counting terms) and only its small result travels back.
 
     Args:
@@ -818,7 +851,7 @@ def segment_jobs(jobs: list[SegmentJob], lexicon: pd.DataFrame, cfg: SegmentConf
         lexicon: The run's ``segment_lexicon``.
         cfg: Stage settings (workers, cache_dir, hmm, oov_pos, start_method).
         handle: Module-level function (or functools.partial of one) of
-            (part, sentences, tokens) -> small picklable result.
+            (part, sentences, tokens, split_docs) -> small picklable result.
         on_result: Called in the caller with (job index, result) as each
             chunk finishes, in job order (progress reporting).
 
@@ -845,7 +878,7 @@ def _run_job(job: SegmentJob, handle):
     assert _WORKER is not None, "worker initializer did not run"
     out = _WORKER.segment_batch(job.texts)
     sentences, tokens = _assemble([out], [(0, len(job.texts))], job.texts, job.doc_ids, job.para_ids)
-    return handle(job.part, sentences, tokens)
+    return handle(job.part, sentences, tokens, job.split_docs)
 
 
 def _assemble(outs, ranges, texts, doc_ids, para_ids) -> tuple[pd.DataFrame, pd.DataFrame]:

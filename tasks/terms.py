@@ -586,6 +586,64 @@ def copy_doc_terms(term_stats_root: Path | str, folder: Path | str, doc_ids: set
     return n
 
 
+def finish_split_documents(
+    parquet_root: Path | str, folder: Path | str, split_parts: dict[str, list[int]], cfg: TermsConfig | None = None,
+    workers: int = 1,
+) -> pd.DataFrame:
+    """Counts and TextRank of the documents that segmentation cut across chunks.
+
+    Each chunk's worker leaves such documents out of its counts and keywords;
+    here each one's tokens are read back from all its ``tokens`` parts (text
+    columns as dictionaries: a document of millions of tokens stays small in
+    memory) and its counts are added to the doc-terms part of its first chunk.
+
+    Args:
+        parquet_root: Snapshot holding the ``tokens`` parts.
+        folder: Folder of the :func:`write_doc_terms` parts.
+        split_parts: doc_id -> the chunk (part) numbers holding its tokens.
+        cfg: Keyword settings.
+        workers: Processes; documents are independent.
+
+    Returns:
+        The TextRank ``keywords`` rows of these documents.
+    """
+    cfg = cfg or TermsConfig()
+    jobs = sorted((min(parts), doc, tuple(sorted(parts))) for doc, parts in split_parts.items())
+    # documents sharing a first part are finished by one job, so one process rewrites that part
+    by_part: dict[int, list[tuple[str, tuple[int, ...]]]] = defaultdict(list)
+    for first, doc, parts in jobs:
+        by_part[first].append((doc, parts))
+    finish = functools.partial(_finish_split, parquet_root=str(parquet_root), folder=str(folder), cfg=cfg)
+    out = map_in_processes(finish, sorted(by_part.items()), workers)
+    return concat_keywords(out)
+
+
+def _finish_split(job: tuple[int, list[tuple[str, tuple[int, ...]]]], parquet_root: str, folder: str,
+                  cfg: TermsConfig) -> pd.DataFrame:
+    first, docs = job
+    counts, keys = [], []
+    for doc, parts in docs:
+        tables = [
+            pq.read_table(Path(parquet_root) / "tokens" / PART.format(p), columns=["doc_id", "para_id", "token", "pos"],
+                          filters=[("doc_id", "==", doc)], read_dictionary=["doc_id", "token", "pos"])
+            for p in parts
+        ]
+        tokens = pa.concat_tables(tables, promote_options="permissive").to_pandas()
+        c, k = chunk_terms(tokens, cfg)
+        counts.append(c)
+        keys.append(k)
+    path = Path(folder) / PART.format(first)
+    old = pq.read_table(path).to_pandas() if path.is_file() else pd.DataFrame(columns=DOC_TERM_COLUMNS)
+    write_doc_terms(pd.concat([old, *counts], ignore_index=True), folder, first)
+    return concat_keywords(keys)
+
+
+def concat_keywords(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Keyword rows of several sources as one frame (an empty one with the schema's columns when none)."""
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=column_names("keywords"))
+
+
 def row_document_frequencies(files: list[Path]) -> list[np.ndarray]:
     """Documents holding each row's term, over all the given doc-terms parts: one array per part.
 

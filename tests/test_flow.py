@@ -74,6 +74,21 @@ def read_all(out):
     return frames
 
 
+def test_documents_cut_across_segmentation_chunks_give_the_same_outputs(prefect_harness, tmp_path, seeds_dir, flow_run,
+                                                                        monkeypatch):
+    import flows.pipeline as pipeline
+
+    # chunks of 3,000 characters: every seed report is longer, so each is cut into pieces
+    # segmented apart, as a yearbook-sized document is with the default chunk size
+    monkeypatch.setattr(pipeline, "SEGMENT_CHUNK_CHARS", 3000)
+    pipeline.govreports_pipeline(input_dir=str(seeds_dir), out_dir=str(tmp_path))
+    assert len(dataset_files("tokens", tmp_path / "parquet")) > 2 * len(dataset_files("tokens", flow_run[0] / "parquet"))
+    got, want = read_all(tmp_path), read_all(flow_run[0])
+    assert set(got) == set(want)
+    for name in want:
+        pd.testing.assert_frame_equal(got[name], want[name], check_dtype=True, obj=name)
+
+
 def test_incremental_run_equals_full_rebuild_and_no_change_run_does_nothing(prefect_harness, tmp_path, seeds_dir):
     import shutil
 

@@ -250,6 +250,30 @@ def test_dictionary_caches_match_jieba_and_a_cut_short_cache_is_rebuilt(tmp_path
         seg_mod._dictionary_words.cache_clear()
 
 
+def _paragraphs(docs: dict[str, list[str]]) -> pd.DataFrame:
+    rows = [(d, i, "body", t) for d, texts in docs.items() for i, t in enumerate(texts)]
+    return pd.DataFrame(rows, columns=["doc_id", "para_id", "kind", "text"])
+
+
+def test_chunks_hold_whole_documents_and_cut_only_documents_longer_than_a_chunk():
+    from tasks.segment import plan_segment_jobs, split_parts
+
+    para = "经济运行稳中有进。" * 10  # 90 characters
+    docs = {"a": [para] * 3, "b": [para] * 2, "big": [para] * 25, "c": [para] * 4, "d": [para] * 4}
+    jobs, stats = plan_segment_jobs(_paragraphs(docs), SegmentConfig(), chunk_chars=1000, first_part=7)
+    pieces = [(j.part, list(dict.fromkeys(j.doc_ids)), len(j.texts)) for j in jobs]
+    # a and b close before the large document; it is cut every 1,000+ characters
+    # (12 paragraphs), and the small documents after it join its last piece
+    assert pieces == [(7, ["a", "b"], 5), (8, ["big"], 12), (9, ["big"], 12), (10, ["big", "c", "d"], 9)]
+    assert [j.split_docs for j in jobs] == [(), ("big",), ("big",), ("big",)]
+    assert split_parts(jobs) == {"big": [8, 9, 10]}
+    assert [t for j in jobs for t in j.texts] == [t for texts in docs.values() for t in texts]
+    assert stats["paragraphs_segmented"] == 38
+    # no document longer than a chunk: nothing is cut, chunks close at document boundaries
+    jobs, _ = plan_segment_jobs(_paragraphs(docs), SegmentConfig(), chunk_chars=5000)
+    assert [j.split_docs for j in jobs] == [()] and len(jobs[0].texts) == 38
+
+
 # --- seeds ----------------------------------------------------------------------
 
 
