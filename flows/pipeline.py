@@ -181,7 +181,7 @@ def write_segment_part(part: int, sentences: pd.DataFrame, tokens: pd.DataFrame,
     counts, textrank = chunk_terms(tokens[~tokens["doc_id"].isin(split_docs)] if split_docs else tokens)
     write_doc_terms(counts, Path(snapshot_dir) / DOC_TERMS_WORK, part)
     return {"textrank": textrank, "sentences": len(sentences), "tokens": len(tokens),
-            "docs": set(tokens["doc_id"])}
+            "docs": set(tokens["doc_id"].unique().tolist())}
 
 
 @task(name="segment", cache_policy=NO_CACHE)
