@@ -86,6 +86,8 @@ class DecodeError(Exception):
 # --- decoding -----------------------------------------------------------------
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
+# control characters other than \t \n \f \r, and U+FFFD (what a wrong decoding leaves)
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd]")
 
 
 def _looks_like_text(text: str) -> bool:
@@ -93,8 +95,8 @@ def _looks_like_text(text: str) -> bool:
     if not text:
         return False
     sample = text[:20000]
-    bad = sum(1 for c in sample if (ord(c) < 32 and c not in "\t\n\r\f") or c == "\ufffd")
-    return bad / len(sample) < 0.01
+    # a regex scan, not a Python loop: this runs on the first 20k characters of every file
+    return len(_NOT_TEXT.findall(sample)) / len(sample) < 0.01
 
 
 def decode_bytes(raw: bytes) -> tuple[str, str, str | None]:
