@@ -307,15 +307,19 @@ def _textrank_all(tokens: pd.DataFrame, c: _Coded, window: int) -> tuple[np.ndar
     at = np.minimum(np.searchsorted(nodes, node_key), n_nodes - 1)
     node = np.where((nodes[at] == node_key) & (c.tok[rows] >= 0), at, -1)
 
-    # co-occurrence pairs (i, i + k), 0 < k < window, in jieba's scan order i * window + k
+    # co-occurrence pairs (i, i + k), 0 < k < window, in jieba's scan order i * window + k; found
+    # among graph-node positions only: i + k is the m-th node position after i for one m <= k
+    at_node = np.flatnonzero(node >= 0)
+    node, seq_id = node[at_node], seq_id[at_node]
     a, b, scan = [], [], []
-    for k in range(1, window):
-        if k >= len(node):
+    for m in range(1, window):
+        if m >= len(at_node):
             break
-        i = np.flatnonzero((node[:-k] >= 0) & (node[k:] >= 0) & (seq_id[:-k] == seq_id[k:]))
+        gap = at_node[m:] - at_node[:-m]
+        i = np.flatnonzero((gap < window) & (seq_id[:-m] == seq_id[m:]))
         a.append(node[i])
-        b.append(node[i + k])
-        scan.append(i * window + k)
+        b.append(node[i + m])
+        scan.append(at_node[i] * window + gap[i])
     if not a or sum(len(x) for x in a) == 0:
         return empty
     pair = (np.concatenate(a) * n_nodes + np.concatenate(b))[np.argsort(np.concatenate(scan))]

@@ -73,3 +73,21 @@ def test_tfidf_ties_are_broken_by_term_even_for_categorical_terms():
     cat = stats.assign(term=pd.Categorical(stats.term, categories=["交易平台", "公共资源", "一网"]))
     for frame in (stats, cat.iloc[::-1]):
         assert tfidf_keywords(frame)["term"].astype(str).tolist() == ["一网", "交易平台", "公共资源"]
+
+
+def test_textrank_keywords_equal_jieba_graph_ranking_of_each_document(seed_tokens):
+    from tasks.terms import KEYWORD_POS, is_content_term, load_stopwords, textrank_scores
+
+    got = textrank_keywords(seed_tokens)
+    stop = load_stopwords()
+    checked = 0
+    for doc, toks in seed_tokens.groupby("doc_id", sort=False):
+        # graph nodes: words that are keyword candidates somewhere in the document (jieba's filter)
+        cands = {t for t, p in zip(toks["token"], toks["pos"]) if p in KEYWORD_POS and is_content_term(t, p, stop)}
+        seqs = [g["token"].tolist() for _, g in toks.groupby("para_id", sort=False)]
+        ref = sorted(textrank_scores(seqs, cands).items(), key=lambda kv: (-kv[1], kv[0]))[:20]
+        mine = got[got["doc_id"] == doc]
+        assert mine["term"].tolist() == [t for t, _ in ref], doc
+        assert mine["score"].tolist() == [s for _, s in ref], doc  # bit for bit
+        checked += len(ref) > 0
+    assert checked >= 10
