@@ -316,6 +316,83 @@ def _write_pickle(path: Path, obj) -> None:
     os.replace(tmp, path)
 
 
+# --- unknown words: jieba's HMM ------------------------------------------------
+
+_HMM_HAN = re.compile("([\u4E00-\u9FD5]+)")  # jieba.finalseg.re_han
+
+
+def hmm_cut(buf: str) -> list[str]:
+    """``list(jieba.finalseg.cut(buf))``, bit for bit, with the Viterbi pass written out.
+
+    jieba's generic ``viterbi`` builds a list of tuples per state and step and
+    copies every state's path at every step; here the 4 states (B, M, E, S) and
+    their 8 possible transitions are spelled out with backpointers. The sums are
+    added in jieba's order and ties go the way ``max`` over (prob, state) breaks
+    them (the later letter), so the path is the same. Anything but a plain run of
+    CJK characters (or a forced split word) goes through jieba itself.
+    """
+    if jieba.finalseg.Force_Split_Words or not _HMM_HAN.fullmatch(buf):
+        return list(jieba.finalseg.cut(buf))
+    return _hmm_words(buf)
+
+
+def _hmm_tables():
+    start, trans, emit = jieba.finalseg.start_P, jieba.finalseg.trans_P, jieba.finalseg.emit_P
+    return (start["B"], start["M"], start["E"], start["S"], trans["B"]["E"], trans["B"]["M"], trans["E"]["B"],
+            trans["E"]["S"], trans["M"]["E"], trans["M"]["M"], trans["S"]["B"], trans["S"]["S"],
+            emit["B"], emit["M"], emit["E"], emit["S"])
+
+
+def _hmm_words(obs: str) -> list[str]:
+    sB, sM, sE, sS, tBE, tBM, tEB, tES, tME, tMM, tSB, tSS, eB, eM, eE, eS = _HMM
+    low = jieba.finalseg.MIN_FLOAT
+    c = obs[0]
+    vB, vM, vE, vS = sB + eB.get(c, low), sM + eM.get(c, low), sE + eE.get(c, low), sS + eS.get(c, low)
+    back = []  # per step: the previous state of B, M, E, S
+    for c in obs[1:]:
+        # B <- E|S, M <- M|B, E <- B|M, S <- S|E. Compared with the emission added, as
+        # jieba does: it can absorb the difference (an unknown character, -3.14e100),
+        # and then the tie keeps the later letter
+        em = eB.get(c, low)
+        pE, pS = vE + tEB + em, vS + tSB + em
+        nB, bB = (pE, "E") if pE > pS else (pS, "S")
+        em = eM.get(c, low)
+        pM, pB = vM + tMM + em, vB + tBM + em
+        nM, bM = (pB, "B") if pB > pM else (pM, "M")
+        em = eE.get(c, low)
+        pB, pM = vB + tBE + em, vM + tME + em
+        nE, bE = (pB, "B") if pB > pM else (pM, "M")
+        em = eS.get(c, low)
+        pS, pE = vS + tSS + em, vE + tES + em
+        nS, bS = (pE, "E") if pE > pS else (pS, "S")
+        vB, vM, vE, vS = nB, nM, nE, nS
+        back.append((bB, bM, bE, bS))
+    state = "E" if vE > vS else "S"
+    path = [state]
+    for step in reversed(back):
+        state = step["BMES".index(state)]
+        path.append(state)
+    path.reverse()
+    # jieba.finalseg.__cut: B opens a word, E closes it, S is a word alone
+    words = []
+    begin = nexti = 0
+    for i, pos in enumerate(path):
+        if pos == "B":
+            begin = i
+        elif pos == "E":
+            words.append(obs[begin : i + 1])
+            nexti = i + 1
+        elif pos == "S":
+            words.append(obs[i])
+            nexti = i + 1
+    if nexti < len(obs):
+        words.append(obs[nexti:])
+    return words
+
+
+_HMM = _hmm_tables()
+
+
 # Last characters that make an unknown word a place or an organisation name.
 PLACE_SUFFIXES = frozenset("省市区县镇乡村街路湖山江河港湾岛桥塘屿溪岭峰洋浦")
 ORG_SUFFIXES = frozenset("局委办院会部处厅所司厂校站队社行馆")
@@ -451,7 +528,7 @@ class Segmenter:
         if len(buf) == 1:
             out.append(buf)
         elif not freq.get(buf):
-            out.extend(jieba.finalseg.cut(buf))
+            out.extend(hmm_cut(buf))
         else:
             out.extend(buf)
 

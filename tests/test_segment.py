@@ -274,6 +274,25 @@ def test_chunks_hold_whole_documents_and_cut_only_documents_longer_than_a_chunk(
     assert [j.split_docs for j in jobs] == [()] and len(jobs[0].texts) == 38
 
 
+def test_hmm_cut_equals_jieba_finalseg_on_known_unknown_and_mixed_runs(seed_ingest):
+    import random
+
+    import jieba.finalseg
+
+    from tasks.segment import hmm_cut
+
+    rnd = random.Random(11)
+    text = "".join(seed_ingest.paragraphs["text"])
+    common = sorted({c for c in text if "\u4e00" <= c <= "\u9fd5"})
+    rare = [chr(c) for c in range(0x4E00, 0x9FD6, 53)]  # mostly outside the HMM's emission tables
+    runs = [text[i : i + rnd.randint(2, 9)] for i in rnd.sample(range(len(text) - 10), 3000)]
+    runs += ["".join(rnd.choice(common if rnd.random() < 0.8 else rare) for _ in range(rnd.randint(2, 14)))
+             for _ in range(6000)]
+    runs += ["立徐鰵", "鰵鰵", "〇一二", "abc中文", "十三五"]  # an unknown last character: tied paths
+    for run in runs:
+        assert hmm_cut(run) == list(jieba.finalseg.cut(run)), run
+
+
 # --- seeds ----------------------------------------------------------------------
 
 
