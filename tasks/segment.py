@@ -564,8 +564,13 @@ class Segmenter:
         if cut is None:
             cut = self._old_cuts.get(s)
             if cut is None:
-                words = self._words
-                cut = tuple(x for w in self.cut_han(s) for x in (words.setdefault(w, w), self.tag(w)))
+                words, tags = self._words, self.tags
+                flat: list[str] = []
+                for w in self.cut_han(s):
+                    w = words.setdefault(w, w)
+                    t = tags.get(w)
+                    flat += (w, t if t is not None else self.tag(w))
+                cut = tuple(flat)
             if len(self._cuts) >= CUT_MEMO_SIZE // 2:
                 # bounded memory; the output never depends on what is memoised
                 self._old_cuts, self._cuts = self._cuts, {}
@@ -621,42 +626,51 @@ class Segmenter:
             newlines (they never contain whitespace), which pickles much faster
             between processes than millions of small strings.
         """
-        s_para, s_id, s_start, s_end = [], [], [], []
-        t_para, t_sent, t_idx, t_start, t_end, words, tags = [], [], [], [], [], [], []
+        s_start: list[int] = []
+        s_end: list[int] = []
+        t_start: list[int] = []
+        t_end: list[int] = []
+        words: list[str] = []
+        tags: list[str] = []
+        n_sent = np.zeros(len(texts), dtype=np.int64)
+        n_tok = np.zeros(len(texts), dtype=np.int64)
         for p, text in enumerate(texts):
             spans = sentence_spans(text)
-            for k, (a, b) in enumerate(spans):
-                s_para.append(p)
-                s_id.append(k)
+            n_sent[p] = len(spans)
+            for a, b in spans:
                 s_start.append(a)
                 s_end.append(b)
-            sent = 0
-            idx = 0
-            n_spans = len(spans)
-            for a, b, w, pos in self.tokenize(text):
-                # tokens never straddle a sentence end: ends are punctuation
-                # tokens of their own, so the start decides the sentence.
-                while sent + 1 < n_spans and a >= spans[sent][1]:
-                    sent += 1
-                    idx = 0
-                t_para.append(p)
-                t_sent.append(sent)
-                t_idx.append(idx)
-                t_start.append(a)
-                t_end.append(b)
-                words.append(w)
-                tags.append(pos)
-                idx += 1
-        i32 = np.int32
+            toks = self.tokenize(text)
+            n_tok[p] = len(toks)
+            if toks:
+                a_, b_, w_, pos_ = zip(*toks)
+                t_start += a_
+                t_end += b_
+                words += w_
+                tags += pos_
+        i32, i64 = np.int32, np.int64
+        paras = np.arange(len(texts), dtype=i64)
+        s_para = np.repeat(paras, n_sent)
+        first = np.cumsum(n_sent) - n_sent  # each paragraph's first sentence
+        t_para = np.repeat(paras, n_tok)
+        t_start_a = np.array(t_start, dtype=i64)
+        # a token belongs to the sentence after the last one ending at or before its start (tokens
+        # never straddle a sentence end: ends are punctuation tokens of their own); offsets < 2**32
+        ends = (s_para << 32) | np.array(s_end, dtype=i64)
+        sent = np.searchsorted(ends, (t_para << 32) | t_start_a, side="right")
+        t_sent = np.maximum(np.minimum(sent, (first + n_sent - 1)[t_para]) - first[t_para], 0)
+        # position within its sentence: distance from the start of its run of (paragraph, sentence)
+        run = np.flatnonzero(np.r_[True, (t_para[1:] != t_para[:-1]) | (t_sent[1:] != t_sent[:-1])]) if len(t_para) else t_para
+        t_idx = np.arange(len(t_para), dtype=i64) - np.repeat(run, np.diff(np.r_[run, len(t_para)]))
         return {
-            "s_para": np.array(s_para, dtype=i32),
-            "s_id": np.array(s_id, dtype=i32),
+            "s_para": s_para.astype(i32),
+            "s_id": (np.arange(len(s_para), dtype=i64) - np.repeat(first, n_sent)).astype(i32),
             "s_start": np.array(s_start, dtype=i32),
             "s_end": np.array(s_end, dtype=i32),
-            "t_para": np.array(t_para, dtype=i32),
-            "t_sent": np.array(t_sent, dtype=i32),
-            "t_idx": np.array(t_idx, dtype=i32),
-            "t_start": np.array(t_start, dtype=i32),
+            "t_para": t_para.astype(i32),
+            "t_sent": t_sent.astype(i32),
+            "t_idx": t_idx.astype(i32),
+            "t_start": t_start_a.astype(i32),
             "t_end": np.array(t_end, dtype=i32),
             "words": "\n".join(words),
             "tags": "\n".join(tags),
