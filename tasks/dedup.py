@@ -21,7 +21,10 @@ so the first occurrence is the one kept):
    time (so memory stays bounded per slice); candidate sources come from
    n-grams shared by at most ``max_df`` paragraphs, and a paragraph whose
    n-grams no earlier paragraph holds is passed over without any pairwise
-   work, so cost grows about linearly with the corpus (never all pairs).
+   work, so cost grows about linearly with the corpus (never all pairs);
+   the work per candidate duplicate does not grow with the corpus either,
+   so a document repeating the whole corpus adds work in proportion to its
+   paragraphs.
    A paragraph counts as covered only if every sentence is mostly covered
    and its uncovered n-grams form at most ``max_junctions`` internal runs
    shorter than one n-gram (a splice seam; none for a single source), plus
@@ -30,7 +33,8 @@ so the first occurrence is the one kept):
    a character the sources do not have -- a sentence found nowhere else --
    and the paragraph is kept. A kept paragraph contained in a later kept one
    yields to it (keep the container).
-4. Documents whose body paragraphs all duplicate one other document.
+4. Documents whose body paragraphs all duplicate one other document (each
+   kept document is keyed once, however many documents repeat it).
 
 Only body and caption paragraphs are deduplicated: headings, bylines and
 tables legitimately repeat ('预期性', '主要指标').
@@ -74,7 +78,7 @@ _BASE = np.uint64(0x100000001B3)
 
 # Texts turned into keys at a time (only the keys are kept).
 _TEXT_SLICE = 1 << 13
-# Paragraphs whose n-gram hashes (and their sorted sets) stay cached while
+# Paragraphs whose n-gram hashes (and sorted copies) stay cached while
 # paragraphs are compared (a few MB); the rest are hashed again when asked for.
 _GRAM_CACHE = 1 << 13
 # Paragraphs examined per block, hashed in one pass with their candidates
@@ -380,8 +384,8 @@ def covered_ok(
         return False
     if hit == m:
         return True
-    if not _sentences_covered(covered, key, cfg):
-        return False
+    # the runs first: they are cheaper, and a paragraph with extra text at
+    # an edge (a compilation's line around a copied paragraph) fails there
     miss = ~covered
     d = np.diff(np.concatenate(([0], miss.view(np.int8), [0])))
     starts = np.flatnonzero(d == 1)
@@ -400,7 +404,7 @@ def covered_ok(
         junctions += 1
         if junctions > junctions_allowed:
             return False
-    return True
+    return _sentences_covered(covered, key, cfg)
 
 
 def sorted_unique(a: np.ndarray) -> np.ndarray:
@@ -685,6 +689,29 @@ def _top_partners(index: _Index, max_df: int, k: int, earlier: bool) -> np.ndarr
     return top
 
 
+def _most_frequent(values: np.ndarray) -> int:
+    """The most frequent of some non-negative ints; ties: the smallest.
+
+    Counted over the span of the values, or by sorting them when that span
+    is much longer: never an array as long as the corpus, since this runs
+    once per candidate duplicate (a bincount of paragraph numbers made that
+    quadratic when most paragraphs have a copy).
+    """
+    first = int(values.min())
+    if int(values.max()) - first < 32 * len(values):
+        return first + int(np.argmax(np.bincount(values - first)))
+    distinct, counts = np.unique(values, return_counts=True)
+    return int(distinct[np.argmax(counts)])
+
+
+def _first_rows(rows: list[int], kinds: list[str], keys: list[str]) -> dict[tuple[str, str], int]:
+    """(kind, key) -> the first of rows with that kind and key."""
+    by_key: dict[tuple[str, str], int] = {}
+    for r in rows:
+        by_key.setdefault((kinds[r], keys[r]), r)
+    return by_key
+
+
 def _one_seam(cov_x: np.ndarray, cov_y: np.ndarray) -> bool:
     """A splice is one source's text, then the other's: their own n-grams do not interleave."""
     only_x = np.flatnonzero(cov_x & ~cov_y)
@@ -706,7 +733,7 @@ class _GramCache:
         self.n = n
         self.size = size
         self._grams: OrderedDict[int, np.ndarray] = OrderedDict()
-        self._sets: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._sorted: OrderedDict[int, np.ndarray] = OrderedDict()
 
     def _keep(self, cache: OrderedDict, u: int, value: np.ndarray) -> np.ndarray:
         cache[u] = value
@@ -731,12 +758,12 @@ class _GramCache:
             return self._grams[u]
         return self._keep(self._grams, u, ngram_hashes(self.keys[u], self.n))
 
-    def distinct(self, u: int) -> np.ndarray:
-        """Paragraph u's distinct n-gram hashes, sorted."""
-        if u in self._sets:
-            self._sets.move_to_end(u)
-            return self._sets[u]
-        return self._keep(self._sets, u, sorted_unique(self.grams(u)))
+    def sorted(self, u: int) -> np.ndarray:
+        """Paragraph u's n-gram hashes, sorted (repeats do not matter to a search)."""
+        if u in self._sorted:
+            self._sorted.move_to_end(u)
+            return self._sorted[u]
+        return self._keep(self._sorted, u, np.sort(self.grams(u)))
 
 
 def _resolve(x: int, parent: dict[int, int]) -> int:
@@ -868,35 +895,52 @@ def dedup_corpus(
 
     grams = _GramCache(cand_keys, cfg.ngram, max(_GRAM_CACHE, 2 * _PREFETCH * (2 * cfg.candidates + 1)))
 
+    # per paragraph of the current block, per n-gram: its entry in the index
+    groups: dict[int, np.ndarray] = {}
+
+    def look_up(us: list[int]) -> None:
+        """Finds the index entries of the n-grams of the paragraphs us, all at once."""
+        groups.clear()
+        if not us or not len(index.hashes):
+            return
+        h = np.concatenate([grams.grams(u) for u in us])  # (prefetched)
+        counts = [off[u + 1] - off[u] for u in us]
+        # in hash order, so the search reads the large index forward instead
+        # of a few cache misses per n-gram
+        order = np.argsort(h)
+        g = np.empty(len(h), dtype=np.int64)
+        g[order] = np.minimum(np.searchsorted(index.hashes, h[order]), len(index.hashes) - 1)
+        # n-grams u alone holds name no source, and boilerplate ones (held by
+        # more than 8 * max_df paragraphs) say nothing about it: neither is indexed
+        g[index.hashes[g] != h] = -1
+        groups.update(zip(us, np.split(g, np.cumsum(counts)[:-1])))
+
     def best_for(u: int, missing_pos: np.ndarray, later: bool = False) -> int | None:
         """The earlier (or later) kept paragraph holding most of u's n-grams at missing_pos."""
         if not len(index.hashes):
             return None
-        h = grams.grams(u)[missing_pos]
-        grp = np.minimum(np.searchsorted(index.hashes, h), len(index.hashes) - 1)
-        # n-grams u alone holds name no source, and boilerplate ones (held by
-        # more than 8 * max_df paragraphs) say nothing about it: neither is indexed
-        grp = grp[index.hashes[grp] == h]
+        grp = groups[u][missing_pos]
+        grp = grp[grp >= 0]
         if not len(grp):
             return None
         lo = index.start[grp]
         size = index.start[grp + 1] - lo
         ends = np.cumsum(size)
-        pos = np.arange(ends[-1]) - np.repeat(ends - size, size) + np.repeat(lo, size)
-        holders = index.holders[pos]
+        holders = index.holders[np.arange(ends[-1]) + np.repeat(lo - (ends - size), size)]
         side = holders > u if later else holders < u
         holders = holders[side & ~dropped_mask[holders]]
-        if not len(holders):
-            return None
-        votes = np.bincount(holders)
-        return int(np.argmax(votes))  # ties: the earliest paragraph
+        return _most_frequent(holders) if len(holders) else None  # ties: the earliest paragraph
 
     def contained(u: int, a: int) -> np.ndarray:
         """Per n-gram of paragraph u, whether paragraph a holds it."""
-        ref = grams.distinct(a)
+        ref = grams.sorted(a)
         g = grams.grams(u)
         pos = np.minimum(np.searchsorted(ref, g), len(ref) - 1)
         return ref[pos] == g
+
+    def is_piece(a: int, u: int) -> bool:
+        """Whether paragraph a is contained in paragraph u."""
+        return covered_ok(contained(a, u), keys[cand_rows[a]], cfg, 0, cut[cand_rows[a]])
 
     def drop(u: int, sources: list[int], method: str, score: float) -> None:
         dropped.add(u)
@@ -920,19 +964,23 @@ def dedup_corpus(
         if k % _PREFETCH == 0:
             block = todo[k : k + _PREFETCH]
             grams.prefetch(block + [a for a in earlier[block].ravel().tolist() if a >= 0])
+            look_up(block)
         row = cand_rows[u]
         m = off[u + 1] - off[u]
         srcs = [a for a in earlier[u].tolist() if a >= 0 and a not in dropped][: cfg.candidates]
+        covs = [contained(u, a) for a in srcs]
+        sums = [int(np.count_nonzero(c)) for c in covs]
         # a piece made only of common phrases has no rare n-gram to pair it
-        # with its source: ask the index who holds most of it
-        extra = best_for(u, np.arange(m))
+        # with its source: ask the index who holds most of it (unless a
+        # candidate holds all of u: it ranks first whatever the index says)
+        extra = None if m in sums else best_for(u, np.arange(m))
         if extra is not None and extra not in srcs:
             srcs.append(extra)
+            covs.append(contained(u, extra))
+            sums.append(int(np.count_nonzero(covs[-1])))
         if not srcs:
             continue
         need = cfg.min_coverage * m
-        covs = [contained(u, a) for a in srcs]
-        sums = [int(np.count_nonzero(c)) for c in covs]
         rank = sorted(range(len(srcs)), key=lambda i: (-sums[i], i))
         hit = next((i for i in rank if sums[i] >= need and covered_ok(covs[i], keys[row], cfg, 0, cut[row])), None)
         if hit is not None:
@@ -944,6 +992,12 @@ def dedup_corpus(
         x = rank[0]
         if m - sums[x] < cfg.min_part:
             continue
+        # a source that is itself a piece of u (a fragment seen before its
+        # container) does not make u a splice: u is kept and the piece
+        # yields. Asked of the first source before the index is searched for
+        # the second (a compilation's line holding a paragraph is such a u)
+        if is_piece(srcs[x], u):
+            continue
         y = best_for(u, np.flatnonzero(~covs[x]))
         if y is None or y == srcs[x]:
             continue
@@ -953,9 +1007,7 @@ def dedup_corpus(
         own_y = int(np.count_nonzero(cov & ~covs[x]))
         if min(own_x, own_y) < cfg.min_part or not _one_seam(covs[x], cov_y):
             continue
-        # a source that is itself a piece of u (a fragment seen before its
-        # container) does not make u a splice: u is kept and the piece yields
-        if any(covered_ok(contained(a, u), keys[cand_rows[a]], cfg, 0, cut[cand_rows[a]]) for a in (srcs[x], y)):
+        if is_piece(y, u):
             continue
         if covered_ok(cov, keys[row], cfg, cfg.max_junctions, cut[row]):
             drop(u, [srcs[x], y], METHOD_SPLICE, float(np.count_nonzero(cov)) / m)
@@ -970,21 +1022,30 @@ def dedup_corpus(
         if k % _PREFETCH == 0:
             block = todo[k : k + _PREFETCH]
             grams.prefetch(block + [b for b in later[block].ravel().tolist() if b >= 0])
+            look_up(block)
         row = cand_rows[u]
         conts = [b for b in later[u].tolist() if b >= 0 and b not in dropped][: cfg.candidates]
-        extra = best_for(u, np.arange(off[u + 1] - off[u]), later=True)
-        if extra is not None and extra not in conts:
-            conts.append(extra)
         for b in conts:
             cov = contained(u, b)
             if covered_ok(cov, keys[row], cfg, 0, cut[row]):
                 drop(u, [b], METHOD_CONTAINMENT, float(cov.mean()))
                 break
+        else:
+            # the index is asked only when no candidate contains u (it was
+            # tried last anyway)
+            extra = best_for(u, np.arange(off[u + 1] - off[u]), later=True)
+            if extra is not None and extra not in conts:
+                cov = contained(u, extra)
+                if covered_ok(cov, keys[row], cfg, 0, cut[row]):
+                    drop(u, [extra], METHOD_CONTAINMENT, float(cov.mean()))
     # done with the index and the cache (rebound, not deleted: the helpers above close over them)
     index = earlier = later = grams = cand_keys = None
     release_free_memory()
 
     # 4. documents whose deduplicated paragraphs all repeat one other document
+    # (kind, key) -> first row, per kept document: made once, not once per
+    # copy, or a large document many others repeat costs copies x its size
+    key_rows: dict[str, dict[tuple[str, str], int]] = {}
     for d, rows in doc_rows.items():
         if d in doc_dup:
             continue
@@ -996,9 +1057,9 @@ def dedup_corpus(
             continue
         kept_doc = homes.pop()
         doc_dup[d] = kept_doc
-        by_key = {}
-        for kr in doc_rows.get(kept_doc, []):
-            by_key.setdefault((kinds[kr], keys[kr]), kr)
+        by_key = key_rows.get(kept_doc)
+        if by_key is None:
+            by_key = key_rows[kept_doc] = _first_rows(doc_rows.get(kept_doc, []), kinds, keys)
         for r in rows:
             if r in parent:
                 continue

@@ -8,12 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import tasks.dedup as dedup_module
 from tasks.clean import clean_paragraphs, normalize_text
 from tasks.dedup import (
     METHOD_CONTAINMENT,
     METHOD_EXACT,
     METHOD_SPLICE,
     DedupConfig,
+    _most_frequent,
     dedup_corpus,
     dedup_key,
     ngram_hashes,
@@ -211,6 +213,61 @@ def test_config_is_validated():
         DedupConfig(max_df=1)
     with pytest.raises(ValueError, match="min_coverage"):
         DedupConfig(min_coverage=0)
+
+
+# --- cost: no work per duplicate that grows with the corpus ------------------
+
+
+def random_paragraph(rng: np.random.Generator, n: int = 60) -> str:
+    """A paragraph of n random CJK characters: shares no n-gram with another."""
+    return "".join(chr(0x4E00 + int(c)) for c in rng.integers(0, 20000, n)) + "。"
+
+
+def test_most_frequent_is_sized_by_the_values_not_their_range():
+    # runs once per candidate duplicate: a count per paragraph of the corpus
+    # (np.bincount of paragraph numbers) made the stage quadratic; here that
+    # would be an array of two billion counts
+    assert _most_frequent(np.array([7, 2_000_000_000, 5, 2_000_000_000, 7], dtype=np.int32)) == 7
+    rng = np.random.default_rng(0)
+    for span in (10, 100_000):  # the counting and the sorting branch
+        v = rng.integers(0, span, 300).astype(np.int32)
+        assert _most_frequent(v) == int(np.argmax(np.bincount(v)))
+
+
+def test_large_document_that_many_documents_repeat_is_keyed_once(monkeypatch):
+    # a yearbook read first, then reports that each repeat two of its paragraphs:
+    # each report is a document duplicate of it, and the yearbook's rows are
+    # keyed once for all of them, not once per report (k x 2k rows)
+    scanned = []
+    first_rows = dedup_module._first_rows
+    monkeypatch.setattr(dedup_module, "_first_rows", lambda rows, *a: scanned.append(len(rows)) or first_rows(rows, *a))
+    rng = np.random.default_rng(1)
+    k = 200
+    book = [random_paragraph(rng) for _ in range(2 * k)]
+    docs, paras = make_corpus(body(*book), *(body(book[2 * j], book[2 * j + 1]) for j in range(k)))
+    res = dedup_corpus(docs, paras)
+    assert res.documents.set_index("doc_id")["duplicate_of"].tolist() == [None] + ["d0"] * k
+    assert scanned == [2 * k]
+
+
+def test_compilation_of_prefixed_paragraphs_is_kept_and_costs_no_index_votes(monkeypatch):
+    # a later file holding every paragraph of the corpus, each line with a prefix
+    # (truth.csv of the benchmark; a compilation of reports): by the container
+    # rule the reports' paragraphs yield to its lines. The first candidate of
+    # each already contains it, so the index is never asked to vote.
+    votes = []
+    most_frequent = dedup_module._most_frequent
+    monkeypatch.setattr(dedup_module, "_most_frequent", lambda v: votes.append(len(v)) or most_frequent(v))
+    rng = np.random.default_rng(2)
+    reports = [[random_paragraph(rng) for _ in range(3)] for _ in range(20)]
+    lines = [f'{d:06d}.txt,{i},unique,,"{t}"' for d, r in enumerate(reports) for i, t in enumerate(r)]
+    docs, paras = make_corpus(*(body(*r) for r in reports), body(*lines))
+    res = dedup_corpus(docs, paras)
+    assert lineage(res) == {
+        (f"d{d}", i): [("d20", 3 * d + i, METHOD_CONTAINMENT)] for d in range(20) for i in range(3)
+    }
+    assert res.documents.set_index("doc_id")["duplicate_of"].tolist() == ["d20"] * 20 + [None]
+    assert votes == []
 
 
 # --- the real seeds ---------------------------------------------------------
