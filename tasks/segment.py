@@ -9,7 +9,7 @@ every word added on top of jieba's own dictionary.
 
 Method: jieba's dictionary segmentation (max-probability route over the
 prefix DAG of dict.txt, plus its HMM for unknown words), as in
-``fxsjy/jieba:jieba/__init__.py`` (Tokenizer.__cut_DAG), with four changes:
+``fxsjy/jieba:jieba/__init__.py`` (Tokenizer.__cut_DAG), with these changes:
 
 * A private :class:`jieba.Tokenizer` and :class:`jieba.posseg.POSTokenizer`
   pair, never jieba's global ``jieba.dt``; its dictionary cache lives in
@@ -33,6 +33,10 @@ prefix DAG of dict.txt, plus its HMM for unknown words), as in
   (高质量发展, slogans, place names), and a run's cut does not depend on its
   context. On the 23.7 MB benchmark corpus this is 1.26x faster; on text
   that repeats less it gains less, never changing a token.
+* jieba's HMM for runs of single characters (``jieba.finalseg``) is
+  replaced by :func:`hmm_cut`, the same Viterbi written out for its four
+  states: the same words, ~4x faster than finalseg's generic loop, which
+  was ~30% of segmentation time.
 
 Paragraphs are processed in ``cfg.workers`` processes (jieba holds the GIL);
 they are cut into contiguous batches balanced by characters and the results
