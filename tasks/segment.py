@@ -478,29 +478,36 @@ class Segmenter:
         """
         n = len(s)
         freq = self.freq
-        logp = self._logp
+        logp = self._logp  # only words with a frequency: a hit needs no second look-up
         logtotal = self._logtotal
         score = [0.0] * (n + 1)
         end = [0] * (n + 1)
         for k in range(n - 1, -1, -1):
             best = None
+            at = k
             i = k
             frag = s[k]
-            found = False
-            while i < n and frag in freq:
-                if freq[frag]:
-                    found = True
-                    lp = logp.get(frag)
-                    if lp is None:
-                        lp = logp[frag] = math.log(freq[frag]) - logtotal
-                    cand = (lp + score[i + 1], i)
-                    if best is None or cand > best:
-                        best = cand
+            while True:
+                lp = logp.get(frag)
+                if lp is None:
+                    f = freq.get(frag)
+                    if f is None:
+                        break  # not even a prefix of a word
+                    if f:
+                        lp = logp[frag] = math.log(f) - logtotal
+                if lp is not None:
+                    v = lp + score[i + 1]
+                    # ends come in increasing order, so >= keeps the later end on a tie, as jieba's max does
+                    if best is None or v >= best:
+                        best, at = v, i
                 i += 1
+                if i >= n:
+                    break
                 frag = s[k : i + 1]
-            if not found:
-                best = (-logtotal + score[k + 1], k)
-            score[k], end[k] = best
+            if best is None:
+                best, at = -logtotal + score[k + 1], k
+            score[k] = best
+            end[k] = at
         return end
 
     def cut_han(self, s: str) -> list[str]:

@@ -293,6 +293,25 @@ def test_hmm_cut_equals_jieba_finalseg_on_known_unknown_and_mixed_runs(seed_inge
         assert hmm_cut(run) == list(jieba.finalseg.cut(run)), run
 
 
+def test_cut_han_equals_jieba_lcut_of_the_same_dictionary(seed_ingest, seed_segments):
+    import random
+    import re
+
+    import tasks.segment as seg_mod
+
+    lexicon = list(seed_segments.lexicon.itertuples(index=False, name=None))
+    seg = seg_mod.Segmenter(lexicon, SegmentConfig().cache_dir)
+    text = "".join(seed_ingest.paragraphs["text"])
+    runs = re.findall("[\u4e00-\u9fd5]+", text)  # jieba's own CJK class (ours adds 〇)
+    rnd = random.Random(5)
+    common = sorted(set("".join(runs)))
+    runs += ["".join(rnd.choice(common) for _ in range(rnd.randint(1, 25))) for _ in range(3000)]
+    assert len(runs) > 5000
+    for run in runs:
+        # the tokenizer holds jieba's dictionary plus the lexicon: lcut is the reference cut
+        assert seg.cut_han(run) == seg.tokenizer.lcut(run, HMM=True), run
+
+
 # --- seeds ----------------------------------------------------------------------
 
 
