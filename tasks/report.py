@@ -7,6 +7,11 @@ matplotlib PNGs embedded as base64 data URIs, so the page needs no network, no
 CDN and no companion files (the approach of matplotlib's "embedding in a web
 application" example: render to an in-memory buffer, inline it in the page).
 
+The marts are queried here; the charts are drawn in a small process pool
+(forked on Linux; one job per figure, see :func:`_render_charts`), or in this
+process with one CPU or when no pool can start. A job draws the same pixels
+wherever it runs, so the page is byte-identical either way.
+
 Chinese labels need a CJK font: :func:`cjk_font` picks the first installed
 one among common families (WenQuanYi, Noto CJK, Source Han, ...; on Debian
 ``apt-get install fonts-wqy-microhei``); without one the page is still
@@ -16,16 +21,22 @@ written, with a warning in it, and matplotlib draws boxes for the Chinese.
 from __future__ import annotations
 
 import base64
+import contextlib
+import functools
 import html
 import io
 import os
-import functools
+import threading
 import warnings
+from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+
+from tasks.parallel import map_in_processes
 
 _DPI = 100
 
@@ -143,13 +154,15 @@ def _png(fig) -> str:
     Saved as RGB (the background is opaque) at zlib level 3: about half the
     encoding time of matplotlib's RGBA at level 6, and a smaller file.
     """
-    import numpy as np
     from PIL import Image
 
     fig.canvas.draw()
-    rgb = np.asarray(fig.canvas.buffer_rgba())[..., :3]
+    rgba = fig.canvas.buffer_rgba()
+    height, width = rgba.shape[:2]
+    # PIL's own RGBA -> RGB conversion: the same pixels as slicing the array, without a strided copy
+    rgb = Image.frombuffer("RGBA", (width, height), rgba, "raw", "RGBA", 0, 1).convert("RGB")
     buf = io.BytesIO()
-    Image.fromarray(rgb).save(buf, format="png", compress_level=3)
+    rgb.save(buf, format="png", compress_level=3)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -226,9 +239,28 @@ def _timeline_legend():
 
 MAX_REGIONS = 6
 MAX_DEDUP_BARS = 40
+# render processes at most: a job is a figure (all the timelines of one grid
+# shape are one), so past a few the longest job sets the time anyway
+MAX_RENDER_WORKERS = 4
 
 
-def _timeline_charts(con) -> list[tuple[str, str, pd.DataFrame]]:
+@dataclass(frozen=True)
+class _Chart:
+    """A chart to draw: its id in the page, the module-level function that draws it and that function's data.
+
+    Queried in the report's process and drawn in any process: a worker is
+    handed the function by name and the (small) frames it plots, never a
+    DuckDB connection. Charts with the same ``figure`` are drawn in one job,
+    in page order, on one reused figure (see _draw_timeline).
+    """
+
+    name: str
+    draw: Callable[[tuple, dict], object]
+    data: tuple
+    figure: tuple = ()
+
+
+def _timeline_charts(con) -> list[tuple[_Chart, pd.DataFrame]]:
     df = con.execute(
         """
         select region, metric_key, measure, year, start_year, value, unit, value_base, base_unit, status, has_disagreement
@@ -241,10 +273,6 @@ def _timeline_charts(con) -> list[tuple[str, str, pd.DataFrame]]:
     if df.empty:
         return out
     series_sizes = df.groupby(["region", "metric_key", "measure"]).size()
-    # one figure per grid shape, reused for every region of that shape: creating
-    # axes and their tick artists costs about as much as drawing them, so the
-    # next region only swaps the data artists, titles and labels
-    figures: dict[tuple[int, int], tuple] = {}
     # a summary, not a dump: the regions with the most stated values (all are in the warehouse)
     top = df.groupby("region").size().sort_values(ascending=False, kind="mergesort").index[:MAX_REGIONS]
     df = df[df["region"].isin(set(top))]
@@ -255,49 +283,59 @@ def _timeline_charts(con) -> list[tuple[str, str, pd.DataFrame]]:
             continue
         ncols = 2 if len(series) > 1 else 1
         nrows = (len(series) + ncols - 1) // ncols
-        if (nrows, ncols) not in figures:
-            fig = _figure((6 * ncols, 3.2 * nrows))
-            axes = fig.subplots(nrows, ncols, squeeze=False)
-            for ax in axes.flat:
-                ax.xaxis.get_major_locator().set_params(integer=True)
-            # one legend for the figure (the same two markers in every panel): one
-            # legend to lay out instead of six, and no panel has its points covered
-            fig.legend(handles=_timeline_legend(), loc="upper right", fontsize=8, ncol=2, frameon=False,
-                       bbox_to_anchor=(1 - 0.1 / fig.get_figwidth(), 1 - 0.08 / fig.get_figheight()))
-            figures[nrows, ncols] = fig, axes
-        fig, axes = figures[nrows, ncols]
-        for ax in axes.flat:
-            _clear_data(ax)
-        groups = dict(iter(part_region.groupby(["metric_key", "measure"], sort=False)))
-        for ax, (metric_key, measure) in zip(axes.flat, series):
-            part = groups[metric_key, measure]
-            vals = [_scaled(r) for r in part.itertuples()]
-            ys = [v for v, _ in vals]
-            unit = next((u for _, u in vals if u), "")
-            actual = part["status"].eq("actual").to_numpy()
-            ax.plot(part["year"], ys, color="#888", linewidth=1, zorder=1)
-            ax.scatter(part["year"][actual], [y for y, a in zip(ys, actual) if a], color="#1f77b4", label="实际 actual", zorder=2)
-            ax.scatter(part["year"][~actual], [y for y, a in zip(ys, actual) if not a], facecolors="none",
-                       edgecolors="#d62728", label="目标/预计 target", zorder=2)
-            ax.set_title(f"{region} · {metric_key} ({measure})", fontsize=10, y=1.0)
-            ax.set_ylabel(unit)
-        for ax in list(axes.flat)[len(series):]:
-            ax.axis("off")
-        fig.suptitle(f"{region} 指标时间线", fontsize=12)
-        # room for the y tick labels and unit label at the left of each column,
-        # the title above and the year labels below each row, the suptitle on top
-        ytick = max(_ytick_inches(ax) for ax in list(axes.flat)[: len(series)])
-        left = ytick + 0.45
-        _layout(fig, nrows, ncols, left=left, right=0.15, top=0.75, bottom=0.35, wgap=left + 0.2, hgap=0.75)
-        out.append((f"timeline-{region}", _png(fig), part_region))
+        chart = _Chart(f"timeline-{region}", _draw_timeline, (region, part_region, series, nrows, ncols),
+                       figure=("timeline", nrows, ncols))
+        out.append((chart, part_region))
     return out
+
+
+def _draw_timeline(data: tuple, figures: dict):
+    region, part_region, series, nrows, ncols = data
+    # one figure per grid shape, reused for every region of that shape: creating
+    # axes and their tick artists costs about as much as drawing them, so the
+    # next region only swaps the data artists, titles and labels
+    if (nrows, ncols) not in figures:
+        fig = _figure((6 * ncols, 3.2 * nrows))
+        axes = fig.subplots(nrows, ncols, squeeze=False)
+        for ax in axes.flat:
+            ax.xaxis.get_major_locator().set_params(integer=True)
+        # one legend for the figure (the same two markers in every panel): one
+        # legend to lay out instead of six, and no panel has its points covered
+        fig.legend(handles=_timeline_legend(), loc="upper right", fontsize=8, ncol=2, frameon=False,
+                   bbox_to_anchor=(1 - 0.1 / fig.get_figwidth(), 1 - 0.08 / fig.get_figheight()))
+        figures[nrows, ncols] = fig, axes
+    fig, axes = figures[nrows, ncols]
+    for ax in axes.flat:
+        _clear_data(ax)
+    groups = dict(iter(part_region.groupby(["metric_key", "measure"], sort=False)))
+    for ax, (metric_key, measure) in zip(axes.flat, series):
+        part = groups[metric_key, measure]
+        vals = [_scaled(r) for r in part.itertuples()]
+        ys = [v for v, _ in vals]
+        unit = next((u for _, u in vals if u), "")
+        actual = part["status"].eq("actual").to_numpy()
+        ax.plot(part["year"], ys, color="#888", linewidth=1, zorder=1)
+        ax.scatter(part["year"][actual], [y for y, a in zip(ys, actual) if a], color="#1f77b4", label="实际 actual", zorder=2)
+        ax.scatter(part["year"][~actual], [y for y, a in zip(ys, actual) if not a], facecolors="none",
+                   edgecolors="#d62728", label="目标/预计 target", zorder=2)
+        ax.set_title(f"{region} · {metric_key} ({measure})", fontsize=10, y=1.0)
+        ax.set_ylabel(unit)
+    for ax in list(axes.flat)[len(series):]:
+        ax.axis("off")
+    fig.suptitle(f"{region} 指标时间线", fontsize=12)
+    # room for the y tick labels and unit label at the left of each column,
+    # the title above and the year labels below each row, the suptitle on top
+    ytick = max(_ytick_inches(ax) for ax in list(axes.flat)[: len(series)])
+    left = ytick + 0.45
+    _layout(fig, nrows, ncols, left=left, right=0.15, top=0.75, bottom=0.35, wgap=left + 0.2, hgap=0.75)
+    return fig
 
 
 # a bar per target: hundreds make an image tens of thousands of pixels tall (and ~10 s to draw)
 PLAN_CHART_BARS = 60
 
 
-def _plan_chart(con) -> tuple[str | None, pd.DataFrame]:
+def _plan_chart(con) -> tuple[_Chart | None, pd.DataFrame]:
     """The plan chart (first PLAN_CHART_BARS targets with an attainment) and every row, targets with one first."""
     df = con.execute(
         """
@@ -312,6 +350,11 @@ def _plan_chart(con) -> tuple[str | None, pd.DataFrame]:
     with_ratio = with_ratio.head(PLAN_CHART_BARS)
     labels = [f"{r.region} {r.year} {r.metric}" for r in with_ratio.itertuples()]
     ratios = with_ratio["attainment"].clip(upper=3).to_numpy()
+    return _Chart("plan-vs-actual", _draw_plan, (labels, ratios)), df
+
+
+def _draw_plan(data: tuple, figures: dict):
+    labels, ratios = data
     fig = _figure((9, 0.32 * len(labels) + 1.2))
     ax = fig.subplots()
     colors = ["#2ca02c" if v >= 1 else "#ff7f0e" for v in ratios]
@@ -323,10 +366,10 @@ def _plan_chart(con) -> tuple[str | None, pd.DataFrame]:
     ax.set_title("规划目标与实际 plan targets vs actuals", y=1.0)
     left = max(_text_inches(s, 8) for s in labels) + 0.2
     _layout(fig, 1, 1, left=left, right=0.25, top=0.4, bottom=0.6)
-    return _png(fig), df
+    return fig
 
 
-def _keyword_chart(con) -> tuple[str | None, pd.DataFrame]:
+def _keyword_chart(con) -> tuple[_Chart | None, pd.DataFrame]:
     df = con.execute(
         """
         with multi_year as (
@@ -361,6 +404,11 @@ def _keyword_chart(con) -> tuple[str | None, pd.DataFrame]:
         return None, df
     regions = list(df.groupby("region")["count"].sum().sort_values(ascending=False, kind="mergesort").index[:MAX_REGIONS])
     df = df[df["region"].isin(set(regions))]
+    return _Chart("keyword-trends", _draw_keywords, (df, regions)), df
+
+
+def _draw_keywords(data: tuple, figures: dict):
+    df, regions = data
     fig = _figure((9, 3.6 * len(regions)))
     axes = fig.subplots(len(regions), 1, squeeze=False)
     for ax, region in zip(axes.flat, regions):
@@ -373,10 +421,10 @@ def _keyword_chart(con) -> tuple[str | None, pd.DataFrame]:
         ax.legend(fontsize=8, ncol=4)
     left = max(_ytick_inches(ax) for ax in axes.flat) + 0.45
     _layout(fig, len(regions), 1, left=left, right=0.2, top=0.35, bottom=0.35, hgap=0.7)
-    return _png(fig), df
+    return fig
 
 
-def _dedup_chart(con) -> tuple[str | None, pd.DataFrame]:
+def _dedup_chart(con) -> tuple[_Chart | None, pd.DataFrame]:
     df = con.execute(
         """
         select title, region, year, doc_type, paragraphs_total, paragraphs_kept, paragraphs_dropped,
@@ -391,11 +439,17 @@ def _dedup_chart(con) -> tuple[str | None, pd.DataFrame]:
     shown = df.sort_values(["paragraphs_dropped", "paragraphs_total"], ascending=False, kind="mergesort").head(MAX_DEDUP_BARS)
     df = shown.sort_index()
     labels = [(t if len(t) <= 22 else t[:21] + "…") for t in df["title"].fillna("(untitled)")]
-    fig = _figure((9, 0.35 * len(df) + 1.2))
+    bars = df[["paragraphs_kept", "paragraphs_dropped"]]
+    return _Chart("dedup-per-document", _draw_dedup, (bars, labels)), df
+
+
+def _draw_dedup(data: tuple, figures: dict):
+    bars, labels = data
+    fig = _figure((9, 0.35 * len(bars) + 1.2))
     ax = fig.subplots()
-    y = range(len(df))
-    ax.barh(y, df["paragraphs_kept"], color="#1f77b4", label="保留 kept")
-    ax.barh(y, df["paragraphs_dropped"], left=df["paragraphs_kept"], color="#d62728", label="重复 duplicate")
+    y = range(len(bars))
+    ax.barh(y, bars["paragraphs_kept"], color="#1f77b4", label="保留 kept")
+    ax.barh(y, bars["paragraphs_dropped"], left=bars["paragraphs_kept"], color="#d62728", label="重复 duplicate")
     ax.set_yticks(list(y), labels, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("段落数 paragraphs")
@@ -403,7 +457,73 @@ def _dedup_chart(con) -> tuple[str | None, pd.DataFrame]:
     ax.legend(fontsize=8)
     left = max(_text_inches(s, 8) for s in labels) + 0.2
     _layout(fig, 1, 1, left=left, right=0.25, top=0.4, bottom=0.6)
-    return _png(fig), df
+    return fig
+
+
+def _load_drawing() -> None:
+    """Imports what drawing a chart needs (about half a second) and looks up the CJK font."""
+    # errors are left to the drawing code, which imports again and raises them
+    # in the report's thread (this may run in a helper thread)
+    with contextlib.suppress(Exception):
+        cjk_font()
+        import matplotlib.backends.backend_agg
+        import matplotlib.figure  # noqa: F401
+        import PIL.PngImagePlugin  # noqa: F401
+
+
+def _chart_rc(font: str | None) -> dict:
+    rc = {"axes.unicode_minus": False}
+    if font:
+        rc["font.family"] = [font]
+    return rc
+
+
+def _render_job(job: tuple[list[_Chart], dict]) -> list[str]:
+    """PNG data URIs of one job's charts, in order, drawn in this process with the report's rc settings."""
+    import matplotlib
+
+    charts, rc = job
+    cjk_font()  # a spawned worker registers the bundled font as the parent did (forked ones have it)
+    figures: dict = {}
+    with matplotlib.rc_context(rc), warnings.catch_warnings():
+        # without a CJK font matplotlib warns once per missing glyph; the page says it once
+        warnings.simplefilter("ignore", UserWarning)
+        return [_png(chart.draw(chart.data, figures)) for chart in charts]
+
+
+def _render_workers() -> int:
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, MAX_RENDER_WORKERS))
+
+
+def _render_charts(charts: list[_Chart], rc: dict, workers: int) -> dict[str, str]:
+    """PNG data URIs of the charts by name: their jobs drawn in up to ``workers`` processes, else here.
+
+    A job draws the same charts in the same order wherever it runs, so the
+    page is the same either way (tests/test_report.py checks it).
+    """
+    by_figure: dict[tuple, list[_Chart]] = {}
+    for chart in charts:
+        by_figure.setdefault(chart.figure or (chart.name,), []).append(chart)
+    # most charts first (stable): the long jobs start first and a short one ends the run
+    jobs = sorted(((group, rc) for group in by_figure.values()), key=lambda job: len(job[0]), reverse=True)
+    pngs = _render_jobs(jobs, workers)
+    return {chart.name: png for (group, _), group_pngs in zip(jobs, pngs) for chart, png in zip(group, group_pngs)}
+
+
+def _render_jobs(jobs: list, workers: int) -> list[list[str]]:
+    if workers > 1 and len(jobs) > 1:
+        _load_drawing()  # before the fork, so no worker imports matplotlib again
+        try:
+            return map_in_processes(_render_job, jobs, workers)
+        except (OSError, BrokenProcessPool):
+            # no pool (fork refused, process limit, no shared memory) or a worker
+            # died: draw them here, only slower
+            pass
+    return [_render_job(job) for job in jobs]
 
 
 _CSS = """
@@ -418,29 +538,25 @@ table.data th { background: #f4f4f4; }
 """
 
 
-def write_report(db_path: Path | str, html_path: Path | str) -> ReportResult:
+def write_report(db_path: Path | str, html_path: Path | str, workers: int | None = None) -> ReportResult:
     """Writes the HTML report of a built warehouse.
 
     Args:
         db_path: The warehouse DuckDB file (opened read-only).
         html_path: Where to write the page (written beside it, then renamed into place).
+        workers: Processes drawing the charts; None: the CPUs available, at most
+            MAX_RENDER_WORKERS; 1 draws them in this process.
     """
-    import matplotlib
-
-    font = cjk_font()
-    rc = {"axes.unicode_minus": False}
-    if font:
-        rc["font.family"] = [font]
     html_path = Path(html_path)
+    # matplotlib loads while DuckDB answers the queries (which release the GIL)
+    loader = threading.Thread(target=_load_drawing, name="report-load-drawing", daemon=True)
+    loader.start()
     con = duckdb.connect(str(db_path), read_only=True)
     try:
-        with matplotlib.rc_context(rc), warnings.catch_warnings():
-            # without a CJK font matplotlib warns once per missing glyph; the page says it once
-            warnings.simplefilter("ignore", UserWarning)
-            timelines = _timeline_charts(con)
-            plan_png, plan_df = _plan_chart(con)
-            kw_png, kw_df = _keyword_chart(con)
-            dedup_png, dedup_df = _dedup_chart(con)
+        timelines = _timeline_charts(con)
+        plan_chart, plan_df = _plan_chart(con)
+        kw_chart, _ = _keyword_chart(con)
+        dedup_chart, dedup_df = _dedup_chart(con)
         n_docs = con.execute("select count(*) from mart_documents").fetchone()[0]
         n_ind = con.execute("select count(*) from mart_indicator_timeline").fetchone()[0]
         top_kw = con.execute(
@@ -448,7 +564,13 @@ def write_report(db_path: Path | str, html_path: Path | str) -> ReportResult:
             "from mart_keyword_trends where rank_in_region_year <= 10 group by region, year order by region, year"
         ).df()
     finally:
+        # closed before any render process forks: workers get data, not a connection
         con.close()
+        loader.join()
+    font = cjk_font()
+
+    to_draw = [c for c, _ in timelines] + [c for c in (kw_chart, plan_chart, dedup_chart) if c is not None]
+    pngs = _render_charts(to_draw, _chart_rc(font), workers or _render_workers())
 
     charts: list[str] = []
     parts = [
@@ -463,32 +585,32 @@ def write_report(db_path: Path | str, html_path: Path | str) -> ReportResult:
         parts.append("<p class='warn'>No CJK font installed: Chinese chart labels may show as boxes "
                      "(Debian: <code>apt-get install fonts-wqy-microhei</code>).</p>")
 
-    def chart(name: str, uri: str, alt: str) -> None:
+    def chart(name: str, alt: str) -> None:
         charts.append(name)
-        parts.append(f"<img class='chart' id='{html.escape(name)}' alt='{html.escape(alt)}' src='{uri}'>")
+        parts.append(f"<img class='chart' id='{html.escape(name)}' alt='{html.escape(alt)}' src='{pngs[name]}'>")
 
     parts.append("<h2>指标时间线 Indicator timelines per region</h2>")
     parts.append("<p>Filled dots: actual values; open dots: targets or forecasts (mart_indicator_timeline, one-year values).</p>")
     if not timelines:
         parts.append("<p class='empty'>no region has two years of one metric</p>")
-    for name, uri, df in timelines:
-        chart(name, uri, f"timeline {name}")
+    for timeline, df in timelines:
+        chart(timeline.name, f"timeline {timeline.name}")
         parts.append(_table(df, max_rows=25))
     parts.append("<h2>规划目标与实际 Plan targets vs actuals</h2>")
-    if plan_png:
-        chart("plan-vs-actual", plan_png, "plan targets vs actuals")
+    if plan_chart:
+        chart(plan_chart.name, "plan targets vs actuals")
         plan_with_ratio = int(plan_df["attainment"].notna().sum())
         if plan_with_ratio > PLAN_CHART_BARS:
             parts.append(f"<p class='note'>chart: first {PLAN_CHART_BARS} of {plan_with_ratio} targets with an "
                          "actual value; all of them are in mart_plan_vs_actual</p>")
     parts.append(_table(plan_df, max_rows=60))
     parts.append("<h2>关键词趋势 Keyword trends</h2>")
-    if kw_png:
-        chart("keyword-trends", kw_png, "keyword trends")
+    if kw_chart:
+        chart(kw_chart.name, "keyword trends")
     parts.append(_table(top_kw, max_rows=60))
     parts.append("<h2>去重统计 Dedup per document</h2>")
-    if dedup_png:
-        chart("dedup-per-document", dedup_png, "dedup per document")
+    if dedup_chart:
+        chart(dedup_chart.name, "dedup per document")
     parts.append(_table(dedup_df, max_rows=200))
     parts.append("</body></html>")
 

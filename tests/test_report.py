@@ -8,16 +8,27 @@ import subprocess
 
 import pytest
 
-from tasks.report import cjk_font, write_report
+from tasks.report import _render_workers, cjk_font, write_report
 from test_queries import build_seed_warehouse
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
+def seed_warehouse():
+    return build_seed_warehouse()
+
+
+@pytest.fixture(scope="module")
+def report(seed_warehouse, tmp_path_factory):
     path = tmp_path_factory.mktemp("report") / "report.html"
-    return write_report(build_seed_warehouse(), path)
+    return write_report(seed_warehouse, path)
+
+
+@pytest.fixture(scope="module")
+def report_in_process(seed_warehouse, tmp_path_factory):
+    path = tmp_path_factory.mktemp("report") / "report.html"
+    return write_report(seed_warehouse, path, workers=1)
 
 
 def test_report_is_self_contained_with_every_chart_embedded(report):
@@ -35,6 +46,26 @@ def test_a_cjk_font_is_used_when_one_is_installed(report):
     assert report.font == cjk_font()
     if report.font is None:
         assert "No CJK font installed" in report.path.read_text(encoding="utf-8")
+
+
+def test_report_is_byte_identical_drawn_in_processes_or_in_process(seed_warehouse, report, report_in_process, tmp_path):
+    parallel = write_report(seed_warehouse, tmp_path / "report.html", workers=2)
+    assert parallel.charts == report_in_process.charts
+    assert parallel.path.read_bytes() == report_in_process.path.read_bytes() == report.path.read_bytes()
+
+
+def test_report_is_drawn_in_process_when_the_pool_cannot_start(seed_warehouse, report_in_process, tmp_path, monkeypatch):
+    def no_pool(*args, **kwargs):
+        raise OSError("fork refused")
+
+    monkeypatch.setattr("tasks.report.map_in_processes", no_pool)
+    fallback = write_report(seed_warehouse, tmp_path / "report.html", workers=2)
+    assert fallback.path.read_bytes() == report_in_process.path.read_bytes()
+
+
+def test_one_available_cpu_means_one_render_process(monkeypatch):
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0}, raising=False)
+    assert _render_workers() == 1
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (Debian: apt-get install -y chromium)")
@@ -63,7 +94,7 @@ def test_plan_chart_draws_at_most_its_bar_limit_in_table_order():
     import duckdb
     from PIL import Image
 
-    from tasks.report import _DPI, PLAN_CHART_BARS, _plan_chart
+    from tasks.report import _DPI, PLAN_CHART_BARS, _plan_chart, _render_job
 
     con = duckdb.connect()
     con.execute(
@@ -74,7 +105,8 @@ def test_plan_chart_draws_at_most_its_bar_limit_in_table_order():
                case when i % 10 = 0 then null else i / 100.0 end as attainment, 'f' || i as target_fact_id
         from range(150) t(i)"""
     )
-    png, df = _plan_chart(con)
+    chart, df = _plan_chart(con)
+    png = _render_job(([chart], {}))[0]
     assert len(df) == 150 and df["attainment"].notna().sum() == 135
     # every row stays in the table, ratio rows first, ordered by region, year, metric
     assert df["attainment"].notna().head(135).all() and df["attainment"].isna().tail(15).all()
