@@ -38,7 +38,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.artifacts import create_markdown_artifact
 
 from tasks.clean import CleanResult, clean_paragraphs
-from tasks.dedup import DedupResult, dedup_corpus, release_free_memory
+from tasks.dedup import DedupResult, dedup_corpus
 from tasks.extract import TABLES as EXTRACT_TABLES
 from tasks.extract import concat_frames, concat_tables, extract_corpus, split_batches
 from tasks.incremental import (
@@ -54,6 +54,7 @@ from tasks.incremental import (
     write_raw_cache,
 )
 from tasks.ingest import IngestConfig, IngestResult, ingest_folder
+from tasks.parallel import release_free_memory
 from tasks.parquet import count_rows, dataset_files, read_dataset, write_dataset, write_part
 from tasks.runstate import Manifest, OutputLock, Snapshot, code_version, published_snapshot
 from tasks.report import ReportResult, write_report

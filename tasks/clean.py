@@ -36,9 +36,9 @@ from tasks.dedup import (
     ends_unterminated,
     ngram_hashes,
     ngram_hashes_many,
-    release_free_memory,
     sorted_unique,
 )
+from tasks.parallel import release_free_memory
 from tasks.schemas import column_names
 
 PARAGRAPH_COLUMNS = ["doc_id", "para_id", "kind", "section", "text"]

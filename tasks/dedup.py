@@ -42,9 +42,7 @@ tables legitimately repeat ('预期性', '主要指标').
 
 from __future__ import annotations
 
-import ctypes
 import re
-import sys
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -54,6 +52,7 @@ import numpy as np
 import pandas as pd
 import xxhash
 
+from tasks.parallel import release_free_memory
 from tasks.schemas import column_names
 
 PARAGRAPH_OUT_COLUMNS = column_names("paragraphs")
@@ -90,25 +89,6 @@ _PREFETCH = 256
 # these; a colon ends a lead-in ("以下六方面工作:"), not a cut sentence.
 _TERMINAL = frozenset("。!?;!?;…::")
 _CLOSERS = frozenset("”’\"')）]】》」』")
-
-
-def release_free_memory() -> None:
-    """Hands memory that Python, numpy and Arrow have freed back to the OS.
-
-    glibc keeps freed heap pages (numpy arrays of up to 32 MB come from the
-    heap once a larger one was freed) and Arrow's allocator keeps its own, so
-    the garbage of one stage or step would otherwise stay resident under the
-    next (on the 100 MB benchmark: ~250 MB after ingest, ~120 MB of it
-    Arrow's). Called a few times per stage: each call takes some milliseconds.
-    """
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL("libc.so.6").malloc_trim(0)
-        except (OSError, AttributeError):  # not glibc
-            pass
-    pa = sys.modules.get("pyarrow")
-    if pa is not None:
-        pa.default_memory_pool().release_unused()
 
 
 def ends_unterminated(text: str) -> bool:

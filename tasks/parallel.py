@@ -14,8 +14,10 @@ page. This is the one-machine path; a Dask cluster is the scale-out path
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Sequence, TypeVar
 
@@ -77,3 +79,22 @@ def _collect(results, on_result) -> list:
         if on_result is not None:
             on_result(i, r)
     return out
+
+
+def release_free_memory() -> None:
+    """Hands memory that Python, numpy and Arrow have freed back to the OS.
+
+    glibc keeps freed heap pages (numpy arrays of up to 32 MB come from the
+    heap once a larger one was freed) and Arrow's allocator keeps its own, so
+    the garbage of one stage or step would otherwise stay resident under the
+    next (on the 100 MB benchmark: ~250 MB after ingest, ~120 MB of it
+    Arrow's). Called a few times per stage: each call takes some milliseconds.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):  # not glibc
+            pass
+    pa = sys.modules.get("pyarrow")
+    if pa is not None:
+        pa.default_memory_pool().release_unused()
