@@ -35,6 +35,7 @@ def map_in_processes(
     initargs: tuple = (),
     start_method: str = START_METHOD,
     on_result: Callable[[int, R], None] | None = None,
+    isolate: bool = False,
 ) -> list[R]:
     """Runs fn over jobs in up to ``workers`` processes; results come in job order.
 
@@ -48,13 +49,15 @@ def map_in_processes(
         start_method: multiprocessing start method of the pool.
         on_result: Called here, in the caller, with (job index, result) as each
             result arrives (in job order), e.g. to report progress.
+        isolate: Run even a single job in a worker process (when workers > 1),
+            so that a job's memory peak is not left resident in the caller.
 
     Raises:
         Whatever fn raises, re-raised in the caller.
     """
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers!r}")
-    if workers == 1 or len(jobs) <= 1:
+    if workers == 1 or not jobs or (len(jobs) == 1 and not isolate):
         if initializer is not None:
             initializer(*initargs)
         return _collect((fn(job) for job in jobs), on_result)

@@ -618,7 +618,9 @@ def finish_split_documents(
     for first, doc, parts in jobs:
         by_part[first].append((doc, parts))
     finish = functools.partial(_finish_split, parquet_root=str(parquet_root), folder=str(folder), cfg=cfg)
-    out = map_in_processes(finish, sorted(by_part.items()), workers)
+    # in a worker even for one document: the TextRank arrays of millions of tokens would
+    # otherwise stay resident in the flow process under the warehouse stage
+    out = map_in_processes(finish, sorted(by_part.items()), workers, isolate=True)
     return concat_keywords(out)
 
 

@@ -1,0 +1,28 @@
+"""Process pools: results in job order, in-process when asked for one worker, isolation on request."""
+
+from __future__ import annotations
+
+import os
+
+from tasks.parallel import map_in_processes
+
+
+def _pid_and_square(x: int) -> tuple[int, int]:
+    return os.getpid(), x * x
+
+
+def test_results_come_in_job_order_from_worker_processes():
+    out = map_in_processes(_pid_and_square, list(range(7)), workers=2)
+    assert [sq for _, sq in out] == [x * x for x in range(7)]
+    assert all(pid != os.getpid() for pid, _ in out)
+
+
+def test_one_job_runs_here_unless_isolated():
+    [(pid, _)] = map_in_processes(_pid_and_square, [3], workers=2)
+    assert pid == os.getpid()
+    [(pid, sq)] = map_in_processes(_pid_and_square, [3], workers=2, isolate=True)
+    assert pid != os.getpid() and sq == 9
+    # one worker asked for: no pool, even when isolated
+    [(pid, _)] = map_in_processes(_pid_and_square, [3], workers=1, isolate=True)
+    assert pid == os.getpid()
+    assert map_in_processes(_pid_and_square, [], workers=2, isolate=True) == []
