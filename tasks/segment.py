@@ -287,7 +287,7 @@ class _CachedPOSTokenizer(jieba.posseg.POSTokenizer):
         name = getattr(f, "name", "dict.txt")
         path = _cache_path(cache_dir, "tags", name)
         tab = _read_pickle(path)
-        if tab is not None:
+        if isinstance(tab, dict) and tab:
             f.close()
             return tab
         jieba.posseg.POSTokenizer.load_word_tag(self, f)
@@ -309,8 +309,10 @@ def _read_pickle(path: Path):
     try:
         with open(path, "rb") as fh:
             return pickle.load(fh)
-    except (OSError, EOFError, pickle.UnpicklingError):
-        return None  # absent or cut short by a killed run: rebuilt and rewritten
+    except FileNotFoundError:
+        return None
+    except Exception:  # noqa: BLE001 - a damaged cache (cut short, bad bytes) is only a cache
+        return None  # rebuilt and rewritten by the caller
 
 
 def _write_pickle(path: Path, obj) -> None:
@@ -759,7 +761,7 @@ def _base_dictionary(cache_dir: str) -> tuple[dict[str, int], int]:
     with tk.get_dict_file() as f:
         path = _cache_path(Path(cache_dir), "freq", os.path.abspath(f.name))
     cached = _read_pickle(path)
-    if cached is not None:
+    if isinstance(cached, tuple) and len(cached) == 2 and isinstance(cached[0], dict) and cached[0]:
         return cached
     tk.initialize()
     _write_pickle(path, (tk.FREQ, tk.total))

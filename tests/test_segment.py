@@ -219,7 +219,9 @@ def test_memoised_cuts_give_the_same_tokens_and_stay_bounded(seed_ingest, seed_s
     assert plain["words"].split("\n") == seed_segments.tokens["token"].tolist()
 
 
-def test_dictionary_caches_match_jieba_and_a_cut_short_cache_is_rebuilt(tmp_path):
+def test_dictionary_caches_match_jieba_and_a_damaged_cache_is_rebuilt(tmp_path):
+    import pickle
+
     import jieba
 
     import tasks.segment as seg_mod
@@ -240,11 +242,12 @@ def test_dictionary_caches_match_jieba_and_a_cut_short_cache_is_rebuilt(tmp_path
         reference.initialize()
         assert (freq, total) == (reference.FREQ, reference.total)
         assert tags["发展"] == "vn" and tags["浙江"] == "ns"
-        for path in caches:  # a run killed while writing leaves a short file
-            path.write_bytes(path.read_bytes()[:1000])
-        (freq3, total3), tags3 = load()
-        assert (freq3, total3, tags3) == (freq, total, tags)
-        assert all(p.stat().st_size > 1_000_000 for p in caches)
+        for damage in (lambda b: b[:1000], lambda b: b"not a pickle", lambda b: pickle.dumps([1, 2])):
+            for path in caches:  # cut short, garbage, or another object: rebuilt
+                path.write_bytes(damage(path.read_bytes()))
+            (freq3, total3), tags3 = load()
+            assert (freq3, total3, tags3) == (freq, total, tags)
+            assert all(p.stat().st_size > 1_000_000 for p in caches)
     finally:
         seg_mod._base_dictionary.cache_clear()
         seg_mod._dictionary_words.cache_clear()
