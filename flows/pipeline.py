@@ -40,7 +40,7 @@ from prefect.artifacts import create_markdown_artifact
 from tasks.clean import CleanResult, clean_paragraphs
 from tasks.dedup import DedupResult, dedup_corpus
 from tasks.extract import TABLES as EXTRACT_TABLES
-from tasks.extract import concat_frames, concat_tables, extract_corpus, split_batches
+from tasks.extract import concat_tables, extract_corpus, split_batches
 from tasks.incremental import (
     RunPlan,
     copy_doc_rows,
@@ -55,7 +55,7 @@ from tasks.incremental import (
 )
 from tasks.ingest import IngestConfig, IngestResult, ingest_folder
 from tasks.parallel import release_free_memory
-from tasks.parquet import count_rows, dataset_files, read_dataset, write_dataset, write_part
+from tasks.parquet import concat_frames, count_rows, dataset_files, read_dataset, write_dataset, write_part
 from tasks.runstate import Manifest, OutputLock, Snapshot, code_version, published_snapshot
 from tasks.report import ReportResult, write_report
 from tasks.segment import (
@@ -70,7 +70,6 @@ from tasks.segment import (
 )
 from tasks.terms import (
     chunk_terms,
-    concat_keywords,
     copy_doc_terms,
     finish_split_documents,
     merge_keywords,
@@ -232,7 +231,8 @@ def terms_task(snapshot_dir: str, textrank: pd.DataFrame, n_docs: int, doc_order
     t0 = time.perf_counter()
     work = Path(snapshot_dir) / DOC_TERMS_WORK
     if split_parts:
-        textrank = concat_keywords([textrank, finish_split_documents(snapshot_dir, work, split_parts, workers=workers)])
+        split = finish_split_documents(snapshot_dir, work, split_parts, workers=workers)
+        textrank = concat_frames([textrank, split], column_names("keywords"))
     rows, tfidf = write_term_stats(work, snapshot_dir, n_docs, doc_order, workers=workers)
     shutil.rmtree(work.parent, ignore_errors=True)
     keys = merge_keywords(tfidf, textrank, doc_order)

@@ -139,14 +139,6 @@ def concat_tables(results: list[dict[str, pd.DataFrame]], names: tuple[str, ...]
     return out
 
 
-def concat_frames(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
-    """Concatenates frames in order; an empty list gives an empty frame with the columns."""
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(frames, ignore_index=True)[columns]
-
-
 def split_batches(documents: pd.DataFrame, paragraphs: pd.DataFrame, n_batches: int) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
     """Cuts the corpus into up to n_batches contiguous runs of documents of similar size.
 

@@ -52,6 +52,14 @@ def to_arrow(df: pd.DataFrame, name: str) -> pa.Table:
         return pa.Table.from_pandas(df, schema=schema, preserve_index=False)
 
 
+def concat_frames(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    """Concatenates frames in order; an empty list gives an empty frame with the columns."""
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)[columns]
+
+
 def write_dataset(df: pd.DataFrame, name: str, parquet_root: Path | str) -> Path:
     """Writes a whole dataset as one part, replacing any parts it had; returns the file.
 

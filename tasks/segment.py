@@ -324,9 +324,6 @@ def _write_pickle(path: Path, obj) -> None:
 
 # --- unknown words: jieba's HMM ------------------------------------------------
 
-_HMM_HAN = re.compile("([\u4E00-\u9FD5]+)")  # jieba.finalseg.re_han
-
-
 def hmm_cut(buf: str) -> list[str]:
     """``list(jieba.finalseg.cut(buf))``, bit for bit, with the Viterbi pass written out.
 
@@ -337,7 +334,7 @@ def hmm_cut(buf: str) -> list[str]:
     them (the later letter), so the path is the same. Anything but a plain run of
     CJK characters (or a forced split word) goes through jieba itself.
     """
-    if jieba.finalseg.Force_Split_Words or not _HMM_HAN.fullmatch(buf):
+    if jieba.finalseg.Force_Split_Words or not jieba.finalseg.re_han.fullmatch(buf):
         return list(jieba.finalseg.cut(buf))
     return _hmm_words(buf)
 
@@ -486,7 +483,6 @@ class Segmenter:
         end = [0] * (n + 1)
         for k in range(n - 1, -1, -1):
             best = None
-            at = k
             i = k
             frag = s[k]
             while True:

@@ -44,7 +44,7 @@ import pyarrow.parquet as pq
 from jieba.analyse.textrank import UndirectWeightedGraph
 
 from tasks.parallel import map_in_processes
-from tasks.parquet import PART, dataset_files, write_part, write_table_file
+from tasks.parquet import PART, concat_frames, dataset_files, write_part, write_table_file
 from tasks.schemas import SCHEMAS, column_names
 
 RESOURCES = Path(__file__).resolve().parent / "resources"
@@ -621,7 +621,7 @@ def finish_split_documents(
     # in a worker even for one document: the TextRank arrays of millions of tokens would
     # otherwise stay resident in the flow process under the warehouse stage
     out = map_in_processes(finish, sorted(by_part.items()), workers, isolate=True)
-    return concat_keywords(out)
+    return concat_frames(out, column_names("keywords"))
 
 
 def _finish_split(job: tuple[int, list[tuple[str, tuple[int, ...]]]], parquet_root: str, folder: str,
@@ -641,13 +641,7 @@ def _finish_split(job: tuple[int, list[tuple[str, tuple[int, ...]]]], parquet_ro
     path = Path(folder) / PART.format(first)
     old = pq.read_table(path).to_pandas() if path.is_file() else pd.DataFrame(columns=DOC_TERM_COLUMNS)
     write_doc_terms(pd.concat([old, *counts], ignore_index=True), folder, first)
-    return concat_keywords(keys)
-
-
-def concat_keywords(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Keyword rows of several sources as one frame (an empty one with the schema's columns when none)."""
-    frames = [f for f in frames if len(f)]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=column_names("keywords"))
+    return concat_frames(keys, column_names("keywords"))
 
 
 def row_document_frequencies(files: list[Path]) -> list[np.ndarray]:
@@ -697,8 +691,7 @@ def write_term_stats(
     rows = sum(n for n, _ in done)
     if not rows:
         write_part(pd.DataFrame(columns=column_names("term_stats")), "term_stats", parquet_root, 0)
-    keys = [k for _, k in done if len(k)]
-    return rows, pd.concat(keys, ignore_index=True) if keys else pd.DataFrame(columns=column_names("keywords"))
+    return rows, concat_frames([k for _, k in done], column_names("keywords"))
 
 
 def _finish_part(job: tuple[Path, np.ndarray], parquet_root: str, n_docs: int, positions: dict[str, int],
