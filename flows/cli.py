@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from flows.settings import apply_prefect_defaults
+from flows.settings import PrefectHomeUnusable, apply_prefect_defaults
 
 
 def _print_summary(summary: dict) -> None:
@@ -58,7 +58,11 @@ def with_dask(flow_fn, address: str | None, local_workers: int | None, batches: 
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    apply_prefect_defaults()
+    try:
+        apply_prefect_defaults()
+    except PrefectHomeUnusable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     from flows.pipeline import govreports_pipeline
     from tasks.runstate import OutputLocked
 
