@@ -63,12 +63,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     except PrefectHomeUnusable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    from flows.pipeline import govreports_pipeline
-    from tasks.runstate import OutputLocked
-
     if not Path(args.input).is_dir():
         print(f"error: input folder {args.input} does not exist", file=sys.stderr)
         return 2
+    from tasks.runstate import OutputLock, OutputLocked
+
+    try:
+        # refuse at once, before Prefect's server starts; the flow takes the lock again for the run
+        with OutputLock(args.out):
+            pass
+    except OutputLocked as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+    from flows.pipeline import govreports_pipeline
+
     flow_fn, workers, batches = govreports_pipeline, args.workers, args.batches or 1
     if args.dask_address or args.dask_local:
         flow_fn, batches = with_dask(govreports_pipeline, args.dask_address, args.dask_local, args.batches)
@@ -124,7 +132,8 @@ def cmd_schema_doc(args: argparse.Namespace) -> int:
     if args.to:
         Path(args.to).write_text(text, encoding="utf-8")
     else:
-        print(text)
+        # the text ends with its newline: `schema-doc > docs/schemas.md` gives the committed file
+        sys.stdout.write(text)
     return 0
 
 
