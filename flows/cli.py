@@ -24,6 +24,11 @@ def _print_summary(summary: dict) -> None:
     print(f"  documents:    {summary['documents']}")
     print(f"  paragraphs:   {summary['paragraphs']}")
     print(f"  quarantined:  {summary['quarantined']} (see dataset 'quarantine')")
+    flagged = summary.get("quality_flags") or {}
+    print(f"  flagged:      {sum(flagged.values())} rows as implausible (see dataset 'quality_flags'; "
+          "published, left out of the marts' series unless --include-flagged)")
+    for name, n in flagged.items():
+        print(f"    {name:<44} {n:>6}")
     for name, n in summary["counts"].items():
         print(f"  parquet {name:<22} {n:>8} rows")
     if summary.get("stage_seconds"):
@@ -83,7 +88,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         workers = 1  # a Dask worker is the process: one segmentation process per task
     t0 = time.perf_counter()
     try:
-        summary = flow_fn(input_dir=args.input, out_dir=args.out, workers=workers, batches=batches, full_rebuild=args.full_rebuild)
+        summary = flow_fn(input_dir=args.input, out_dir=args.out, workers=workers, batches=batches,
+                          full_rebuild=args.full_rebuild, include_flagged=args.include_flagged)
     except OutputLocked as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
@@ -160,6 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--batches", type=int, default=0, help="document batches for extract/segment (default: 1, or 2 per Dask worker)")
     run.add_argument("--summary-json", help="also write the run summary (counts, seconds per stage) to this JSON file")
     run.add_argument("--full-rebuild", action="store_true", help="recompute everything, ignoring the last run's manifest")
+    run.add_argument("--include-flagged", action="store_true",
+                     help="keep rows flagged as implausible (dataset quality_flags) in the marts' series")
     run.add_argument("--dask-address", help="run batch tasks on this Dask scheduler (tcp://host:8786)")
     run.add_argument("--dask-local", type=int, metavar="N", help="run batch tasks on a local Dask cluster of N worker processes")
     run.set_defaults(func=cmd_run)

@@ -30,6 +30,7 @@ from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -55,6 +56,7 @@ from tasks.incremental import (
 )
 from tasks.ingest import IngestConfig, IngestResult, ingest_folder
 from tasks.parallel import release_free_memory
+from tasks.quality import flag_counts, flag_implausible_values
 from tasks.parquet import concat_frames, count_rows, dataset_files, read_dataset, write_dataset, write_part
 from tasks.runstate import Manifest, OutputLock, Snapshot, code_version, published_snapshot
 from tasks.report import ReportResult, write_report
@@ -77,7 +79,7 @@ from tasks.terms import (
     write_term_stats,
 )
 from tasks.schemas import SCHEMAS, column_names
-from tasks.warehouse import WarehouseResult, build_warehouse
+from tasks.warehouse import WarehouseResult, build_warehouse, flagged_rows
 
 JIEBA_CACHE = Path(".cache/jieba")
 # per-chunk term counts, private to a run: term_stats is finished from them, then they go
@@ -159,6 +161,14 @@ def extract_task(documents: pd.DataFrame, paragraphs: pd.DataFrame, workers: int
     result = extract_corpus(documents, paragraphs, workers)
     _log_stage("extract", t0, documents=len(documents), **result.stats)
     return result.tables
+
+
+@task(name="quality", cache_policy=NO_CACHE)
+def quality_task(indicators: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
+    t0 = time.perf_counter()
+    flags = flag_implausible_values({"indicators": indicators, "documents": documents})
+    _log_stage("quality", t0, flagged=len(flags), **flag_counts(flags))
+    return flags
 
 
 @task(name="lexicon", cache_policy=NO_CACHE)
@@ -252,12 +262,13 @@ def write_parquet_task(datasets: dict[str, pd.DataFrame], snapshot_dir: str) -> 
 
 
 @task(name="warehouse", cache_policy=NO_CACHE)
-def warehouse_task(parquet_root: str, db_path: str, datasets: list[str]) -> WarehouseResult:
+def warehouse_task(parquet_root: str, db_path: str, datasets: list[str], include_flagged: bool = False) -> WarehouseResult:
     t0 = time.perf_counter()
     # in a fresh process: DuckDB's share of memory (its cap is 1 GB) then never
     # adds up with what this long-lived flow process holds
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        result = pool.submit(build_warehouse, parquet_root, db_path, datasets=set(datasets)).result()
+        result = pool.submit(build_warehouse, parquet_root, db_path, datasets=set(datasets),
+                             include_flagged=include_flagged).result()
     _log_stage("warehouse", t0, tables=len(result.tables), data_tests=len(result.tests),
                failed=sum(1 for t in result.tests if t.failures))
     return result
@@ -280,8 +291,26 @@ def summary_markdown(summary: dict) -> str:
         f"documents {summary['documents']} ({summary['duplicate_documents']} duplicate), "
         f"paragraphs {summary['paragraphs']} ({summary['duplicate_paragraphs']} duplicate), "
         f"quarantined files {summary['quarantined']}; took {summary['seconds']:.1f} s\n\n"
+        f"{quality_markdown(summary.get('quality_flags', {}))}"
         f"[HTML report]({Path(summary['report']).resolve().as_uri()}) · `{summary['report']}`\n"
     )
+
+
+def quality_markdown(flagged: dict[str, int]) -> str:
+    """Says how many rows were flagged as implausible, by dataset and rule (published, left out of the marts)."""
+    if not flagged:
+        return "no row flagged as implausible\n\n"
+    rows = "\n".join(f"| {k} | {v} |" for k, v in flagged.items())
+    return ("rows flagged as implausible (published, left out of the marts' series; see dataset `quality_flags`):"
+            f"\n\n| dataset.flag | rows |\n|---|---|\n{rows}\n\n")
+
+
+def _previous_flags(db_path: Path) -> dict[str, int]:
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        return flagged_rows(con)
+    finally:
+        con.close()
 
 
 def _previous_counts(out: Path) -> dict[str, int]:
@@ -310,6 +339,7 @@ def govreports_pipeline(
     workers: int = 1,
     batches: int = 1,
     full_rebuild: bool = False,
+    include_flagged: bool = False,
 ) -> dict:
     """Runs the whole pipeline on a folder of raw documents.
 
@@ -322,12 +352,15 @@ def govreports_pipeline(
         batches: Batches of documents for extraction and segmentation; on a Dask
             cluster, set it to about twice the number of Dask workers.
         full_rebuild: Recompute everything, ignoring what earlier runs left.
+        include_flagged: Keep rows with a plausibility flag (dataset quality_flags)
+            in the marts' series; by default they are published but left out of them.
     """
     t0 = time.perf_counter()
     out = Path(out_dir)
     logger = get_run_logger()
     with OutputLock(out):
-        version = code_version()
+        # the marts depend on include_flagged: a run with the other setting is not a no-change run
+        version = code_version() + ("+flagged" if include_flagged else "")
         manifest = Manifest.load(out)
         previous = published_snapshot(out)
         reusable = previous is not None and not full_rebuild and manifest.code_version == version
@@ -342,6 +375,7 @@ def govreports_pipeline(
                 input_dir=str(input_dir), parquet_root=str(out / "parquet"), warehouse=str(out / "warehouse.duckdb"),
                 counts=counts, documents=counts.get("documents", 0), paragraphs=counts.get("paragraphs", 0),
                 quarantined=counts.get("quarantine", 0), changed_files=0, report=str(out / "report.html"),
+                quality_flags=_previous_flags(out / "warehouse.duckdb"),
                 seconds=time.perf_counter() - t0,
             )
         reused = read_previous(previous, plan.unchanged) if reusable else None
@@ -381,6 +415,9 @@ def govreports_pipeline(
         extracted = {
             name: reuse_rows(df, prior, name, set(doc_order) - set(fresh_docs), doc_order) for name, df in extracted.items()
         }
+
+        clock.lap("quality")
+        quality_flags = quality_task(extracted["indicators"], documents)
 
         clock.lap("segment")
         lexicon = lexicon_task(paragraphs, extracted["officials"])
@@ -424,6 +461,7 @@ def govreports_pipeline(
             **extracted,
             "segment_lexicon": lexicon,
             "keywords": keywords,
+            "quality_flags": quality_flags,
         }
         clock.lap("write")
         counts = write_parquet_task(datasets, str(snapshot.path))
@@ -436,9 +474,11 @@ def govreports_pipeline(
         )
         names = [*datasets, "sentences", "tokens", "term_stats"]
         # everything is on disk now: free the corpus before DuckDB takes its share of memory
-        del datasets, keywords, outputs, extracted, documents, paragraphs, quarantine, repairs, duplicates, lexicon
+        flagged = flag_counts(quality_flags)
+        del datasets, keywords, outputs, extracted, documents, paragraphs, quarantine, repairs, duplicates, lexicon, quality_flags
         clock.lap("warehouse")
-        warehouse = warehouse_task(str(snapshot.path), str(out / "warehouse.duckdb"), names)
+        warehouse = warehouse_task(str(snapshot.path), str(out / "warehouse.duckdb"), names, include_flagged)
+        flagged.update(warehouse.flagged)
         snapshot.publish()
         clock.lap("report")
         report = report_task(str(warehouse.path), str(out / "report.html"))
@@ -451,6 +491,7 @@ def govreports_pipeline(
         counts=counts,
         **tally,
         changed_files=len(plan.changed),
+        quality_flags=flagged,
         report=str(report.path),
         input_bytes=int(sum(p.stat().st_size for p in Path(input_dir).rglob("*") if p.is_file())),
         stage_seconds=clock.seconds,

@@ -48,6 +48,7 @@ REPAIR_COLUMNS = column_names("paragraph_repairs")
 # repair kinds recorded in paragraph_repairs
 REPAIR_JOIN = "join"
 REPAIR_DROP_EMPTY = "drop_empty"
+REPAIR_DROP_NO_TEXT = "drop_no_text"
 
 # Zero-width and other invisible format characters; category Cf covers the
 # rest (soft hyphen, bidi marks, BOM).
@@ -80,6 +81,15 @@ def _invisible_class() -> re.Pattern[str]:
 _INVISIBLE = _invisible_class()
 _FULL_WIDTH = re.compile("[\uff01-\uff5e]")
 _SPACE_RUN = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+# A page saved through an encoder without U+00A0/U+3000 writes '?' for each such space
+# (portal pages: "??各位代表"); Chinese prose writes its question marks full-width, so a
+# run of two or more ASCII '?' is a lost space, not text
+_LOST_SPACES = re.compile(r"\?{2,}")
+# A short non-table paragraph with no letter of any script is chrome: a page counter
+# ("0", "3/12"), a separator ("***", "——") or lost spaces; a longer one may be a
+# table flattened into prose, which is data, so it stays
+_LETTER = re.compile(r"[A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+NO_TEXT_MAX_CHARS = 20
 # A paragraph ends a sentence if its last non-closer character is one of
 # these; a colon ends a lead-in ("以下六方面工作:"), not a cut sentence.
 _SENT_END = frozenset("。!?;!?;…")
@@ -131,7 +141,7 @@ class CleanResult:
     Attributes:
         paragraphs: Cleaned paragraphs (CLEAN_COLUMNS), para_id contiguous per doc.
         repairs: One row per join or dropped empty paragraph (paragraph_repairs).
-        stats: Counts: paragraphs_in, paragraphs_out, joins, dropped_empty, text_changed.
+        stats: Counts: paragraphs_in, paragraphs_out, joins, dropped_empty, dropped_no_text, text_changed.
     """
 
     paragraphs: pd.DataFrame
@@ -167,6 +177,8 @@ def normalize_text(text: str, kind: str = "body", cfg: CleanConfig | None = None
     text = unicodedata.normalize("NFC", text or "")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _INVISIBLE.sub("", text)
+    if "??" in text:
+        text = _LOST_SPACES.sub(" ", text)
     if _FULL_WIDTH.search(text):
         text = text.translate(fold)
     if kind == "table":
@@ -394,7 +406,7 @@ def clean_paragraphs(paragraphs: pd.DataFrame, cfg: CleanConfig = CleanConfig())
         # the columns are read as lists in that order: no sorted copy of the table
         return [values[i] for i in order]
 
-    stats = {"paragraphs_in": len(paragraphs), "joins": 0, "dropped_empty": 0, "text_changed": 0}
+    stats = {"paragraphs_in": len(paragraphs), "joins": 0, "dropped_empty": 0, "dropped_no_text": 0, "text_changed": 0}
     kinds = column(paragraphs["kind"].tolist())
     docs = column(paragraphs["doc_id"].tolist())
     para_ids = column(paragraphs["para_id"].astype(int).tolist())
@@ -409,10 +421,17 @@ def clean_paragraphs(paragraphs: pd.DataFrame, cfg: CleanConfig = CleanConfig())
 
     repairs: list[dict] = []
     # drop empty paragraphs first, so a cut sentence around an empty line still joins
+    # and paragraphs that are chrome without letters (page counters), recorded the same way
     keep_rows = []
     for row, text in enumerate(texts):
-        if text:
+        if text and (kinds[row] == "table" or len(text) > NO_TEXT_MAX_CHARS or _LETTER.search(text)):
             keep_rows.append(row)
+        elif text:
+            stats["dropped_no_text"] += 1
+            repairs.append(
+                {"doc_id": docs[row], "para_id": None, "repair": REPAIR_DROP_NO_TEXT,
+                 "source_para_ids": [para_ids[row]], "join_offsets": [0], "detail": f"no letters: {text!r}"}
+            )
         else:
             stats["dropped_empty"] += 1
             repairs.append(

@@ -104,8 +104,8 @@ PARAGRAPH_REPAIRS = _table(
     [
         ("doc_id", pa.string(), "Document of the paragraph (documents.doc_id)."),
         ("para_id", pa.int32(), "Cleaned paragraphs.para_id the repair produced; null for a dropped empty paragraph."),
-        ("repair", pa.string(), "join (cut sentence re-joined) or drop_empty (nothing left after normalisation)."),
-        ("source_para_ids", pa.list_(pa.int32()), "Ingest para_ids merged into this paragraph, in order (one for drop_empty)."),
+        ("repair", pa.string(), "join (cut sentence re-joined), drop_empty (nothing left after normalisation) or drop_no_text (a short non-table paragraph without a letter: page counter, separator)."),
+        ("source_para_ids", pa.list_(pa.int32()), "Ingest para_ids merged into this paragraph, in order (one for a drop)."),
         ("join_offsets", pa.list_(pa.int32()), "Character offset in the cleaned text where each source paragraph starts."),
         ("detail", pa.string(), "Human-readable context: the characters on both sides of each join."),
     ],
@@ -301,3 +301,18 @@ PLACES = _table(
     ],
 )
 # (extract stage tables go here)
+
+# --- quality ----------------------------------------------------------------
+
+# (plausibility flags on extracted values: tasks/quality.py)
+QUALITY_FLAGS = _table(
+    "quality_flags",
+    "One row per (row of a dataset, plausibility rule) the row breaks: a value that is allowed but unlikely to be read right.",
+    [
+        ("dataset", pa.string(), "Dataset of the flagged row: indicators or documents."),
+        ("row_id", pa.string(), "Key of the flagged row in its dataset (indicators.indicator_id, documents.doc_id)."),
+        ("doc_id", pa.string(), "Document the flagged row belongs to (documents.doc_id)."),
+        ("flag", pa.string(), "Rule broken, one of tasks.quality.FLAGS (growth_rate_implausible, share_outside_0_100, ...)."),
+        ("detail", pa.string(), "The values that broke the rule, for a person to check (growth_pct 1036.0 outside [-100, 1000])."),
+    ],
+)

@@ -5,6 +5,14 @@ every ``warehouse/staging/stg_<dataset>.sql`` becomes a table named after its
 dataset, every ``warehouse/marts/<n>_<mart>.sql`` a table in file order, and
 every ``warehouse/tests/assert_*.sql`` must return zero rows.
 
+The data tests are invariants of the pipeline's own code (unique keys, lineage
+that resolves, offsets that match the text, accepted enum values): a breach
+fails the build. Plausibility of extracted values is not tested here: such rows
+are listed in the ``quality_flags`` dataset (tasks/quality.py) and marts' rows
+carry a ``quality_flag`` column; the marts leave flagged indicators out of
+their series unless the build is asked to keep them (the SQL variable
+``include_flagged``).
+
 DuckDB lets one process write a file, and an analyst's read-only connection
 fails while a writer holds it; so the warehouse is built in a temporary file
 beside the final one and renamed over it (os.replace) when complete and tested.
@@ -43,6 +51,27 @@ class WarehouseResult:
     path: Path
     tables: dict[str, int] = field(default_factory=dict)
     tests: list[DataTestResult] = field(default_factory=list)
+    flagged: dict[str, int] = field(default_factory=dict)
+
+
+def flagged_rows(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Counts plausibility flags as ``{"<table>.<flag>": rows}``: the quality_flags table and marts' quality_flag columns."""
+    tables = {t for (t,) in con.execute("select table_name from information_schema.tables").fetchall()}
+    counts: dict[str, int] = {}
+    if "quality_flags" in tables:
+        for dataset, flag, n in con.execute(
+            "select dataset, flag, count(*) from quality_flags group by all order by all"
+        ).fetchall():
+            counts[f"{dataset}.{flag}"] = n
+    marts = con.execute(
+        "select table_name from information_schema.columns where column_name = 'quality_flag' order by table_name"
+    ).fetchall()
+    for (table,) in marts:
+        for flag, n in con.execute(
+            f"select quality_flag, count(*) from {table} where quality_flag is not null group by all order by all"
+        ).fetchall():
+            counts[f"{table}.{flag}"] = n
+    return counts
 
 
 def _sql_files(kind: str, sql_root: Path) -> list[Path]:
@@ -66,7 +95,8 @@ def render(sql: str, parquet_root: Path) -> str:
 
 
 def load_models(
-    con: duckdb.DuckDBPyConnection, parquet_root: Path, sql_root: Path = WAREHOUSE_SQL, datasets: set[str] | None = None
+    con: duckdb.DuckDBPyConnection, parquet_root: Path, sql_root: Path = WAREHOUSE_SQL, datasets: set[str] | None = None,
+    include_flagged: bool = False,
 ) -> dict[str, int]:
     """Creates the staging tables and marts in con; returns their row counts.
 
@@ -75,10 +105,12 @@ def load_models(
         parquet_root: Folder with one sub-folder per dataset.
         sql_root: Folder holding staging/ and marts/ SQL.
         datasets: Stage only these datasets (all staging models when None).
+        include_flagged: Keep rows listed in quality_flags in the marts' series.
 
     Raises:
         FileNotFoundError: When a staged dataset has no Parquet file.
     """
+    con.execute(f"set variable include_flagged = {'true' if include_flagged else 'false'}")
     counts: dict[str, int] = {}
     for path in _sql_files("staging", sql_root):
         name = path.stem.removeprefix("stg_")
@@ -113,6 +145,7 @@ def build_warehouse(
     fail_on_test: bool = True,
     datasets: set[str] | None = None,
     memory_limit: str = "1GB",
+    include_flagged: bool = False,
 ) -> WarehouseResult:
     """Builds the DuckDB warehouse from Parquet, tests it, and swaps it into place.
 
@@ -124,6 +157,7 @@ def build_warehouse(
             when a data test returns rows.
         datasets: Stage only these datasets (all when None).
         memory_limit: DuckDB's memory cap for the build (it spills to disk beyond it).
+        include_flagged: Keep rows with a plausibility flag in the marts' series.
     """
     parquet_root, db_path = Path(parquet_root), Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -136,8 +170,9 @@ def build_warehouse(
         # aggregates; a cap makes it spill to disk instead, next to the warehouse
         con = duckdb.connect(str(tmp), config={"memory_limit": memory_limit, "temp_directory": str(tmp) + ".spill"})
         try:
-            counts = load_models(con, parquet_root, sql_root, datasets)
+            counts = load_models(con, parquet_root, sql_root, datasets, include_flagged)
             tests = run_data_tests(con, sql_root)
+            flagged = flagged_rows(con)
             con.execute("checkpoint")
         finally:
             con.close()
@@ -149,4 +184,4 @@ def build_warehouse(
     finally:
         tmp.unlink(missing_ok=True)
         shutil.rmtree(str(tmp) + ".spill", ignore_errors=True)
-    return WarehouseResult(path=db_path, tables=counts, tests=tests)
+    return WarehouseResult(path=db_path, tables=counts, tests=tests, flagged=flagged)

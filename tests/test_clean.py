@@ -8,6 +8,7 @@ import pytest
 from tasks.clean import (
     CLEAN_COLUMNS,
     REPAIR_DROP_EMPTY,
+    REPAIR_DROP_NO_TEXT,
     REPAIR_JOIN,
     CleanConfig,
     clean_paragraphs,
@@ -270,3 +271,27 @@ def test_seed_every_raw_character_survives_except_whitespace(seed_ingest, seed_c
     assert chars(seed_clean.paragraphs["text"]) == chars(
         normalize_text(t, "table") for t in seed_ingest.paragraphs["text"]
     )
+
+
+# --- chrome without letters ---------------------------------------------------
+
+
+def test_runs_of_ascii_question_marks_are_lost_spaces():
+    # a portal page saved through an encoder without U+3000 writes "??" for each
+    assert normalize_text("??各位代表：??现在，我代表区人民政府作报告。") == "各位代表： 现在，我代表区人民政府作报告。"
+    # one '?' is left as written (a Latin question inside a quote)
+    assert normalize_text("Why?") == "Why?"
+
+
+def test_short_paragraphs_without_letters_are_dropped_as_chrome_and_recorded():
+    raw = make_paras(("body", "0"), ("body", "各位代表：现在，我代表区人民政府作报告。"), ("body", "3/12"),
+                     ("body", "????"), ("caption", "***"), ("table", "2025\n8.5"),
+                     ("body", "12.5 13.6 14.8 15.9 17.1 18.4 19.6 21.0"))
+    result = clean_paragraphs(raw)
+    kept = result.paragraphs["text"].tolist()
+    # a table cell line and a long number row (a table flattened into prose) are data and stay
+    assert kept == ["各位代表：现在，我代表区人民政府作报告。", "2025\n8.5", "12.5 13.6 14.8 15.9 17.1 18.4 19.6 21.0"]
+    drops = result.repairs[result.repairs["repair"] == REPAIR_DROP_NO_TEXT]
+    assert drops["source_para_ids"].map(list).tolist() == [[0], [2], [4]]
+    assert result.repairs[result.repairs["repair"] == REPAIR_DROP_EMPTY]["source_para_ids"].map(list).tolist() == [[3]]
+    assert result.stats["dropped_no_text"] == 3 and result.stats["dropped_empty"] == 1

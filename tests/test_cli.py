@@ -32,6 +32,8 @@ pytestmark = pytest.mark.flow
 def user_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env.pop("DO_NOT_TRACK", None)
+    # the checkout under test, whichever checkout the venv's editable install points at
+    env["PYTHONPATH"] = str(ROOT)
     return env
 
 

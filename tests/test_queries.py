@@ -26,6 +26,7 @@ def build_seed_warehouse() -> Path:
     from tasks.ingest import ingest_folder
     from tasks.mentions import extract_mentions
     from tasks.plan_tables import rebuild_plan_tables
+    from tasks.quality import flag_implausible_values
     from tasks.segment import segment_paragraphs
     from tasks.terms import keywords, term_stats
 
@@ -53,6 +54,7 @@ def build_seed_warehouse() -> Path:
         "officials": mentions.officials,
         "places": mentions.places,
     }
+    datasets["quality_flags"] = flag_implausible_values(datasets)
     for name, df in datasets.items():
         write_dataset(df, name, out / "parquet")
     build_warehouse(out / "parquet", out / "warehouse.duckdb")

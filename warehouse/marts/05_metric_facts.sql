@@ -7,6 +7,7 @@
 -- (share_pct when the unit is %); rows that map to no key keep metric_key null.
 -- A plan table's target column gives status 'target', its baseline and actual columns 'actual'.
 -- ({resources} is filled in with the absolute path of tasks/resources by tasks/warehouse.py.)
+-- Indicators listed in quality_flags are left out unless the SQL variable include_flagged is true.
 -- doc_date (event_date, else publish_date, else 1 January of the document's year) orders sources in later marts.
 with
 
@@ -14,8 +15,15 @@ documents as (
     select * from documents
 ),
 
+-- a running-text value with a plausibility flag (tasks/quality.py) is published in indicators
+-- but left out of the facts, and so of every mart series, unless the build keeps them
 indicators as (
     select * from indicators
+    where getvariable('include_flagged')
+       or indicator_id not in (
+           select row_id from quality_flags
+           where dataset = 'indicators'
+       )
 ),
 
 plan_indicators as (

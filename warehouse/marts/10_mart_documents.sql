@@ -61,7 +61,8 @@ repair_stats as (
     select
         doc_id,
         count(*) filter (where repair = 'join') as paragraphs_joined,
-        count(*) filter (where repair = 'drop_empty') as paragraphs_dropped_empty
+        count(*) filter (where repair = 'drop_empty') as paragraphs_dropped_empty,
+        count(*) filter (where repair = 'drop_no_text') as paragraphs_dropped_no_text
     from paragraph_repairs
     group by doc_id
 ),
@@ -176,6 +177,7 @@ final as (
         coalesce(p.chars_dropped / nullif(p.chars_kept + p.chars_dropped, 0), 0.0) as duplicate_char_ratio,
         coalesce(r.paragraphs_joined, 0) as paragraphs_joined,
         coalesce(r.paragraphs_dropped_empty, 0) as paragraphs_dropped_empty,
+        coalesce(r.paragraphs_dropped_no_text, 0) as paragraphs_dropped_no_text,
         coalesce(s.n_sentences, 0) as n_sentences,
         coalesce(t.n_tokens, 0) as n_tokens,
         coalesce(t.n_distinct_tokens, 0) as n_distinct_tokens,

@@ -6,6 +6,8 @@
 -- a plan-table row with the same indicator name, region and year (e.g. a 十三五 table's 2020 column).
 -- attainment = actual_value_base / target_value_base when both are numbers and the target is not 0
 -- (for a ceiling target, e.g. 以下 or a 降低 rate, a ratio below 1 is good: read it with target_qualifier).
+-- A negative attainment is valid (output shrank against a positive growth target). quality_flag is
+-- 'attainment_far_from_target' when |attainment| > 5: more often a unit or metric mismatch than a fact.
 with
 
 metric_facts as (
@@ -87,7 +89,7 @@ joined as (
         and n.name_rank = 1
 ),
 
-final as (
+with_attainment as (
     select
         target_fact_id,
         target_source,
@@ -118,6 +120,15 @@ final as (
                 then actual_value_base / target_value_base
         end as attainment
     from joined
+),
+
+final as (
+    select
+        *,
+        case
+            when abs(attainment) > 5 then 'attainment_far_from_target'
+        end as quality_flag
+    from with_attainment
 )
 
 select * from final

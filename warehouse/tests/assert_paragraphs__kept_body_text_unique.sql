@@ -1,4 +1,6 @@
--- dedup leaves no body paragraph text kept twice (in one document or across documents)
+-- dedup leaves no body paragraph text kept twice (in one document or across documents),
+-- with dedup's own exemption: keys shorter than DedupConfig.min_exact_chars (2 characters
+-- without whitespace) are not deduplicated, so they are not checked either
 select
     text,
     count(*) as n,
@@ -6,5 +8,6 @@ select
 from paragraphs
 where kind = 'body'
   and not is_duplicate
+  and length(regexp_replace(text, '\s', '', 'g')) >= 2
 group by text
 having count(*) > 1
