@@ -164,9 +164,9 @@ def extract_task(documents: pd.DataFrame, paragraphs: pd.DataFrame, workers: int
 
 
 @task(name="quality", cache_policy=NO_CACHE)
-def quality_task(indicators: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
+def quality_task(datasets: dict[str, pd.DataFrame]) -> pd.DataFrame:
     t0 = time.perf_counter()
-    flags = flag_implausible_values({"indicators": indicators, "documents": documents})
+    flags = flag_implausible_values(datasets)
     _log_stage("quality", t0, flagged=len(flags), **flag_counts(flags))
     return flags
 
@@ -417,7 +417,7 @@ def govreports_pipeline(
         }
 
         clock.lap("quality")
-        quality_flags = quality_task(extracted["indicators"], documents)
+        quality_flags = quality_task({"documents": documents, **extracted})
 
         clock.lap("segment")
         lexicon = lexicon_task(paragraphs, extracted["officials"])

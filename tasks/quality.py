@@ -83,6 +83,18 @@ RULES: tuple[PlausibilityRule, ...] = (
         lambda d: "start_year " + d["start_year"].astype(str) + " after end_year " + d["end_year"].astype(str),
     ),
     PlausibilityRule(
+        "plan_indicators", "year_implausible",
+        lambda d: (_year_outside(_num(d, "baseline_year")) | _year_outside(_num(d, "target_year"))
+                   | _year_outside(_num(d, "actual_year"))),
+        lambda d: ("baseline/target/actual years " + d["baseline_year"].astype(str) + "/" + d["target_year"].astype(str)
+                   + "/" + d["actual_year"].astype(str) + f" outside [{MIN_YEAR}, {MAX_YEAR}]"),
+    ),
+    PlausibilityRule(
+        "plan_indicators", "period_reversed",
+        lambda d: _num(d, "baseline_year") >= _num(d, "target_year"),
+        lambda d: "baseline_year " + d["baseline_year"].astype(str) + " not before target_year " + d["target_year"].astype(str),
+    ),
+    PlausibilityRule(
         "documents", "year_implausible",
         lambda d: (_year_outside(_num(d, "year")) | _year_outside(_date_year(d["event_date"]))
                    | _year_outside(_date_year(d["publish_date"]))),
@@ -92,14 +104,19 @@ RULES: tuple[PlausibilityRule, ...] = (
 )
 
 FLAGS = tuple(sorted({r.flag for r in RULES}))
-_KEYS = {"indicators": "indicator_id", "documents": "doc_id"}
+# the key a flag's row_id holds, per dataset
+_ROW_IDS: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
+    "indicators": lambda d: d["indicator_id"].astype(str),
+    "documents": lambda d: d["doc_id"].astype(str),
+    "plan_indicators": lambda d: d["doc_id"].astype(str) + ":" + d["para_id"].astype(str) + ":" + d["row_no"].astype(str),
+}
 
 
 def flag_implausible_values(datasets: dict[str, pd.DataFrame], rules: tuple[PlausibilityRule, ...] = RULES) -> pd.DataFrame:
     """Returns the quality_flags rows for the datasets' rows that break a rule.
 
     Args:
-        datasets: Dataset name -> its rows (indicators, documents); names without rules are ignored.
+        datasets: Dataset name -> its rows (indicators, plan_indicators, documents); names without rules are ignored.
         rules: The plausibility rules to apply.
 
     Returns:
@@ -116,7 +133,7 @@ def flag_implausible_values(datasets: dict[str, pd.DataFrame], rules: tuple[Plau
         rows = df[hit]
         frames.append(pd.DataFrame({
             "dataset": rule.dataset,
-            "row_id": rows[_KEYS[rule.dataset]].astype(str).to_numpy(),
+            "row_id": _ROW_IDS[rule.dataset](rows).to_numpy(),
             "doc_id": rows["doc_id"].astype(str).to_numpy(),
             "flag": rule.flag,
             "detail": rule.detail(rows).astype(str).to_numpy(),

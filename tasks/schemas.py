@@ -309,8 +309,8 @@ QUALITY_FLAGS = _table(
     "quality_flags",
     "One row per (row of a dataset, plausibility rule) the row breaks: a value that is allowed but unlikely to be read right.",
     [
-        ("dataset", pa.string(), "Dataset of the flagged row: indicators or documents."),
-        ("row_id", pa.string(), "Key of the flagged row in its dataset (indicators.indicator_id, documents.doc_id)."),
+        ("dataset", pa.string(), "Dataset of the flagged row: indicators, plan_indicators or documents."),
+        ("row_id", pa.string(), "Key of the flagged row in its dataset: indicators.indicator_id, documents.doc_id, or doc_id:para_id:row_no of plan_indicators."),
         ("doc_id", pa.string(), "Document the flagged row belongs to (documents.doc_id)."),
         ("flag", pa.string(), "Rule broken, one of tasks.quality.FLAGS (growth_rate_implausible, share_outside_0_100, ...)."),
         ("detail", pa.string(), "The values that broke the rule, for a person to check (growth_pct 1036.0 outside [-100, 1000])."),

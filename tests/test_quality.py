@@ -100,3 +100,20 @@ def test_an_invariant_breach_fails_the_build_and_keeps_the_previous_warehouse(tm
     msg = broken_message(tmp_path, data)
     assert "assert_indicators__indicator_id_unique failed" in msg
     assert (tmp_path / "w.duckdb").read_bytes() == before
+
+
+def test_plan_table_rows_with_implausible_years_are_flagged_and_left_out_of_the_facts(tmp_path):
+    data = crafted()
+    plan = data["plan_indicators"]
+    # the baseline column of a table read with its target year (a flattened header misread)
+    plan.loc[0, ["baseline_year", "baseline_value", "baseline_text"]] = [2021, 100.0, "100"]
+    data["quality_flags"] = flag_implausible_values(data)
+    assert data["quality_flags"][["dataset", "row_id", "flag"]].values.tolist() == [
+        ["plan_indicators", "p9:0:1", "period_reversed"]]
+    build(tmp_path, data)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    try:
+        assert con.execute("select count(*) from metric_facts where fact_id like 'p9:0:1:%'").fetchone()[0] == 0
+        assert con.execute("select count(*) from metric_facts where fact_id like 'p9:0:2:%'").fetchone()[0] == 2
+    finally:
+        con.close()

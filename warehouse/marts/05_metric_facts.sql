@@ -7,7 +7,7 @@
 -- (share_pct when the unit is %); rows that map to no key keep metric_key null.
 -- A plan table's target column gives status 'target', its baseline and actual columns 'actual'.
 -- ({resources} is filled in with the absolute path of tasks/resources by tasks/warehouse.py.)
--- Indicators listed in quality_flags are left out unless the SQL variable include_flagged is true.
+-- Indicators and plan-table rows listed in quality_flags are left out unless the SQL variable include_flagged is true.
 -- doc_date (event_date, else publish_date, else 1 January of the document's year) orders sources in later marts.
 with
 
@@ -86,6 +86,13 @@ plan_cells as (
         cell.cell_status
     from plan_indicators as p
     inner join doc_dates as d using (doc_id)
+    -- a plan-table row with a plausibility flag is left out like a flagged indicator
+    anti join (
+        select row_id from quality_flags
+        where dataset = 'plan_indicators'
+          and not getvariable('include_flagged')
+    ) as f
+        on f.row_id = p.doc_id || ':' || p.para_id || ':' || p.row_no
     cross join unnest([
         {'column_name': 'baseline', 'cell_year': p.baseline_year, 'cell_value': p.baseline_value, 'cell_status': 'actual'},
         {'column_name': 'target', 'cell_year': p.target_year, 'cell_value': p.target_value, 'cell_status': 'target'},
