@@ -111,7 +111,7 @@ def document_keys(documents: pd.DataFrame, paragraphs: pd.DataFrame, salt: str =
         paragraphs: Paragraph rows after dedup (only kept ones enter the key).
         salt: Extra corpus-wide input, e.g. the segmentation lexicon's hash.
     """
-    meta_cols = ["doc_id", "title", "doc_type", "region", "year", "event_date", "publish_date", "speaker", "is_duplicate"]
+    meta_cols = ["doc_id", "title", "doc_type", "region", "region_code", "year", "event_date", "publish_date", "speaker", "is_duplicate"]
     hashers = {}
     for row in documents[meta_cols].itertuples(index=False):
         h = hashlib.sha256(salt.encode())

@@ -56,6 +56,7 @@ from pathlib import Path
 import cn2an
 import pandas as pd
 
+from tasks.regions import with_region_codes
 from tasks.schemas import column_names
 from tasks.sentences import sentence_spans
 
@@ -552,6 +553,7 @@ def extract_indicators(
     df = df.astype({"para_id": "int32", "sent_id": "int32", "char_start": "int32", "char_end": "int32",
                     "year": "Int32", "start_year": "Int32", "end_year": "Int32", "value": "float64",
                     "value_base": "float64", "is_core": "bool"})
+    df = with_region_codes(df, documents)  # the document's code beside its region
     stats["indicators"] = len(df)
     stats["core"] = int(df["is_core"].sum())
     return IndicatorResult(indicators=df, stats=stats)

@@ -36,6 +36,7 @@ import pandas as pd
 
 from tasks import reasons
 from tasks.parallel import map_in_processes
+from tasks.regions import code_of, find_issuer, load_gazetteer, most_mentioned
 from tasks.schemas import column_names
 
 RESOURCES = Path(__file__).parent / "resources"
@@ -222,6 +223,41 @@ def detect_region(title: str, text: str, regions: list[Region]) -> str | None:
     return max(candidates, key=lambda n: (_LEVEL_RANK.get(levels[n], 0), scores[n], n))
 
 
+def document_region(
+    title: str, doc_type: str, paras: list[_Para], body_text: str, publisher: str | None, year: int | None, regions: list[Region]
+) -> tuple[str | None, str | None, str]:
+    """The region that issued a document, its 6-digit code, and how it was found.
+
+    The issuer (title, issuing body, dateline, speaker's post; tasks/regions.py)
+    comes first. Only without one does the most-mentioned place count, and for
+    a government document never a place that is no administrative division
+    (a regional grouping such as 长三角, a zone inside the region).
+
+    Returns:
+        (region, region_code, reason): reason is title, issuer, dateline,
+        speaker or mentions; when region is null, 'ambiguous:<name>(<codes>)' or
+        'not_found'; code is null for a mentioned place outside the gazetteer.
+    """
+    head_lines = [l for p in paras[:16] for l in p.text.splitlines()][:40]
+    issuer = find_issuer(title, head_lines, publisher, year)
+    if issuer is not None and issuer.region:
+        return issuer.region, issuer.code, issuer.reason
+    if issuer is not None:
+        # a shared short name: left null with its candidates, never guessed
+        return None, None, issuer.reason
+    gaz = load_gazetteer()
+    region = detect_region(title, body_text, regions)
+    code = code_of(region, gaz)
+    if region is not None and code is None and doc_type != "news":
+        region = None  # a grouping or zone from the hand-kept list: not who issued a report
+    if region is None:
+        found = most_mentioned(title, body_text, gaz)
+        if found is not None:
+            return found.region, found.code, "mentions"
+        return None, None, "not_found"
+    return region, code, "mentions"
+
+
 # --- shared line patterns ----------------------------------------------------------
 
 _TERMINAL = "。!?;!?;…"
@@ -399,10 +435,15 @@ def _article_paras(lines: list[str], *, captions: bool) -> list[_Para]:
 
 _FORUM_MARKERS = ("发表于", "显示全部楼层", "阅读模式", "TA的每日心情", "签到天数", "您需要登录后才可以回帖", "Powered by", "本版积分规则", "设为首页", "收藏本站", "回复:")
 _FORUM_FOOTER = re.compile(r"^(您需要登录后才可以回帖|本版积分规则|Powered by|客服中心|返回列表|快速回复)")
-_PORTAL_MARKERS = ("索引号", "公开方式", "发布机构", "访问次数", "打印本页", "关闭窗口", "信息来源", "文件编号")
+_PORTAL_MARKERS = ("索引号", "公开方式", "发布机构", "访问次数", "打印本页", "关闭窗口", "信息来源", "文件编号", "当前位置", "【字体", "来源：", "发布时间", "分享到")
 _PORTAL_CHROME = re.compile(
-    r"^(索引号|发布机构|有效性|发布日期|公开日期|访问次数|信息来源|打印本页|关闭窗口|如果内容不能正常显示|【字体|分享到|扫一扫)"
+    r"^(索引号|发布机构|有效性|发布日期|公开日期|访问次数|信息来源|打印本页|关闭窗口|如果内容不能正常显示|【字体|分享到|扫一扫"
+    # portal page frames: the breadcrumb, HTML comment remnants, the print/download bar
+    r"|当前位置|首页\s*[>＞»]|发布时间|<!--|-->|(?:[【\[]?\s*(?:下载|打印|全屏|收藏|关闭|分享)\s*[】\]]?\s*){2,}$)"
 )
+# a portal's source line: '中央政府门户网站 www.gov.cn 2006年02月23日 14时43分 来源：人民网'
+_SOURCE_LINE = re.compile(r"^.{0,80}?来源\s*[:：]\s*(?P<src>[^\s]{2,20})\s*$")
+_SOURCE_DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日|\d{4}-\d{1,2}-\d{1,2}")
 _NEWS_BYLINE = re.compile(r"(本报记者|记者|通讯员|日报社).{0,12}(整理|报道)|供图$")
 
 
@@ -449,7 +490,7 @@ def parse_forum(lines: list[str]) -> _Doc:
     return _Doc(title=title, paras=paras, layout="forum", tag=tag)
 
 
-_META = re.compile(r"(发布机构|公开日期|发布日期|信息来源)\s*[::]\s*([^\s]+(?:\s\d{1,2}:\d{2})?)")
+_META = re.compile(r"(发布机构|公开日期|发布日期|发布时间|信息来源)\s*[:：]\s*([^\s]+(?:\s\d{1,2}:\d{2})?)")
 
 
 def _parse_date(s: str | None) -> date | None:
@@ -474,14 +515,28 @@ def parse_portal(lines: list[str]) -> _Doc:
             meta.setdefault(key, value)
         if _PORTAL_CHROME.match(s) or ("索引号" in s and "公开方式" in s):
             continue
+        src = _SOURCE_LINE.match(s) if len(s) <= 100 else None
+        if src:
+            meta.setdefault("来源", src.group("src"))
+            published = _SOURCE_DATE.search(s)
+            if published:
+                meta.setdefault("发布日期", published.group(0))
+            continue
         body.append(line)
     while body and not body[0].strip():
         body.pop(0)
     title = body.pop(0).strip() if body else ""
     paras = _article_paras(body, captions=False)
-    publisher = meta.get("发布机构") or meta.get("信息来源")
-    published = _parse_date(meta.get("公开日期") or meta.get("发布日期"))
+    publisher = meta.get("发布机构") or meta.get("信息来源") or meta.get("来源")
+    published = _parse_date(meta.get("公开日期") or meta.get("发布日期") or meta.get("发布时间"))
     return _Doc(title=title, paras=paras, layout="portal", publish_date=published, publisher=publisher)
+
+
+def _is_dateline_or_speaker(line: str) -> bool:
+    line = line.strip()
+    return bool(_NOT_A_TITLE.search(_normalize_dates(line))) or (
+        len(line) <= 40 and bool(_SPEAKER_LINE.search(line) or _SPEAKER_POST_LINE.search(line))
+    )
 
 
 def parse_article(lines: list[str], layout: str) -> _Doc:
@@ -496,8 +551,12 @@ def parse_article(lines: list[str], layout: str) -> _Doc:
             break
         lead.append(p)
     marked = [p for p in lead if p.markdown and p.level == 1]
+    # a report's dateline subtitle and its speaker line are never its headline
+    lead = [p for p in lead if not _is_dateline_or_speaker(p.text)]
+    # a lead line naming a report ('政府工作报告') beats a longer masthead or edition line
+    named = [p for p in lead if _REPORT_NAME_LINE.match(p.text.strip())]
     if lead:
-        chosen = marked[0] if marked else max(lead[:3], key=lambda p: len(p.text))
+        chosen = marked[0] if marked else named[0] if named else max(lead[:3], key=lambda p: len(p.text))
         title = chosen.text
         paras = [p for p in paras if p is not chosen]
     return _Doc(title=title, paras=paras, layout=layout)
@@ -629,6 +688,37 @@ def _plan_period_start(numeral: str) -> int:
     return 2006 + 5 * (n - 11)
 
 
+_CN_NUMERAL = "〇零一二三四五六七八九十"
+_NPC_DATELINE = re.compile(rf"在[^。,，\n]{{0,30}}?第[{_CN_NUMERAL}\d]+届[^。,，\n]{{0,6}}?人民代表大会第[{_CN_NUMERAL}\d]+次会议上")
+_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+_CN_DATE = re.compile(r"([〇○零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月(?:([一二三四五六七八九十]{1,3})日)?")
+
+
+def _cn_small(s: str) -> int:
+    """一 -> 1, 十二 -> 12, 二十七 -> 27, 三十一 -> 31."""
+    if "十" not in s:
+        return _CN_DIGITS[s]
+    tens, _, ones = s.partition("十")
+    return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
+
+
+def _normalize_dates(text: str) -> str:
+    """Writes dates in ASCII digits so one pattern reads them all.
+
+    Datelines come with full-width digits (１９９０年３月２０日), spaced digits
+    from page layout (1 9 9 8 年3 月5 日) or Chinese numerals (二〇二六年一月二十七日).
+    """
+    text = text.translate(_FULLWIDTH_DIGITS)
+    text = re.sub(r"(?<=\d) (?=[\d年月日])|(?<=[年月]) (?=\d)", "", text)
+
+    def cn(m: re.Match) -> str:
+        year = "".join(str("〇一二三四五六七八九".index(c)) if c in "〇一二三四五六七八九" else "0" for c in m.group(1))
+        out = f"{year}年{_cn_small(m.group(2))}月"
+        return out + (f"{_cn_small(m.group(3))}日" if m.group(3) else "")
+
+    return _CN_DATE.sub(cn, text)
+
+
 def classify_doc_type(title: str, text: str) -> str:
     """Names the kind of document from its title and opening text."""
     head = text[:600]
@@ -636,6 +726,14 @@ def classify_doc_type(title: str, text: str) -> str:
         return "gov_work_report"
     if re.search(r"五年规划|规划纲要|远景目标纲要", title):
         return "five_year_plan"
+    # a report given to a people's congress session, whatever page carries it: the
+    # heading names it (政府工作报告) or the title is a report and its dateline
+    # names the session (——1958年2月3日在第一届全国人民代表大会第五次会议上)
+    dateline = _NPC_DATELINE.search(_normalize_dates(title + "\n" + head))
+    gives_report = "政府工作报告" in head or re.search(r"报告(?:[（(][^）)]{1,8}[）)])?$", title.strip()) or re.search(
+        r"(?:省长|市长|区长|县长|州长|旗长|盟长|主席|总理)", head[:300])
+    if dateline and gives_report:
+        return "gov_work_report"
     if re.search(r"党代会|党代表大会|党的代表大会", head):
         return "party_congress"
     if re.search(r"代表大会第.次会议上.{0,30}(区长|县长|市长)", head):
@@ -651,11 +749,17 @@ def infer_event(doc_type: str, title: str, text: str) -> tuple[date | None, int 
     sums up or plans ('总结2024年工作,部署2025年任务'), or from the plan period it
     says has just closed ('“十三五”圆满收官…开局').
     """
-    head = text[:1500]
-    m = re.search(r"((?:19|20)\d{2})年(\d{1,2})月(\d{1,2})日(?:至\d{1,2}日)?[在,,]", head)
+    head = _normalize_dates(text[:1500])
+    # a dateline may span days: '7月5日至6日', '12月21日和22日', '11月30日和12月1日'
+    m = re.search(r"((?:19|20)\d{2})年(\d{1,2})月(\d{1,2})日(?:[至和、](?:\d{1,2}月)?\d{1,2}日)?\s*[在,,，]", head)
     if m:
         d = _safe_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        return d, int(m.group(1))
+        year = int(m.group(1))
+        # a report for year N given in November/December of N-1 says N in its title
+        said = re.search(r"((?:19|20)\d{2})年", _normalize_dates(title))
+        if said and int(said.group(1)) == year + 1 and int(m.group(2)) >= 11:
+            year += 1
+        return d, year
     m = re.search(r"(?<![\d年])(\d{1,2})月(\d{1,2})日(?:至\d{1,2}日)?[,,]?[^。]{0,20}?召开", head)
     if m:
         month, day = int(m.group(1)), int(m.group(2))
@@ -694,6 +798,34 @@ _SPEAKER_INLINE = re.compile(r"(?:人民政府|政府)(?P<title>代?(?:区长|�
 _SPEAKER_BYLINE = re.compile(r"(?:会议|大会)上.{0,14}?(?P<title>代?(?:区长|县长|市长|省长))(?P<name>[\u4e00-\u9fff]{2,3}?)$")
 
 
+# A name: two to four characters, a space allowed inside ('张 三' in typeset bylines),
+# or a transliterated name with a middle dot (艾尔肯·吐尼亚孜)
+_NAME = r"(?:[\u4e00-\u9fff]{1,8}[·•・‧．][\u4e00-\u9fff]{1,10}|[\u4e00-\u9fff](?:[ \u3000]?[\u4e00-\u9fff]){1,3})"
+# A speaker's post: head of a government at any level, or a minister reporting for
+# the State Council ('国务院副总理兼国家计划委员会主任', '国务委员兼…主任')
+_POST = (
+    r"(?:(?:国务院)?(?:副总理|国务委员)兼[\u4e00-\u9fff]{2,14}?(?:主任|部长)"
+    r"|(?:代理|代|副)?(?:总理|省长|市长|区长|县长|州长|旗长|盟长|主席))"
+)
+# 'X省人民政府省长 张三', '省长　张三', '国务院总理 李克强', '自治区主席 张 三' as a line of its own
+_SPEAKER_POST_LINE = re.compile(
+    rf"^(?:[\u4e00-\u9fff]{{0,24}}?(?:人民政府|政府|国务院|自治区|省|市|区|县|州|旗|盟))?(?P<title>{_POST})[\s\u3000]*(?P<name>{_NAME})$"
+)
+# the same post and name run on after a dateline or before the salutation:
+# '…第五次会议上国务院总理　李克强', '…会议上国务院总理 李克强各位代表:'
+_SPEAKER_POST_INLINE = re.compile(
+    rf"会议上[\s\u3000]*(?:[\u4e00-\u9fff]{{0,24}}?(?:人民政府|政府|国务院))?(?P<title>{_POST})[\s\u3000]*(?P<name>{_NAME}?)(?=[\s\u3000]*各位代表|[\s\u3000]*$)"
+)
+# a photo caption or lead: '国务院总理李克强作政府工作报告', '张三代表省政府作政府工作报告'
+_SPEAKER_CAPTION = re.compile(
+    rf"(?:^|[\s,，。])(?:[\u4e00-\u9fff]{{0,12}}?(?:人民政府|政府|国务院))?(?P<title>{_POST})?(?P<name>{_NAME}?)"
+    r"(?:代表[\u4e00-\u9fff]{2,8}?)?(?:在[^，。]{2,40}?上)?(?:向大会)?作《?政府工作报告"
+)
+
+
+_NOT_A_NAME = re.compile(r"[我们向大会议本届政府代表]")
+
+
 def infer_speaker(paras: list[_Para]) -> tuple[str | None, str | None]:
     """Finds who gave a report: a byline like '台州市路桥区区长 牟傲野'."""
     for p in paras[:6]:
@@ -704,7 +836,74 @@ def infer_speaker(paras: list[_Para]) -> tuple[str | None, str | None]:
             m = m or _SPEAKER_INLINE.search(line) or _SPEAKER_BYLINE.search(line)
             if m:
                 return m.group("name"), m.group("title")
+    # bylines of other layouts: a post-and-name line, the post after the dateline,
+    # then a photo caption naming who gave the report
+    lines = [l.strip() for p in paras[:14] if p.kind in ("byline", "heading", "body", "caption") for l in p.text.splitlines()]
+    for pattern, max_len in ((_SPEAKER_POST_LINE, 40), (_SPEAKER_POST_INLINE, None), (_SPEAKER_CAPTION, 200)):
+        for line in lines:
+            if max_len is not None and len(line) > max_len:
+                continue
+            m = pattern.search(line[:400])
+            if m and pattern is _SPEAKER_CAPTION and not m.group("title") and (m.start() > 0 or _NOT_A_NAME.search(m.group("name") or "")):
+                # without a post, only a caption that opens with the name counts
+                # ('张三作政府工作报告'), never '…,向大会作政府工作报告'
+                continue
+            if m and m.group("name"):
+                name = re.sub(r"[ \u3000]", "", m.group("name"))
+                if len(name) >= 2:
+                    return name, m.group("title")
     return None, None
+
+
+# The report's name before its dateline: '政府工作报告——2018年3月5日在…', '政 府 工 作
+# 报 告 ——2006年…' (typeset with spaces), after a wire dateline ('…北京3月14日电政府工作报告——…')
+_REPORT_NAME = re.compile(
+    r"(?P<name>[^\s，。、；：:—\-－]{0,30}?报告(?:[（(](?:摘要|全文|草案)[）)])?)\s*(?:——|－－|--|—)\s*\d"
+)
+_REPORT_NAME_LINE = re.compile(r"^(?P<name>[^\s，。、；：:—\-－]{0,30}?报告(?:[（(](?:摘要|全文|草案)[）)])?)$")
+_DATELINE_START = re.compile(r"^(?:——|－－|--|—)\s*\d")
+_WIRE_PREFIX = re.compile(r"^.*?\d{1,2}月\d{1,2}日电")
+# a headline about a report, not its name: '温家宝所作政府工作报告（十一届人大三次会议）',
+# 'X在…会议上所作政府工作报告'
+_ABOUT_REPORT = re.compile(
+    r"^[\u4e00-\u9fff·]{2,10}?(?:在[^，。]{2,30}?上)?所?作(?P<name>[\u4e00-\u9fff]{2,20}?报告)(?:[（(][^）)]{2,30}[）)])?$"
+)
+# titles that are not a name: a dateline subtitle or a wire dateline
+_NOT_A_TITLE = re.compile(r"^(?:——|－－|--|—)|^\d{4}年\d{1,2}月\d{1,2}日(?:[至和]\d{1,2}日)?在.{2,40}会议上$|电$")
+
+
+def report_title(title: str, lines: list[str]) -> str:
+    """The report's name, when the page's headline is not it.
+
+    A headline that names a report ('1954年国务院政府工作报告', '2022年X区政府工作报告',
+    '关于…的报告') stays. A headline about the report ('X所作政府工作报告') gives the
+    name inside it. An empty headline, a dateline, a wire dateline or a masthead
+    ('河北日报') gives way to the name the report itself opens with: a name line
+    run on or followed by its dateline ('政府工作报告——2018年3月5日在…').
+    """
+    t = title.strip()
+    about = _ABOUT_REPORT.match(t)
+    if about:
+        return about.group("name")
+    # a headline that runs the name into its dateline ('1979年政府工作报告——1979年6月18日在…')
+    run_on = _REPORT_NAME.match(_normalize_dates(t))
+    if run_on and len(_WIRE_PREFIX.sub("", run_on.group("name"))) >= 4:
+        return _WIRE_PREFIX.sub("", run_on.group("name"))
+    good = bool(t) and not _NOT_A_TITLE.search(_normalize_dates(t))
+    if good and re.search(r"(?:报告|纲要|规划)(?:[（(][^）)]{1,10}[）)])?$", t):
+        return t
+    for i, raw in enumerate(lines[:15]):
+        line = _normalize_dates(re.sub(r"(?<=[\u4e00-\u9fff])[ \u3000](?=[\u4e00-\u9fff])", "", raw.strip()))
+        m = _REPORT_NAME.search(line[:600])
+        named = _REPORT_NAME_LINE.match(line)
+        if not m and named and i + 1 < len(lines) and _DATELINE_START.match(_normalize_dates(lines[i + 1].strip())):
+            m = named
+        if m:
+            name = _WIRE_PREFIX.sub("", m.group("name"))
+            if len(name) >= 4:
+                return name
+    # a dateline is never a title: better none than the dateline
+    return t if good else ""
 
 
 def _mark_report_bylines(paras: list[_Para]) -> None:
@@ -712,6 +911,10 @@ def _mark_report_bylines(paras: list[_Para]) -> None:
     for p in paras[:6]:
         if p.kind in ("heading", "body") and len(p.text) <= 60 and (
             re.match(r"^\d{4}年\d{1,2}月\d{1,2}日在.{4,40}(会议|大会)上$", p.text) or _SPEAKER_LINE.search(p.text)
+            # the same lines in other layouts: a dash before the dateline, digits in any
+            # script, a post-and-name line ('国务院总理 温家宝', '自治区主席 张 三')
+            or re.match(r"^(?:——|－－|--|—)\s*\d{4}年\d{1,2}月\d{1,2}日.{0,8}?在.{4,40}(会议|大会)上$", _normalize_dates(p.text.strip()))
+            or _SPEAKER_POST_LINE.search(p.text.strip())
         ):
             p.kind = "byline"
 
@@ -734,12 +937,23 @@ def _sections(paras: list[_Para]) -> list[str]:
     return out
 
 
+_UNICODE_ESCAPE = re.compile(r"<U\+([0-9A-Fa-f]{4,5})>")
+
+
+def _unescape(m: re.Match) -> str:
+    cp = int(m.group(1), 16)
+    # a surrogate or out-of-range escape is not a character: left as written
+    return m.group(0) if 0xD800 <= cp <= 0xDFFF or cp > 0x10FFFF else chr(cp)
+
+
 def parse_text(text: str, cfg: IngestConfig = IngestConfig()) -> tuple[list[_Doc], list[tuple[str, str]]]:
     """Recognises the layout of one decoded file and splits it into documents.
 
     Returns the documents and (reason, detail) pairs for parts that gave none.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # some crawlers write characters they could not encode as '<U+00A0>': decode them back
+    text = _UNICODE_ESCAPE.sub(_unescape, text)
     lines = text.split("\n")
     layout = detect_layout(lines)
     if layout == "listing":
@@ -811,23 +1025,27 @@ def read_file(path: Path, rel: str, cfg: IngestConfig, regions: list[Region]) ->
             quarantine.append((reasons.NO_DOCUMENT_TEXT, f"no body text found in {doc.layout} layout (document {doc.title[:30]!r})", sha))
             continue
         body_text = "\n".join(p.text for p in paras)
-        doc_type = classify_doc_type(doc.title, body_text)
+        title = report_title(doc.title, [l for p in paras[:15] for l in p.text.splitlines()])
+        doc_type = classify_doc_type(title, body_text)
         if doc_type == "gov_work_report":
             _mark_report_bylines(paras)
-        event_date, year = infer_event(doc_type, doc.title, body_text)
+        event_date, year = infer_event(doc_type, title, body_text)
         if year is None and doc.publish_date:
             year = doc.publish_date.year
         speaker, speaker_title = infer_speaker(paras) if doc_type in ("gov_work_report", "party_congress") else (None, None)
+        region, region_code, region_reason = document_region(title, doc_type, paras, body_text, doc.publisher, year, regions)
         digest = hashlib.sha256((doc.title + "\n" + body_text).encode("utf-8")).hexdigest()
         row = dict(
             source_file=rel,
             source_sha256=sha,
             source_layout=doc.layout,
             encoding=encoding,
-            title=doc.title,
+            title=title,
             tag=doc.tag,
             doc_type=doc_type,
-            region=detect_region(doc.title, body_text, regions),
+            region=region,
+            region_code=region_code,
+            region_reason=region_reason,
             year=year,
             event_date=event_date,
             publish_date=doc.publish_date,

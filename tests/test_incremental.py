@@ -34,7 +34,7 @@ def test_document_key_changes_with_its_kept_paragraphs_metadata_and_salt_only():
 
     from tasks.incremental import document_keys
 
-    meta = {"title": "t", "doc_type": "news", "region": "路桥区", "year": 2022, "event_date": None,
+    meta = {"title": "t", "doc_type": "news", "region": "路桥区", "region_code": "331004", "year": 2022, "event_date": None,
             "publish_date": None, "speaker": None, "is_duplicate": False}
     docs = pd.DataFrame([{"doc_id": "d1", **meta}, {"doc_id": "d2", **meta}])
     paras = pd.DataFrame({"doc_id": ["d1", "d2", "d1", "d2"], "para_id": [0, 0, 1, 1], "kind": "body", "section": "",

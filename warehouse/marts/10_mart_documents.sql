@@ -153,6 +153,7 @@ final as (
         d.title,
         d.doc_type,
         d.region,
+        d.region_code,
         d.year,
         d.event_date,
         d.publish_date,

@@ -11,6 +11,8 @@ select
     tag,
     doc_type,
     region,
+    region_code,
+    region_reason,
     year,
     event_date,
     publish_date,

@@ -6,6 +6,7 @@ select
     para_id,
     sent_id,
     region,
+    region_code,
     metric,
     metric_key,
     is_core,
