@@ -946,12 +946,26 @@ def _unescape(m: re.Match) -> str:
     return m.group(0) if 0xD800 <= cp <= 0xDFFF or cp > 0x10FFFF else chr(cp)
 
 
+# A page body copied out of a JSON or JavaScript string keeps its escapes as text:
+# literal backslash-r-backslash-n (or backslash-n) between paragraphs, in a file with
+# few real line breaks
+_ESCAPED_BREAK = re.compile(r"(?:\\r)?\\n|\\r")
+
+
+def unescape_line_breaks(text: str) -> str:
+    """Turns literal '\\r\\n' / '\\n' escapes into line breaks when they, not real breaks, cut the text."""
+    escaped = len(_ESCAPED_BREAK.findall(text)) if "\\" in text else 0
+    if escaped < 3 or escaped <= text.count("\n"):
+        return text
+    return _ESCAPED_BREAK.sub("\n", text.replace("\\t", "\t"))
+
+
 def parse_text(text: str, cfg: IngestConfig = IngestConfig()) -> tuple[list[_Doc], list[tuple[str, str]]]:
     """Recognises the layout of one decoded file and splits it into documents.
 
     Returns the documents and (reason, detail) pairs for parts that gave none.
     """
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = unescape_line_breaks(text).replace("\r\n", "\n").replace("\r", "\n")
     # some crawlers write characters they could not encode as '<U+00A0>': decode them back
     text = _UNICODE_ESCAPE.sub(_unescape, text)
     lines = text.split("\n")

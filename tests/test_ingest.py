@@ -249,3 +249,21 @@ def test_byline_needs_a_credit_not_just_a_final_photo_character():
     assert is_byline("本报记者黄方考整理 路桥区委宣传部供图")
     assert is_byline("通讯员 王小明 摄")
     assert not is_byline("金清镇黄礁村的海岸线变得更加平摄")
+
+
+def test_a_county_page_with_literal_line_break_escapes_counters_and_lost_spaces_gives_clean_paragraphs(tmp_path):
+    """A page body copied out of a JSON string: '\\r\\n' as text, '??' for lost spaces, a page counter '0'."""
+    from tasks.clean import REPAIR_DROP_NO_TEXT, clean_paragraphs
+
+    body = ("2024年某县政府工作报告\\r\\n??各位代表：\\r\\n??现在，我代表县人民政府向大会报告工作，请予审议。\\r\\n"
+            "??过去一年，全县地区生产总值增长6.1%。\\r\\n0\\r\\n")
+    (tmp_path / "county.txt").write_text(body, encoding="utf-8")
+    result = ingest_folder(tmp_path)
+    texts = result.paragraphs["text"].tolist()
+    assert not any("\\r\\n" in t for t in texts)
+    assert result.documents["title"].tolist() == ["2024年某县政府工作报告"]
+    cleaned = clean_paragraphs(result.paragraphs)
+    kept = cleaned.paragraphs["text"].tolist()
+    assert any(t.startswith("现在，我代表县人民政府") for t in kept)
+    assert "0" not in kept and not any("??" in t for t in kept)
+    assert (cleaned.repairs["repair"] == REPAIR_DROP_NO_TEXT).sum() == 1
