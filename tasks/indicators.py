@@ -38,6 +38,22 @@ years from it). The report's year is that of its event date, plus one for
 meetings held from October on (a December party congress plans the next
 five years).
 
+Sentence families of unseen reports (issue 15), each handled by rules that name it in a comment:
+1 level and growth in one clause ('全省生产总值4.8万亿元、增长5.2%'; 全省 is the document's own
+place in a province's report); 2 ranges and modifiers ('5%—5.5%', '百分之八至九', 左右, 以上):
+``modifier`` and ``value_high``; 3 synonym subjects, as data in metric_keys.tsv (经济增长, 经济总量,
+居民收入); 4 分别 lists and paired subjects, zipped in order (also a plain '8.4%和8%' list after as
+many subjects); 5 from–to pairs, each end with its own year (the section's or the sentence's
+'与2020年相比' start, else the year before); 6 thresholds ('突破3000亿元、达到3185亿元': the bound
+gives no row; 迈上/跨过: at_least); 7 five-year figures (年均: plan_average; 五年/累计/较'十三五'/
+比2002年: plan_cumulative; a named plan period '“六五”期间' dates its values); 8 comparable-basis
+and real-terms restatements (同口径, a second '实际增长'): ``is_comparable_basis``; 9 an explicit
+absence ('不设具体增长目标'): a gdp growth target with no value and modifier not_set. Tense
+markers decide status before the section does: 预计 (forecast), 力争/目标/今年/将 (target), but a
+target met ('全面实现…主要目标') is a result. Years that are not periods are left out: dates,
+comparisons, price bases ('按2010年价格'), starting points ('在1992年…的基础上'), horizons
+('面向2030年的…') and years in comparison clauses ('超过1979年到1997年的总和').
+
 ``char_start``/``char_end`` are the offsets of the evidence *sentence* (from
 tasks.sentences.sentence_spans) in the cleaned paragraph text, so
 ``text[char_start:char_end] == evidence``; ``value_text`` is the number and unit
@@ -49,7 +65,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -164,30 +180,46 @@ MAGNITUDES = {"万亿": 1e12, "千亿": 1e11, "百亿": 1e10, "亿": 1e8, "千�
 BASE_UNITS = {
     "美元": "美元", "元": "元", "%": "%", "％": "%", "个百分点": "百分点", "人": "人", "户": "户",
     "家": "家", "个": "个", "亩": "亩", "平方米": "平方米", "公里": "公里", "吨": "吨", "岁": "岁", "倍": "倍",
+    "斤": "斤", "公斤": "公斤",
 }
 CURRENCY = {"元", "美元"}
 _UNIT_RE = (
     "(?:万亿|千亿|百亿|亿|千万|百万|万|千)?(?:美元|元)|个百分点|[%％]"
-    "|(?:万)?(?:人|户|亩|平方米|吨)|家|个|公里|岁|倍"
+    "|(?:亿|万)?(?:人|户|亩|平方米|吨|公斤|斤)|家|个|公里|岁|倍"
 )
 # a number not right after a digit, point or 第: written as 'first character,
 # then the one before it is none of those' rather than a leading lookbehind, so
 # that the regex engine can skip ahead to digits (the same matches, ~2x faster)
 _NOT_AFTER = rf"(?<![\d.{CN_DIGITS}十百千第].)"
+# family 2 (ranges as targets): '5%—5.5%', '4.5-5%', '6.5%至7%' are one value with a high end;
+# the low end may repeat the unit ('5%—'), the high end is Arabic
 VALUE_RE = re.compile(
-    rf"(?P<num>\d{_NOT_AFTER}\d*(?:\.\d+)?|[{CN_DIGITS}十百千]{_NOT_AFTER}[{CN_DIGITS}十百千]*(?:点[{CN_DIGITS}]+)?)"
+    rf"(?P<num>\d{_NOT_AFTER}\d*(?:[.·]\d+)?|[{CN_DIGITS}十百千]{_NOT_AFTER}(?:[{CN_DIGITS}十百千]|万(?=[{CN_DIGITS}]))*"
+    # family 6: '突破万亿元' is one 万亿 (千亿 already reads as 千 of 亿)
+    rf"|(?<![\d{CN_DIGITS}十百千万])万(?=亿[美元])"
+    rf"(?:点[{CN_DIGITS}]+)?)"
+    # family 2: '67700多亿元', '1900多元' — more than the number written
+    r"(?P<more>多)?"
+    r"(?:[%％]?(?:[—–~～－-]{1,2}|至)(?P<high>\d+(?:\.\d+)?)(?=[%％]))?"
     rf"(?P<unit>{_UNIT_RE})(?P<post>以上|以下|左右|以内|上下|多)?"
 )
 
 
+# percentages in words, as older reports write them: 百分之十一点八
+PCT_WORDS_RE = re.compile(
+    rf"百分之(?P<num>[{CN_DIGITS}十百]+(?:点[{CN_DIGITS}]+)?)"
+    rf"(?:(?:至|到|—|－|-)(?:百分之)?(?P<high>[{CN_DIGITS}十百]+(?:点[{CN_DIGITS}]+)?))?"
+    "(?P<post>以上|以下|左右|以内|上下|多)?")
+
+
 def parse_number(text: str) -> float | None:
-    """Reads an Arabic or Chinese numeral (716.66, 千, 三十五, 二点五); None if it is not one."""
+    """Reads an Arabic or Chinese numeral (716.66, 19·5, 千, 三十五, 二点五); None if it is not one."""
     try:
-        return float(text)
+        return float(text.replace("·", "."))
     except ValueError:
         pass
     s = text
-    if s[0] in "十百千":
+    if s[0] in "十百千万":
         # cn2an wants a leading digit: 千 -> 一千
         s = "一" + s
     try:
@@ -205,14 +237,17 @@ def split_unit(unit: str) -> tuple[float, str]:
 
 
 TITLE_RE = re.compile(r"《[^》]*》")
-YEAR_RE = re.compile(rf"(?P<pre>[到至比较与同自从]?)(?P<y>(?:19|20)\d\d|[{CN_DIGITS}]{{4}})年(?P<post>\d{{1,2}}月|以来|来|之前|以前|前|度)?")
+BASE_OF_RE = re.compile(r"[^，,。；;]{0,12}的?基础上")
+YEAR_RE = re.compile(
+    rf"(?P<pre>[到至比较与同自从]?)(?P<y>(?:19|20)\d\d|[{CN_DIGITS}○]{{4}})年(?P<post>\d{{1,2}}月|以来|来|之前|以前|前|度)?"
+)
 
 
 def parse_year(text: str) -> int | None:
     """Reads a four-digit year in Arabic or Chinese digits (2025, 二〇三五)."""
     if text.isdigit():
         return int(text)
-    digits = "".join(str("〇一二三四五六七八九".find(c)) if c != "零" else "0" for c in text)
+    digits = "".join(str("〇一二三四五六七八九".find(c)) if c not in "零○" else "0" for c in text)
     return int(digits) if digits.isdigit() and "-" not in digits else None
 
 
@@ -234,6 +269,12 @@ def stated_years(text: str) -> list[tuple[int, int, bool]]:
             continue
         if any(s <= m.start() < e for s, e in titles):
             continue
+        if text.startswith(("价格", "不变价", "可比价"), m.end()):
+            continue  # '按2010年价格计算' names a price base, not a period
+        if text[max(0, m.start() - 2):m.start()] in ("面向", "迈向", "着眼"):
+            continue  # '面向2030年的科技创新重大项目' names a horizon of something else
+        if BASE_OF_RE.match(text, m.end()):
+            continue  # '在1992年快速增长的基础上' is where the period starts from, not the period
         y = parse_year(m.group("y"))
         if y is None or not 1949 <= y <= 2100:
             continue
@@ -243,28 +284,88 @@ def stated_years(text: str) -> list[tuple[int, int, bool]]:
 
 # --- connective vocabulary ----------------------------------------------------
 
-_YEAR_NUM = rf"(?:19|20)\d\d|[{CN_DIGITS}]{{4}}"
+_YEAR_NUM = rf"(?:19|20)\d\d|[{CN_DIGITS}○]{{4}}"
 _YEAR_TOKEN = rf"(?:{_YEAR_NUM})年(?:的|底|末)?"
+_PLAN_NAME = r"[“\"'‘]?(?:十[一二三四五六七八九]?|[一二三四五六七八九])五[”\"'’]?"
 GAP_TOKENS = (
     "同比", "比上年", "较上年", rf"[比较]{_YEAR_TOKEN}", "分别", "均", "都", "年均", "平均", "累计", "预计", "预期",
     "首次", "历史性地?", "实现了?", "完成了?", "达到了?", "达", "为", "是", "突破", "超过", "超", "高于",
     "增长率?", "增速", "增幅", "增加", "提高", "提升", "上升", "下降", "降低", "减少", "回落", "了", "至", "到",
     "共计?", "合计", "约", "近", "从", "由", _YEAR_TOKEN, "的", "力争", "确保", "争取", "保持", "控制在", "稳定在",
     "在", "以上", "左右", "[、和及与]", r"\s",
+    # family 6 (thresholds): '迈上5000亿元台阶', '跨过2万亿元'
+    "迈上", "跨过", "跨上", "站上", "跃上", "越过",
+    # family 7 (five-year figures): '五年增长28.4%', '较“十三五”增长15.2%', '平均每年增长'
+    "五年", "每年", rf"[比较]{_PLAN_NAME}(?:时期|期间)?(?:末)?",
+    # family 2 (targets): '经济增长预期目标6.5%－7%'
+    # a continuing clause naming the subject again: '…，全年达到1949亿美元', '总额首次突破…'
+    "全年", "总额", "总量",
+    "(?:预期|主要)?目标(?:为|是)?", "(?:宏观)?调控目标", "在[^，,。；;：:]{1,16}?的?基础上", "定为", "增长幅度", "上年的?", "却",
+    # family 8 (comparable basis): '增长1.5%（同口径增长2.8%以上）'; real growth '实际增长'
+    "[（(]", "同口径", "可比口径", "按可比价格计算", "(?:扣除|考虑)[^，,。；;、]{0,10}?因素", "实际", "名义",
+    "将",
 )
 GAP_RE = re.compile("(?:" + "|".join(GAP_TOKENS) + ")*")
 PREFIX_TOKENS = (
     "全年", "全区", "全县", "全市", "全省", "全国", "全镇", "全社会", "我区", "我县", "我市", "今年", "去年", "当年",
     "明年", "同期", _YEAR_TOKEN, "到", "实现了?", "完成了?", "累计", "力争", "确保", "争取", "预计", "努力",
     "推动", "促进", "使", "其中", r"\s",
+    # family 7: '五年累计…', '“十五”期间年均…'
+    "这?五年(?:内|间)?", "年均", "平均每年", rf"{_PLAN_NAME}(?:计划)?(?:期间|时期)", "我国", "全国", "(?:今年|明年|去年)的",
+    # a framing verb before the subject: '中央提出今年…', '今年计划…'
+    "(?:中央|国家|国务院|政府)?(?:提出|计划|规定|确定|要求|安排)", "而",
 )
 GROWTH_RE = re.compile("增长率?|增速|增幅|增加|提高|提升|上升|回升")
 DECLINE_RE = re.compile("下降|降低|减少|回落")
 TO_LEVEL_RE = re.compile("(?:增长|增加|提高|提升|上升|下降|降低|减少|回落)(?:到|至)")
-PRE_QUALIFIERS = ("首次突破", "首次超过", "首次达到", "突破", "超过", "高于", "约", "近", "首次")
+PRE_QUALIFIERS = ("首次突破", "首次超过", "首次达到", "突破", "超过", "高于", "约", "近", "首次", "迈上", "跨过")
 FORECAST_RE = re.compile("预计")
+# tense markers of completion: what was aimed at and is now done
+ACHIEVED_RE = re.compile(r"(?:实现|完成|超额完成|达到|好于)[^，,。；;]{0,10}?(?:目标|预期)")
+YEAR_SPAN_RE = re.compile(rf"从({_YEAR_NUM})年?[到至]({_YEAR_NUM})年的?[一二三四五六七八九十\d]+年间")
+SHARE_FROM_RE = re.compile("来自|来源于|用于|集中在|集中于")
+# a clause comparing with other years ('超过1979年到1997年的总和', '相当于2010年的两倍')
+COMPARISON_CLAUSE_RE = re.compile("超过|相当于|高于|低于|是")
+# family 7: a value over a span of years, on average or in total
+AVERAGE_RE = re.compile("年均|平均每年|每年平均|平均")
+CUMULATIVE_RE = re.compile(rf"累计|五年|[比较]{_PLAN_NAME}")
+# family 8: a value restated on a comparable basis
+COMPARABLE_RE = re.compile("同口径|可比口径")
+# families 5 and 7: '与2020年相比，…' sets the start of every from–to and growth of the sentence
+OWN_COMPARISON_RE = re.compile("比上年|较上年|同比|比去年|上年同期")
+SENTENCE_BASE_RE = re.compile(rf"[同与较比]({_YEAR_NUM})年(?:末)?相比")
+REAL_TERMS_RE = re.compile("实际增长|实际下降")
+# family 5: '从9.7万亿元提高到12.6万亿元'
+FROM_RE = re.compile("从|由")
+TO_RE = re.compile("[到至]")
+# family 2: a condition written inside a target ('在提高质量和效益的基础上')
+# and a price condition of a real growth ('考虑价格下降因素'): neither counts toward the gap's length
+CONDITION_RE = re.compile("在[^，,。；;：:]{1,16}?的?基础上|(?:扣除|考虑)[^，,。；;、]{0,10}?因素")
+# family 2: a stretch goal after the target ('6%左右、力争7%')
+STRETCH_RE = re.compile("力争|争取|努力")
+# family 6: a bound passed ('突破3000亿元') before the level reached ('达到3185亿元')
+THRESHOLD_RE = re.compile("突破|超过|跨过|迈上|跨上|站上|跃上|越过")
+REACH_RE = re.compile("达到|达|为|实现|完成")
+# family 2: modifiers written before the value
+AT_LEAST_RE = re.compile("突破|超过|高于|不低于|迈上|跨过|跨上|站上|跃上|越过")
+AT_MOST_RE = re.compile("不超过|不高于|低于")
+ABOUT_RE = re.compile("约|近|大约")
+# family 9: '不设具体增长目标', '不提出全年经济增速具体目标'
+NOT_SET_RE = re.compile(r"不(?:再)?(?:设|设定|设置|提出|确定|制定)(?P<what>[^，,。；;：:]{0,16}?)目标")
+# a part of the place (a pilot, a park) whose figures a following clause may give
+# ('X试点有序推进': the part is the clause's subject, followed by an adverb and its predicate)
+SUB_SCOPE_RE = re.compile(
+    "(?:试点|园区|开发区|高新区|小镇|基地|综保区|保税区|自贸区|口岸|平台)(?:工作|建设)?"
+    "(?:有序|顺利|稳步|加快|全面|持续|扎实|高效)(?:推进|运行|运营|实施|开展)")
+OWN_SCOPE_RE = re.compile("全(?:区|县|市|省|国|年)|全社会|我(?:区|县|市|省)")
+PLAN_SINCE_RE = re.compile(r"[“\"'‘](?P<n>十[一二三四五六七八九]?|[六七八九])五[”\"'’](?:时期)?以来")
+PLAN_PERIOD_RE = re.compile(r"(?<![比较])(?<![比较][“\"'‘])[“\"'‘]?(?P<n>十[一二三四五六七八九]?|[六七八九])五[”\"'’]?(?:计划)?(?:期间|时期)")
+PAIR_ABBREV_RE = re.compile(r"(?:其中)?[，,]?(?P<pair>(?:城镇|城市)(?:居民)?[、和与及](?:农村|乡村)(?:居民)?)")
+NATIONAL_REGIONS = {"全国", "中国", "中华人民共和国"}
+# a province-level place: its own report's 全省 is itself
+PROVINCE_RE = re.compile(r"[^省市县区]{2,7}(?:省|自治区)|北京市|天津市|上海市|重庆市")
 TARGET_RE = re.compile(
-    rf"力争|确保|争取|预期目标|主要目标|目标为|目标是|目标:|力求|努力|今年|明年|(?<![加长高升降少])[到至]{_YEAR_TOKEN}"
+    rf"力争|确保|争取|预期目标|主要目标|目标为|目标是|目标:|力求|努力|今年|明年|将|(?<![加长高升降少年])[到至]{_YEAR_TOKEN}"
 )
 
 # document phases: (status, first year offset, last year offset) from the report's year
@@ -276,21 +377,24 @@ PHASES = {
 }
 _INITIAL = r"(?<![^\s,，。;；:：、])"  # at the start of a clause: '五年来,…', not '清理近五年…'
 PHASE_CUES = [
-    ("review_5y", re.compile(_INITIAL + "(?:过去五年|过去的五年|五年来|五年以来|本届政府任期)")),
-    ("review_1y", re.compile(_INITIAL + r"(?:一年来|过去一年|去年|回顾(?:19|20)\d\d)")),
+    ("review_5y", re.compile(_INITIAL + "(?:过去五年|过去的五年|五年来|五年以来|本届政府任期|(?:——)?这五年)")),
+    # a plan period's review heading: '一、“十一五”时期国民经济和社会发展的回顾'
+    ("review_5y", re.compile(r"[“\"'‘](?:十[一二三四五六七八九]?|[六七八九])五[”\"'’](?:时期|期间|计划)?[^。；;]{0,16}回顾")),
+    ("review_1y", re.compile(_INITIAL + r"(?:一年来|过去一年|过去的一年|去年|回顾(?:19|20)\d\d)")),
     ("plan_5y", re.compile(_INITIAL + "(?:今后五年|未来五年|五年内|今后5年|未来5年)")),
     ("plan_1y", re.compile(
-        _INITIAL + r"(?:今年|新的一年|新一年|展望(?:19|20)\d\d|(?:19|20)\d\d年重点工作|(?:19|20)\d\d年(?:政府)?工作的总体要求)"
+        _INITIAL + r"(?:今年|新的一年|新一年|展望(?:19|20)\d\d|(?:19|20)\d\d年重点工作|(?:19|20)\d\d年(?:政府)?工作的?总体要求)"
     )),
     # a list of targets inside a five-year section stays five-year
+    # ('…圆满实现全年主要预期目标' in a review looks back: _update_phase skips a target met)
     ("plan_1y_soft", re.compile("主要预期目标")),
 ]
 # every cue above (and the year review cue of _update_phase) contains one of
 # these words; a sentence without any cannot move the phase
 PHASE_HINT_RE = re.compile(
-    "过去|五年|本届政府任期|一年来|去年|回顾|今后|未来|今年|新的一年|新一年|展望|年重点工作|工作的总体要求|主要预期目标"
+    "过去|五年|本届政府任期|一年来|去年|回顾|今后|未来|今年|新的一年|新一年|展望|年重点工作|总体要求|主要预期目标"
 )
-YEAR_REVIEW_RE = re.compile(r"((?:19|20)\d\d)年(?:工作)?回顾|回顾((?:19|20)\d\d)")
+YEAR_REVIEW_RE = re.compile(r"((?:19|20)\d\d)年(?:国内)?(?:工作)?的?回顾|回顾((?:19|20)\d\d)|过去的((?:19|20)\d\d)年")
 CLAUSE_SPLIT_RE = re.compile(r"[,，:：](?!\d{3}(?!\d))")
 
 
@@ -311,6 +415,7 @@ class _Value:
     unit: str
     post: str | None
     text: str
+    high: float | None = None  # upper end of a range ('5%—5.5%')
 
 
 @dataclass
@@ -330,6 +435,22 @@ class _Matcher:
         self.names = names
         alts = sorted(names, key=len, reverse=True)
         self.re = re.compile("|".join(re.escape(a) for a in alts))
+        # the urban and rural keys a metric splits into (居民人均可支配收入 -> urban, rural)
+        self.splits = {k: n.split_keys for n in names.values() if n.split_keys for k in n.keys}
+
+    def abbreviated_pair(self, text: str, start: int, end: int, previous: list[_Mention] | None) -> _Mention | None:
+        """Family 4: '…居民人均可支配收入增长8.5%，其中城镇、农村分别增长7.9%、9.4%' names the urban and
+        rural parts of the previous clause's metric; a mention of both, or None."""
+        if not previous or len(previous) != 1:
+            return None
+        m = PAIR_ABBREV_RE.match(text, start, end)
+        split = self.splits.get(previous[0].name.keys[0]) if len(previous[0].name.keys) == 1 else None
+        if m is None or not split:
+            return None
+        prev = previous[0].name
+        name = MetricName(surface=m.group("pair"), keys=split, measure_hint=prev.measure_hint, split_keys=(),
+                          core=prev.core)
+        return _Mention(m.start("pair"), m.end("pair"), m.group("pair"), name, prev.measure_hint)
 
     def find(self, clause: str) -> list[_Mention]:
         found = [
@@ -369,12 +490,24 @@ PREFIX_RE = re.compile("(?:" + "|".join(PREFIX_TOKENS) + ")*")
 
 def _values(text: str, s: int, e: int) -> list[_Value]:
     out = []
+    for m in PCT_WORDS_RE.finditer(text, s, e):
+        num = parse_number(m.group("num"))
+        high = parse_number(m.group("high")) if m.group("high") else None
+        if num is not None:
+            out.append(_Value(m.start(), m.end(), num, "%", m.group("post"), m.group(),
+                              high if high is not None and high > num else None))
     for m in VALUE_RE.finditer(text, s, e):
         num = parse_number(m.group("num"))
         if num is None:
             continue
-        out.append(_Value(m.start(), m.end(), num, m.group("unit"), m.group("post"), text[m.start():m.end()]))
-    return out
+        high = float(m.group("high")) if m.group("high") else None
+        if high is not None and high <= num:
+            high = None  # '2-1' is no range; keep the first number as written
+        if any(o.start <= m.start() < o.end for o in out):
+            continue  # inside 百分之…
+        post = m.group("post") or m.group("more")
+        out.append(_Value(m.start(), m.end(), num, m.group("unit"), post, text[m.start():m.end()], high))
+    return sorted(out, key=lambda v: v.start)
 
 
 def _region_names(region: str | None) -> list[str]:
@@ -427,10 +560,12 @@ def _update_phase(ctx: _DocCtx, sentence: str) -> bool:
     best = None
     for phase, rx in PHASE_CUES:
         for m in rx.finditer(sentence):
+            if phase == "plan_1y_soft" and ACHIEVED_RE.search(sentence, max(0, m.start() - 14), m.end()):
+                continue  # a target met is looked back on, not set
             if best is None or m.start() >= best[0]:
                 best = (m.start(), phase)
     for m in YEAR_REVIEW_RE.finditer(sentence):
-        y = int(m.group(1) or m.group(2))
+        y = int(m.group(1) or m.group(2) or m.group(3))
         if ctx.ref_year is not None and y == ctx.ref_year - 1 and (best is None or m.start() >= best[0]):
             best = (m.start(), "review_1y")
     if best is None:
@@ -444,20 +579,20 @@ def _update_phase(ctx: _DocCtx, sentence: str) -> bool:
     return True
 
 
-def _period_from_phase(ctx: _DocCtx) -> tuple[str, int, int, int] | None:
-    """(status, year, start_year, end_year) the document's current phase implies."""
+def _period_from_phase(ctx: _DocCtx):
+    """The _Period (status, year, start_year, end_year) the document's current phase implies."""
     if ctx.ref_year is None:
         return None
     if ctx.doc_type == "five_year_plan" and ctx.phase is None and ctx.plan:
-        return ("target", ctx.plan[1], ctx.plan[0], ctx.plan[1])
+        return _Period("target", ctx.plan[1], ctx.plan[0], ctx.plan[1])
     phase = ctx.phase
     if phase is None:
         if ctx.doc_type in REPORT_TYPES:
             phase = "review_1y"  # reports open with last year's results
         else:
-            return ("actual", ctx.ref_year, ctx.ref_year, ctx.ref_year)
+            return _Period("actual", ctx.ref_year, ctx.ref_year, ctx.ref_year)
     status, a, b = PHASES[phase]
-    return (status, ctx.ref_year + b, ctx.ref_year + a, ctx.ref_year + b)
+    return _Period(status, ctx.ref_year + b, ctx.ref_year + a, ctx.ref_year + b)
 
 
 def _measure(gap: str, unit: str, hint: str, prev: str | None) -> str | None:
@@ -466,7 +601,9 @@ def _measure(gap: str, unit: str, hint: str, prev: str | None) -> str | None:
     to_level = TO_LEVEL_RE.search(gap) is not None
     growth = (GROWTH_RE.search(gap) or DECLINE_RE.search(gap)) and not to_level
     if base == "%":
-        if growth:
+        if to_level and prev == "growth_pct":
+            return "growth_pct"  # family 5 for rates: '增幅由58.6%回落到27.8%'
+        if growth or hint == "growth_pct":  # family 3: '经济增长5%左右' names the growth itself
             return "growth_pct"
         if hint == "share_pct":
             return "share_pct"
@@ -511,10 +648,11 @@ def extract_indicators(
         ordered by document order, para_id and position in the paragraph.
     """
     names = load_metric_keys(cfg.metric_keys_path)
-    matcher = _Matcher(names)
     stats = {"paragraphs_in": len(paragraphs), "paragraphs_read": 0, "sentences": 0, "indicators": 0, "core": 0,
-             "dropped_no_period": 0, "dropped_outside_region": 0, "dropped_unzippable_list": 0}
+             "dropped_no_period": 0, "dropped_outside_region": 0, "dropped_unzippable_list": 0,
+             "dropped_threshold": 0, "dropped_sub_scope": 0, "dropped_stretch_target": 0}
     rows: list[dict] = []
+    reader = _Reader(_Matcher(names), cfg, stats)
     paras = paragraphs
     if "is_duplicate" in paras.columns:
         paras = paras[~paras["is_duplicate"].fillna(False).astype(bool)]
@@ -537,7 +675,7 @@ def extract_indicators(
         ctx = _doc_ctx(doc, cfg)
         for para_id, text in g:
             stats["paragraphs_read"] += 1
-            rows.extend(_read_paragraph(ctx, int(para_id), text if isinstance(text, str) else "", matcher, cfg, stats))
+            rows.extend(reader.read_paragraph(ctx, int(para_id), text if isinstance(text, str) else ""))
     cols = column_names("indicators")
     df = pd.DataFrame(rows, columns=cols)
     # a year outside the plausible range is a misread number (or mangled text), not a period
@@ -552,18 +690,32 @@ def extract_indicators(
         df = df[df["is_core"]].reset_index(drop=True)
     df = df.astype({"para_id": "int32", "sent_id": "int32", "char_start": "int32", "char_end": "int32",
                     "year": "Int32", "start_year": "Int32", "end_year": "Int32", "value": "float64",
-                    "value_base": "float64", "is_core": "bool"})
-    df = with_region_codes(df, documents)  # the document's code beside its region
+                    "value_base": "float64", "is_core": "bool", "value_high": "float64",
+                    "is_comparable_basis": "bool"})
+    df = with_region_codes(df, documents)  # issue 14: the document's code beside its region
     stats["indicators"] = len(df)
     stats["core"] = int(df["is_core"].sum())
     return IndicatorResult(indicators=df, stats=stats)
 
 
-def _read_paragraph(ctx: _DocCtx, para_id: int, text: str, matcher: _Matcher, cfg: IndicatorConfig,
-                    stats: dict[str, int]) -> list[dict]:
+@dataclass
+class _Reader:
+    """What reading needs besides the text: the metric names, the settings and the counts it adds to."""
+
+    matcher: _Matcher
+    cfg: IndicatorConfig
+    stats: dict[str, int]
+
+    def read_paragraph(self, ctx: _DocCtx, para_id: int, text: str) -> list[dict]:
+        """Rows of one paragraph, read sentence by sentence; moves the document's phase."""
+        return _read_paragraph(self, ctx, para_id, text)
+
+
+def _read_paragraph(reader: _Reader, ctx: _DocCtx, para_id: int, text: str) -> list[dict]:
+    matcher, cfg, stats = reader.matcher, reader.cfg, reader.stats
     rows: list[dict] = []
     spans = sentence_spans(text)
-    if matcher.re.search(text) is None:
+    if matcher.re.search(text) is None and NOT_SET_RE.search(text) is None:
         # no metric name in the paragraph, so none in any sentence: no rows,
         # and the years carried between sentences date nothing; only phase cues
         # (which outlive the paragraph) matter. Most paragraphs take this path.
@@ -574,13 +726,21 @@ def _read_paragraph(ctx: _DocCtx, para_id: int, text: str, matcher: _Matcher, cf
         return rows
     frame: tuple[str, list[int]] | None = None  # lead clause of a ';' list: its text and years
     carried: list[tuple[int, int]] = []  # (sentence index, year) stated earlier in the paragraph
+    bases: list[tuple[int, int]] = []  # (sentence index, year compared with: '1986年同1978年相比')
     for sent_id, (ss, se) in enumerate(spans):
         stats["sentences"] += 1
         sentence = text[ss:se]
         if _update_phase(ctx, sentence):
             carried = [(i, y) for i, y in carried if i == sent_id]  # a new phase outdates older years
-        found = _read_sentence(ctx, para_id, sent_id, text, ss, se, matcher, cfg, stats, frame,
-                               [y for i, y in carried if sent_id - i <= cfg.carry_sentences])
+            bases = []
+        base = SENTENCE_BASE_RE.search(sentence)
+        if base is not None:
+            bases.append((sent_id, parse_year(base.group(1))))
+        near_bases = [y for i, y in bases if sent_id - i <= cfg.carry_sentences]
+        where = _Where(ctx, para_id, sent_id, text, ss, se, None, frame,
+                       [y for i, y in carried if sent_id - i <= cfg.carry_sentences],
+                       near_bases[-1] if near_bases else None)
+        found = _read_sentence(reader, where)
         rows.extend(found[0])
         if found[1] is not None:
             carried.append((sent_id, found[1]))
@@ -596,19 +756,56 @@ def _read_paragraph(ctx: _DocCtx, para_id: int, text: str, matcher: _Matcher, cf
     return rows
 
 
-def _read_sentence(ctx, para_id, sent_id, text, ss, se, matcher, cfg, stats, frame, carried):
-    """Reads one sentence; returns its rows and the year it states (for later sentences)."""
-    if matcher.re.search(text, ss, se) is None or VALUE_RE.search(text, ss, se) is None:
+@dataclass
+class _Candidate:
+    """A value paired with the metric group it follows, before it becomes a row."""
+
+    value: _Value
+    gap: str  # words between the metric group and the value
+    group: list[_Mention]
+    measure: str
+    qualifier: str | None
+    value_year: int | None  # a year written right before the value
+    span: str | None  # 'average' (年均) or 'cumulative' (累计, 五年, 较'十三五') or None
+    comparable: bool = False  # a 同口径 restatement
+    base_year: int | None = None  # '比2002年增长…': the year compared with
+    plan: tuple[int, int] | None = None  # '“六五”期间…': the plan period the value covers
+
+
+@dataclass(frozen=True)
+class _Period:
+    """When a value holds and whether it is achieved: status, year span and its kind."""
+
+    status: str
+    year: int
+    start_year: int
+    end_year: int
+    kind: str = "year"
+
+
+def _read_sentence(reader: _Reader, where: _Where) -> tuple[list[dict], int | None]:
+    """Reads one sentence; returns its rows and the year it states (for later sentences).
+
+    Args:
+        reader: Metric names, settings and counts.
+        where: The sentence, its document and the years around it (sent_year still unset;
+            base_year the year this sentence or one shortly before it compares with).
+    """
+    matcher, cfg, stats = reader.matcher, reader.cfg, reader.stats
+    ctx, text, ss, se = where.ctx, where.text, where.ss, where.se
+    base_year = where.base_year
+    absent = _not_set_rows(where)
+    if matcher.re.search(text, ss, se) is None or (
+            VALUE_RE.search(text, ss, se) is None and PCT_WORDS_RE.search(text, ss, se) is None):
         # no metric name or no value (in any clause, hence in the sentence):
         # nothing to pair, and no value gap hides a year from stated_years
         s_years = stated_years(text[ss:se])
-        return [], (s_years[0][1] if s_years else None)
-    rows = []
+        return absent, (s_years[0][1] if s_years else None)
     clauses = _clauses(text, ss, se)
     # the last metric group seen in this sentence, continued by clauses without a metric
     last_group: list[_Mention] | None = None
     claimed: list[tuple[int, int]] = []  # value gaps: years there date one value, not the sentence
-    pending = []  # (value, gap, group, measure, qualifier, value_year, avg, kind)
+    pending: list[_Candidate] = []
     sent_mentions: list[_Mention] = []
     for cs, ce in clauses:
         clause = text[cs:ce]
@@ -618,13 +815,21 @@ def _read_sentence(ctx, para_id, sent_id, text, ss, se, matcher, cfg, stats, fra
         share_vals = set()
         for v in values:
             if split_unit(v.unit)[1] == "%" and text.startswith("的", v.end):
-                m = next((m for m in mentions if m.start == v.end + 1), None)
-                if m is not None:
+                m = next((m for m in mentions if m.start == v.end + 1 and m.measure_hint != "growth_pct"), None)
+                if m is not None and SHARE_FROM_RE.match(text, m.end):
+                    # '80%以上的财政收入来自城市工商业': a part of the metric from elsewhere, not a share of it
+                    mentions.remove(m)
                     share_vals.add(id(v))
-                    pending.append((v, "", [m], "share_pct", None, None, False, "share"))
+                elif m is not None:
+                    share_vals.add(id(v))
+                    pending.append(_Candidate(v, "", [m], "share_pct", None, None, None))
                     claimed.append((cs, m.end))
                     mentions.remove(m)
         values = [v for v in values if id(v) not in share_vals]
+        if not mentions:
+            pair = matcher.abbreviated_pair(text, cs, ce, last_group)
+            if pair is not None:
+                mentions = [pair]
         groups = _groups(text, mentions)
         sent_mentions.extend(mentions)
         cursor = cs
@@ -633,10 +838,16 @@ def _read_sentence(ctx, para_id, sent_id, text, ss, se, matcher, cfg, stats, fra
         if groups:
             prefix = text[cs:groups[0][0].start]
             prefix_ok = _prefix_ok(prefix, ctx)
+            # precision (a subject from another clause): in '…贸易方式试点有序推进,实现出口52.76亿元'
+            # the value is the pilot's, named in an earlier clause, unless the clause names its own scope
+            if prefix_ok and SUB_SCOPE_RE.search(text, ss, cs) and not OWN_SCOPE_RE.search(prefix):
+                prefix_ok = False
+                stats["dropped_sub_scope"] += 1
         prev_measure = None
         prev_end = None
         for v in values:
-            # the nearest metric group before this value, else the sentence's last one
+            # a number belongs to the nearest metric group before it in its own clause,
+            # else to the sentence's last one (',增长8.3%' continues '生产总值716亿元')
             before = [gr for gr in groups if gr[-1].end <= v.start]
             if before:
                 gr = before[-1]
@@ -652,7 +863,9 @@ def _read_sentence(ctx, para_id, sent_id, text, ss, se, matcher, cfg, stats, fra
                 continue
             start_gap = prev_end if prev_end is not None else cursor
             gap = text[start_gap:v.start]
-            if len(gap) > cfg.max_gap_chars or not _only_tokens(gap, GAP_RE):
+            # family 2 (targets): '预期目标是在明显提高质量和效益的基础上年均增长7%' — the basis phrase
+            # is a condition of the target, not part of the path from subject to number
+            if len(CONDITION_RE.sub("", gap)) > cfg.max_gap_chars or not _only_tokens(gap, GAP_RE):
                 prev_end = None
                 continue
             # a level's kind (per_capita, count) is settled per metric once a list is zipped
@@ -663,21 +876,53 @@ def _read_sentence(ctx, para_id, sent_id, text, ss, se, matcher, cfg, stats, fra
             full_gap = text[cursor:v.start]
             # a year right before the value dates it (从2016年的…, 增加到2021年的…)
             vyears = [parse_year(m.group(1)) for m in re.finditer(rf"(?<![比较])({_YEAR_NUM})年", gap)]
-            pending.append((v, full_gap, group, measure, _qualifier(gap, v), vyears[-1] if vyears else None,
-                            # 年均/累计 values cover a span, not one year
-                            "年均" in gap or "累计" in gap, "list"))
+            # '比2002年增长65.5%': a growth since a base year covers the years after it
+            base = [parse_year(m.group(1)) for m in re.finditer(rf"[比较]({_YEAR_NUM})年", gap)]
+            scope = text[cs:group[0].start] if group[0].start >= cs else ""
+            pending.append(_Candidate(
+                v, full_gap, group, measure, _qualifier(gap, v), vyears[-1] if vyears else None,
+                # the subject itself may carry the span word ('经济年均增长')
+                _span_of(scope + group[-1].surface + gap) or ("cumulative" if base else None),
+                _is_restatement(gap, group, measure, pending), base[-1] if base else None, _plan_years(scope + gap)))
             claimed.append((start_gap, v.end))
             prev_measure, prev_end = measure, v.end
         if groups:
-            last_group = groups[-1]
+            # a subject rejected for its scope ('公共财政收入', '全民所有制单位…') is continued by nothing
+            last_group = groups[-1] if (prefix_ok or len(groups) > 1) else None
+        elif not values and not _only_tokens(clause, GAP_RE):
+            # a clause with a subject of its own ('预算外资金却大幅度增加') ends the previous one's reach
+            last_group = None
     # the sentence's own year: stated outside the value gaps
+    comparisons = [(cs, ce) for cs, ce in clauses if COMPARISON_CLAUSE_RE.match(text, cs)]
     s_years = [
         (p, y, dl) for p, y, dl in stated_years(text[ss:se])
-        if not any(a <= ss + p < b for a, b in claimed)
+        if not any(a <= ss + p < b for a, b in claimed) and not any(a <= ss + p < b for a, b in comparisons)
     ]
     sent_year = s_years[0][1] if s_years else None
-    rows = _assign(ctx, para_id, sent_id, text, ss, se, pending, sent_mentions, sent_year, frame, carried, stats)
+    own_base = SENTENCE_BASE_RE.search(text, ss, se)
+    if own_base is None and sent_year is not None:
+        base_year = None  # a sentence with a year of its own is not a continuation of the comparison
+    where = replace(where, sent_year=sent_year, base_year=base_year)
+    rows = absent + _assign(where, pending, sent_mentions, stats)
     return rows, sent_year
+
+
+def _is_restatement(gap: str, group: list[_Mention], measure: str, pending: list[_Candidate]) -> bool:
+    """Family 8: a value restated on a comparable basis ('同口径增长2.8%'), or in real terms
+    ('实际增长19.6%') after the same metric's value as reported in the sentence."""
+    if COMPARABLE_RE.search(gap):
+        return True
+    return REAL_TERMS_RE.search(gap) is not None and any(
+        p.group is group and p.measure == measure for p in pending)
+
+
+def _span_of(gap: str) -> str | None:
+    """'average' for 年均/平均每年, 'cumulative' for 累计/五年/较'十三五' (family 7), else None."""
+    if AVERAGE_RE.search(gap):
+        return "average"
+    if CUMULATIVE_RE.search(gap):
+        return "cumulative"
+    return None
 
 
 def _groups(text: str, mentions: list[_Mention]) -> list[list[_Mention]]:
@@ -697,117 +942,342 @@ def _prefix_ok(prefix: str, ctx: _DocCtx) -> bool:
     return PREFIX_RE.fullmatch(rest) is not None
 
 
-def _assign(ctx, para_id, sent_id, text, ss, se, pending, sent_mentions, sent_year, frame, carried,
-            stats) -> list[dict]:
+@dataclass(frozen=True)
+class _Where:
+    """The sentence being read and what dates it: its document, offsets and years around it."""
+
+    ctx: _DocCtx
+    para_id: int
+    sent_id: int
+    text: str
+    ss: int
+    se: int
+    sent_year: int | None
+    frame: tuple[str, list[int]] | None
+    carried: list[int]
+    base_year: int | None = None  # '1986年同1978年相比，…': the year the sentence compares with
+
+    @property
+    def sentence(self) -> str:
+        return self.text[self.ss:self.se]
+
+
+def _targets(items: list[_Candidate], sent_mentions: list[_Mention], joined: bool = False):
+    """The (mention, metric_key) each candidate of one run goes to, or None if they cannot be paired.
+
+    Args:
+        items: Candidates of one run (one metric group, measure and basis), in text order.
+        sent_mentions: Every metric mention of the sentence, for lists whose subjects span clauses.
+        joined: Whether the values are written as one list ('8.4%和8%'), which pairs like 分别.
+
+    Returns:
+        The items (repeated for 'A、B均增长8%') and their (mention, metric_key) targets, or None.
+    """
+    group = items[0].group
+    flat = [(m, k) for m in group for k in m.name.keys]
+    respectively = _is_respectively_list(items)
+    earlier = [m for m in sent_mentions if m.end <= items[0].value.start and len(m.name.keys) == 1]
+    split = group[0].name.split_keys
+    if len(flat) == 1 and len(items) > 1 and split and len(items) == len(split):
+        # family 4 (paired subjects): '城乡居民人均收入年均增长5.1%、7.4%' names two metrics
+        # in one subject; as many values as it splits into go in order, with or without 分别
+        return items, [(group[0], k) for k in split]
+    if len(flat) == 1 and len(items) > 1 and (respectively or joined) and len(earlier) >= len(items):
+        # family 4: '财政总收入…,其中一般公共预算收入…,分别增长12.1%和10.3%': the list spans clauses
+        return items, [(m, m.name.keys[0]) for m in earlier[-len(items):]]
+    if len(flat) == 1 and len(items) > 1:
+        # one metric, several values of one measure: only a range over stated years
+        years = [it.value_year for it in items]
+        if None in years or len(set(years)) != len(years):
+            return None
+        return items, flat * len(items)
+    if len(flat) == 1 or len(items) == len(flat):
+        # family 4 (分别 lists): 'A、B分别增长4.3%、6.1%' zips subjects and numbers in order
+        return items, flat
+    if len(items) == 1 and re.search("均|都", items[0].gap):
+        return items * len(flat), flat  # 'A、B均增长8%': one value for each
+    return None
+
+
+def _from_to_years(items: list[_Candidate], where: _Where) -> list[int | None] | None:
+    """Family 5 (from–to): '从9.7万亿元提高到12.6万亿元' gives the start and the end of the
+    period the sentence speaks of; a year written with either value wins. None if not a from–to pair."""
+    if len(items) != 2 or not FROM_RE.search(items[0].gap) or not TO_RE.search(items[1].gap[-6:]):
+        return None
+    first, second = items[0].value_year, items[1].value_year
+    if first is not None and second is not None:
+        return [first, second]
+    ph = _period_from_phase(where.ctx)
+    end = second or where.sent_year or (ph.end_year if ph else None)
+    if end is None:
+        return None
+    # a review of one year compares with the year before; a five-year review with the year before its start
+    start = first or where.base_year or ((ph.start_year - 1) if ph and ph.end_year == end else end - 1)
+    return [start, end]
+
+
+def _assign(where: _Where, pending: list[_Candidate], sent_mentions: list[_Mention],
+            stats: dict[str, int]) -> list[dict]:
     """Turns the sentence's (value, metric group) pairs into rows, zipping 分别 lists."""
     rows = []
-    # values of one run share their group object; zip per group and measure
-    runs: dict[tuple[int, str], list] = {}
-    order = []
+    # values of one run share their group object; zip per group, measure and basis
+    runs: dict[tuple[int, str, bool], list[_Candidate]] = {}
+    last_key: dict[tuple, tuple] = {}
     for item in pending:
-        key = (id(item[2]), item[3])
-        if key not in runs:
-            runs[key] = []
-            order.append(key)
-        runs[key].append(item)
-    sentence = text[ss:se]
-    for key in order:
-        items = runs[key]
-        group = items[0][2]
-        keys_per_mention = [m.name.keys for m in group]
-        flat = [(m, k) for m, ks in zip(group, keys_per_mention) for k in ks]
-        respectively = any("分别" in it[1] for it in items)
-        earlier = [m for m in sent_mentions if m.end <= items[0][0].start and len(m.name.keys) == 1]
-        if len(flat) == 1 and len(items) > 1 and group[0].name.split_keys and respectively \
-                and len(items) == len(group[0].name.split_keys):
-            targets = [(group[0], k) for k in group[0].name.split_keys]
-        elif len(flat) == 1 and len(items) > 1 and respectively and len(earlier) >= len(items):
-            # '财政总收入…,其中一般公共预算收入…,分别增长12.1%和10.3%': the list spans clauses
-            targets = [(m, m.name.keys[0]) for m in earlier[-len(items):]]
-        elif len(flat) == 1 and len(items) > 1:
-            # one metric, several values of one measure: only a range over stated years
-            years = [it[5] for it in items]
-            if None in years or len(set(years)) != len(years):
-                stats["dropped_unzippable_list"] += len(items)
-                continue
-            targets = flat * len(items)
-        elif len(flat) == 1:
-            targets = flat
-        elif len(items) == len(flat):
-            targets = flat
-        elif len(items) == 1 and re.search("均|都", items[0][1]):
-            targets = flat  # 'A、B均增长8%': one value for each
-            items = items * len(flat)
+        # an average, a cumulative and an annual figure of one metric are different facts, not a list;
+        # a value after a bare list separator ('7.8%、9.3%') stays in the list before it
+        head = (id(item.group), item.measure, item.comparable)
+        if head in last_key and where.text[item.value.start - 1] in "、和及与":
+            key = last_key[head]
         else:
+            key = head + ("average" if item.span == "average" else ("cumulative" if item.base_year else None),)
+        last_key[head] = key
+        runs.setdefault(key, []).append(item)
+    for items in runs.values():
+        items = _drop_thresholds(items, stats)
+        items = _drop_stretch_targets(items, stats)
+        years_of = _from_to_years(items, where)
+        if years_of is not None:
+            items = [replace(it, value_year=y) for it, y in zip(items, years_of)]
+        # values written as one list ('8.4%和8%') pair with as many subjects before them, 分别 or not
+        joined = all(where.text[a.value.end:b.value.start] in ("、", "和", "及", "与")
+                     for a, b in zip(items, items[1:]))
+        paired = _targets(items, sent_mentions, joined)
+        if paired is None:
             stats["dropped_unzippable_list"] += len(items)
             continue
+        items, targets = paired
+        # '年均增长5.1%、7.4%': a span word before the first value of a list holds for all of it
+        respectively = _is_respectively_list(items)
+        items = [replace(it, span=it.span or items[0].span, base_year=it.base_year or items[0].base_year,
+                         value_year=it.value_year or (items[0].value_year if respectively else None))
+                 for it in items]
         # a qualifier written before the first value of a 分别 list holds for all of it
-        lead_q = items[0][4] if respectively and items[0][4] in PRE_QUALIFIERS else None
-        for (v, gap, _, measure, qual, vyear, avg, _kind), (mention, mkey) in zip(items, targets):
-            before = sentence[: v.start - ss]
-            period = _period(ctx, before, frame, sent_year, carried, vyear, avg, sentence)
-            if period is None:
-                stats["dropped_no_period"] += 1
-                continue
-            region = _region(ctx, text[max(ss, mention.start - 4):mention.start] if mention.start >= ss else "")
-            if region is False:
-                stats["dropped_outside_region"] += 1
-                continue
-            status, year, y0, y1 = period
-            factor, base = split_unit(v.unit)
-            number = v.number
-            if measure == "growth_pct" and DECLINE_RE.search(gap) and not TO_LEVEL_RE.search(gap):
-                number = -number  # 下降3.2% is a growth of -3.2
-            if measure in ("level", "per_capita", "count"):
-                measure = _measure("", v.unit, mention.measure_hint, None)
-                if measure is None:
-                    continue
-            is_core = mention.name.core
-            rows.append({
-                "indicator_id": hashlib.sha256(
-                    f"{ctx.doc_id}|{para_id}|{v.start}|{mkey}|{measure}".encode()).hexdigest()[:16],
-                "doc_id": ctx.doc_id,
-                "para_id": para_id,
-                "sent_id": sent_id,
-                "region": region,
-                "metric": mention.surface,
-                "metric_key": mkey,
-                "is_core": is_core,
-                "measure": measure,
-                "value": number,
-                "unit": v.unit,
-                "value_base": number * factor,
-                "base_unit": base,
-                "year": year,
-                "start_year": y0,
-                "end_year": y1,
-                "status": status,
-                "qualifier": qual or lead_q,
-                "value_text": v.text,
-                "evidence": sentence,
-                "char_start": ss,
-                "char_end": se,
-            })
+        lead_q = items[0].qualifier if respectively and items[0].qualifier in PRE_QUALIFIERS else None
+        for it, (mention, mkey) in zip(items, targets):
+            row = _row(where, it, mention, mkey, lead_q, stats)
+            if row is not None:
+                rows.append(row)
+    return rows
+
+
+def _is_respectively_list(items: list[_Candidate]) -> bool:
+    """A 分别 list: its values share the year written before the first ('2000年分别达到2253元和6280元')."""
+    return any("分别" in it.gap for it in items)
+
+
+def _plan_years(words: str) -> tuple[int, int] | None:
+    """Family 7: the plan period a value is stated for ('“六五”期间', '“十五”时期'), not one compared with."""
+    m = PLAN_PERIOD_RE.search(words)
+    if m is None:
+        return None
+    start = _plan_start_year(m.group("n"))
+    return (start, start + 4) if start is not None else None
+
+
+def _plan_start_year(numeral: str) -> int | None:
+    """First year of the n-th five-year plan (六 -> 1981, 十四 -> 2021); None before the 6th."""
+    n = parse_number(numeral)
+    if not n or n < 6:
+        return None  # the first plans do not follow the five-year grid
+    return int(1966 + 5 * (n - 3))
+
+
+def _drop_stretch_targets(items: list[_Candidate], stats: dict[str, int]) -> list[_Candidate]:
+    """Family 2 (targets): in '地区生产总值增长6%左右、力争7%' the target is the first number;
+    the one striven for after it is an aspiration, not a second value of the same fact."""
+    if len(items) < 2:
+        return items
+    kept = [items[0]]
+    for it in items[1:]:
+        if STRETCH_RE.search(it.gap[-4:]) and it.value_year is None:
+            stats["dropped_stretch_target"] += 1
+            continue
+        kept.append(it)
+    return kept
+
+
+def _drop_thresholds(items: list[_Candidate], stats: dict[str, int]) -> list[_Candidate]:
+    """Family 6 (thresholds): in '突破3000亿元、达到3185亿元' the first number is a bound
+    passed on the way and the second the level; the bound gives no row of its own."""
+    if len(items) < 2:
+        return items
+    kept = []
+    for i, it in enumerate(items):
+        later = items[i + 1:]
+        if THRESHOLD_RE.search(it.gap) and any(REACH_RE.search(o.gap) and o.measure == it.measure for o in later):
+            stats["dropped_threshold"] += 1
+            continue
+        kept.append(it)
+    return kept
+
+
+def _row(where: _Where, it: _Candidate, mention: _Mention, mkey: str, lead_q: str | None,
+         stats: dict[str, int]) -> dict | None:
+    """One indicators row for a paired candidate, or None when it has no period, is another place's
+    or measures nothing the metric states."""
+    ctx, text, ss = where.ctx, where.text, where.ss
+    v = it.value
+    before = where.sentence[: v.start - ss]
+    plan = it.plan or _plan_years(before)  # '“六五”期间，进出口贸易总额…' names it a clause earlier
+    if it.value_year is not None and it.span is None:
+        plan = None  # '“八五”期间…，1995年达到57600多亿元': the value's own year wins
+    since = PLAN_SINCE_RE.search(before)
+    if plan is None and since is not None and ctx.ref_year is not None:
+        # '“十四五”以来…年均增长6.5%': from the plan's first year to the year before the report
+        start = _plan_start_year(since.group("n"))
+        if start is not None and start < ctx.ref_year:
+            plan = (start, min(start + 4, ctx.ref_year - 1))
+    base_year, span = it.base_year, it.span
+    if base_year is None and where.base_year is not None and it.measure == "growth_pct" and span != "average" \
+            and not OWN_COMPARISON_RE.search(it.gap):
+        base_year, span = where.base_year, "cumulative"
+    period = _status_and_period(where, before, it.value_year, span, base_year, plan)
+    if period is None:
+        stats["dropped_no_period"] += 1
+        return None
+    region = _region(ctx, text[max(ss, mention.start - 4):mention.start] if mention.start >= ss else "")
+    if region is False:
+        stats["dropped_outside_region"] += 1
+        return None
+    factor, base = split_unit(v.unit)
+    number, high = v.number, v.high
+    measure = it.measure
+    verbs = CONDITION_RE.sub("", it.gap)  # '考虑价格下降因素…增长9.3%' is no decline
+    if measure == "growth_pct" and DECLINE_RE.search(verbs) and not TO_LEVEL_RE.search(verbs):
+        number = -number  # 下降3.2% is a growth of -3.2
+        if high is not None:
+            number, high = -high, number  # 下降5%—6% runs from -6 to -5
+    if measure in ("level", "per_capita", "count"):
+        measure = _measure("", v.unit, mention.measure_hint, None)
+        if measure is None:
+            return None
+    qualifier = it.qualifier or lead_q
+    return _make_row(where, mention, mkey, measure, period, {
+        "value": number, "unit": v.unit, "value_base": number * factor, "base_unit": base,
+        "qualifier": qualifier, "value_text": v.text, "offset": v.start,
+        "modifier": _modifier(it.gap, v, qualifier), "value_high": high,
+        "is_comparable_basis": it.comparable,
+    }, region)
+
+
+def _make_row(where: _Where, mention: _Mention | None, mkey: str, measure: str, period: _Period, val: dict,
+              region) -> dict:
+    ctx = where.ctx
+    return {
+        "indicator_id": hashlib.sha256(
+            f"{ctx.doc_id}|{where.para_id}|{val['offset']}|{mkey}|{measure}".encode()).hexdigest()[:16],
+        "doc_id": ctx.doc_id,
+        "para_id": where.para_id,
+        "sent_id": where.sent_id,
+        "region": region,
+        "metric": mention.surface if mention is not None else val["metric"],
+        "metric_key": mkey,
+        "is_core": mention.name.core if mention is not None else val["is_core"],
+        "measure": measure,
+        "value": val["value"],
+        "unit": val["unit"],
+        "value_base": val["value_base"],
+        "base_unit": val["base_unit"],
+        "year": period.year,
+        "start_year": period.start_year,
+        "end_year": period.end_year,
+        "status": period.status,
+        "qualifier": val["qualifier"],
+        "value_text": val["value_text"],
+        "evidence": where.sentence,
+        "char_start": where.ss,
+        "char_end": where.se,
+        "modifier": val["modifier"],
+        "value_high": val["value_high"],
+        "period_kind": period.kind,
+        "is_comparable_basis": val["is_comparable_basis"],
+    }
+
+
+def _modifier(gap: str, v: _Value, qualifier: str | None) -> str:
+    """Family 2 (modifiers): range, about (左右, 约), at_least (以上, 突破), at_most (以内), else point."""
+    if v.high is not None:
+        return "range"
+    if v.post in ("左右", "上下"):
+        return "about"
+    if v.post in ("以上", "多"):
+        return "at_least"
+    if v.post in ("以下", "以内"):
+        return "at_most"
+    tail = gap[-8:]
+    if AT_MOST_RE.search(tail):
+        return "at_most"
+    if AT_LEAST_RE.search(tail):
+        return "at_least"
+    if ABOUT_RE.search(tail):
+        return "about"
+    return "point"
+
+
+def _not_set_rows(where: _Where) -> list[dict]:
+    """Family 9 (explicit absence): '不设具体增长目标' is a growth target whose value is not set."""
+    ctx, text, ss, se, carried = where.ctx, where.text, where.ss, where.se, where.carried
+    rows = []
+    for m in NOT_SET_RE.finditer(text, ss, se):
+        if not re.search("增长|增速|经济", m.group("what")):
+            continue
+        s_years = stated_years(text[ss:se])
+        year = s_years[0][1] if s_years else (carried[-1] if carried else ctx.ref_year)
+        if year is None:
+            continue
+        rows.append(_make_row(replace(where, sent_year=year, frame=None), None, "gdp", "growth_pct", _Period("target", year, year, year), {
+            "metric": m.group(), "is_core": True, "value": None, "unit": None, "value_base": None,
+            "base_unit": None, "qualifier": None, "value_text": m.group(), "offset": m.start(),
+            "modifier": "not_set", "value_high": None, "is_comparable_basis": False,
+        }, ctx.region))
     return rows
 
 
 def _region(ctx: _DocCtx, prefix: str):
-    """Region a statement is about: the document's, its city's for 全市; False for 全省/全国."""
-    if "全省" in prefix or "全国" in prefix:
-        return False
+    """Region a statement is about: the document's, its city's for 全市; False for a wider place.
+
+    全省 is the document's own place in a province's report (family 1: '全省生产总值4.8万亿元'),
+    全国 in a national one; a document of unknown place keeps them with no region.
+    """
+    if "全国" in prefix:
+        return ctx.region if ctx.region is None or ctx.region in NATIONAL_REGIONS else False
+    if "全省" in prefix:
+        return ctx.region if ctx.region is None or PROVINCE_RE.fullmatch(ctx.region) else False
     if "全市" in prefix:
         return _city_of(ctx.region)
     return ctx.region
 
 
-def _period(ctx, before, frame, sent_year, carried, vyear, avg, sentence):
-    """(status, year, start_year, end_year) of one value, or None if it cannot be dated."""
-    lead = (frame[0] if frame else "") + before
+def _status_and_period(where: _Where, before: str, vyear: int | None, span: str | None,
+                       base_year: int | None = None, plan: tuple[int, int] | None = None) -> _Period | None:
+    """Status (actual, target, forecast) and period of one value, or None if it cannot be dated.
+
+    Tense markers before the value decide the status first (预计: forecast; 力争/目标/今年:
+    target); else an explicit year against the report's year; else the section's phase.
+    """
+    ctx, frame, sentence = where.ctx, where.frame, where.sentence
+    # '全面实现年初确定的主要目标，国内生产总值增长7.8%': a target met is a review, not a target
+    lead = ACHIEVED_RE.sub("", (frame[0] if frame else "") + before)
     status = "forecast" if FORECAST_RE.search(lead) else ("target" if TARGET_RE.search(lead) else None)
-    explicit = vyear or sent_year or (frame[1][0] if frame and frame[1] else None) or (carried[-1] if carried else None)
+    span_years = YEAR_SPAN_RE.search(before)
+    if span_years and vyear is None and base_year is None and plan is None:
+        # family 7: a growth over a stated span ('从1979年到1982年的四年间…增长…') covers it all
+        y0, y1 = parse_year(span_years.group(1)), parse_year(span_years.group(2))
+        if y0 and y1 and y0 < y1:
+            if status is None:
+                status = "actual" if ctx.ref_year is None or y1 < ctx.ref_year else "target"
+            return _Period(status, y1, y0, y1, "plan_average" if span == "average" else "plan_cumulative")
+    if plan is not None:
+        # a plan period named with the value: its whole span, achieved if it ended before the report
+        if status is None:
+            status = "actual" if ctx.ref_year is None or plan[1] < ctx.ref_year else "target"
+        return _Period(status, plan[1], plan[0], plan[1], "plan_average" if span == "average" else "plan_cumulative")
+    explicit = (vyear or where.sent_year or (frame[1][0] if frame and frame[1] else None)
+                or (where.carried[-1] if where.carried else None))
     if explicit is not None:
         y0 = explicit
-        if avg:
+        if span:
             # 年均 over a stated range (从2016年…到2021年) covers the years after its start
             ys = sorted(y for _, y, _ in stated_years(re.sub(r"从(?=(?:19|20)\d\d)", "", sentence)))
             if len(ys) >= 2:
@@ -815,8 +1285,12 @@ def _period(ctx, before, frame, sent_year, carried, vyear, avg, sentence):
                 explicit = ys[-1]
             else:
                 ph = _period_from_phase(ctx)
-                if ph is not None and ph[1] == explicit:
-                    y0 = ph[2]
+                if ph is not None and ph.year == explicit and ph.start_year < ph.end_year:
+                    y0 = ph.start_year
+                elif span == "average":
+                    y0 = explicit - 4  # 年均 without its span stated: the five-year plan ending then
+        if base_year is not None and base_year < explicit:
+            y0 = base_year + 1
         if status is None:
             if ctx.ref_year is None:
                 status = "actual"
@@ -824,14 +1298,23 @@ def _period(ctx, before, frame, sent_year, carried, vyear, avg, sentence):
                 status = "actual" if explicit < ctx.ref_year else "target"
             else:
                 status = "actual" if explicit <= ctx.ref_year else "target"
-        return (status, explicit, y0, explicit)
+        return _Period(status, explicit, y0, explicit, _period_kind(span, y0, explicit))
     ph = _period_from_phase(ctx)
     if ph is None:
         return None
-    ph_status, year, y0, y1 = ph
+    year, y0, y1 = ph.year, ph.start_year, ph.end_year
+    if span == "average" and y0 == y1:
+        y0 = y1 - 4  # 年均 inside a one-year section: the five-year plan ending then
     if status is None:
-        status = ph_status
-    elif status == "target" and ph_status == "actual":
+        status = ph.status
+    elif status == "target" and ph.status == "actual":
         # a target stated inside a review ('力争…') is for the report's year
         year = y0 = y1 = ctx.ref_year
-    return (status, year, y0, y1)
+    return _Period(status, year, y0, y1, _period_kind(span, y0, y1))
+
+
+def _period_kind(span: str | None, y0: int, y1: int) -> str:
+    """Family 7 (five-year figures): a 年均 or 累计 value over more than one year."""
+    if span is None or y0 >= y1:
+        return "year"
+    return "plan_average" if span == "average" else "plan_cumulative"

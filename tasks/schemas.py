@@ -227,6 +227,10 @@ INDICATORS = _table(
         ("evidence", pa.string(), "The sentence stating the value, verbatim from the cleaned paragraph."),
         ("char_start", pa.int32(), "Offset of the evidence sentence in the cleaned paragraph text (text[char_start:char_end] == evidence)."),
         ("char_end", pa.int32(), "End offset (exclusive) of the evidence sentence in the cleaned paragraph text."),
+        ("modifier", pa.string(), "How the value bounds the fact: point, about (左右, 约), at_least (以上, 突破, 迈上), at_most (以内, 以下), range (value to value_high) or not_set (the text says no numeric target is set; value is null)."),
+        ("value_high", pa.float64(), "Upper end of a range as written (5.5 for 增长5%—5.5%), in the unit of value; null unless modifier is range."),
+        ("period_kind", pa.string(), "year (a value of one year; a bare value of a five-year section keeps the section's span), plan_average (年均: average annual growth over start_year..end_year) or plan_cumulative (五年, 累计, 较'十三五', 比2020年: a total or growth over the whole span)."),
+        ("is_comparable_basis", pa.bool_(), "True when the value is restated on a comparable basis (同口径, 可比口径), beside the value as reported."),
     ],
 )
 

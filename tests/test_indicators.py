@@ -3,6 +3,10 @@
 Expected values come from reading the sentences, not from running the code;
 tests/fixtures/indicators_gold.csv lists every core-metric statement of the
 seeds as read by hand (doc, sentence snippet, key, measure, value, period, status).
+tests/fixtures/statecouncil_dev.csv lists the core facts of 25 State Council reports
+(1983-2018) read by hand, with their evidence: split 'dev' (16 reports) the rules were
+developed on, 'heldout' and 'check2' read later (see the test of each).
+Sentences of the issue-15 families are written for the tests (numbers and subjects changed).
 """
 
 from __future__ import annotations
@@ -243,16 +247,13 @@ def test_metric_key_file_maps_the_core_names():
 @pytest.fixture(scope="module")
 def seed_output(seed_ingest):
     """The seeds through ingest, clean and dedup, as the pipeline feeds extraction."""
+    from tasks.clean import clean_paragraphs
+    from tasks.dedup import dedup_corpus
+
     documents, paras = seed_ingest.documents, seed_ingest.paragraphs
-    try:
-        from tasks.clean import clean_paragraphs
-        from tasks.dedup import dedup_corpus
-    except ImportError:  # a stage not merged yet: read the raw paragraphs
-        pass
-    else:
-        paras = clean_paragraphs(paras).paragraphs
-        dd = dedup_corpus(documents, paras)
-        documents, paras = dd.documents, dd.paragraphs[~dd.paragraphs["is_duplicate"]]
+    paras = clean_paragraphs(paras).paragraphs
+    dd = dedup_corpus(documents, paras)
+    documents, paras = dd.documents, dd.paragraphs[~dd.paragraphs["is_duplicate"]]
     return documents, paras, extract_indicators(documents, paras)
 
 
@@ -284,14 +285,14 @@ def _match_gold(documents: pd.DataFrame, found: pd.DataFrame) -> tuple[int, int,
     return len(used), len(pred), len(gold), missed
 
 
-def test_core_indicators_of_the_seeds_reach_precision_and_recall_of_09(seed_output):
+def test_core_indicators_of_the_seeds_reach_precision_099_and_recall_1(seed_output):
     documents, _, res = seed_output
     tp, n_pred, n_gold, missed = _match_gold(documents, res.indicators)
     precision, recall = tp / n_pred, tp / n_gold
     print(f"core indicators: tp={tp} predicted={n_pred} gold={n_gold} "
           f"precision={precision:.3f} recall={recall:.3f} missed={missed}")
-    assert precision >= 0.9
-    assert recall >= 0.9
+    assert precision >= 0.99
+    assert recall >= 1.0
 
 
 def test_every_evidence_is_its_paragraph_text_at_its_offsets(seed_output):
@@ -400,3 +401,255 @@ def test_a_range_whose_years_run_backwards_never_gives_a_backwards_period():
         out = extract_indicators(documents.assign(doc_type=doc_type), paragraphs).indicators
         assert len(out) <= 1
         assert not (out.start_year > out.end_year).any(), doc_type
+
+
+# --- sentence families of unseen reports (issue 15); sentences written for the tests -------------
+
+PROVINCE = dict(region="江西省", event_date=date(2026, 1, 22), year=2026)
+
+
+def facts(text: str, **kw) -> list[tuple]:
+    """(metric_key, measure, value, value_high, year, start_year, status, modifier, period_kind, comparable)."""
+    df = extract_indicators(*make_doc(text, **{**PROVINCE, **kw})).indicators
+    return [(r.metric_key, r.measure, None if pd.isna(r.value) else r.value,
+             None if pd.isna(r.value_high) else r.value_high, r.year, r.start_year, r.status, r.modifier,
+             r.period_kind, bool(r.is_comparable_basis)) for r in df.itertuples()]
+
+
+def test_family_1_level_and_growth_in_one_clause_in_trillions_in_a_provincial_report():
+    assert facts("一年来,全省生产总值3.6万亿元、增长4.7%。") == [
+        ("gdp", "level", 3.6, None, 2025, 2025, "actual", "point", "year", False),
+        ("gdp", "growth_pct", 4.7, None, 2025, 2025, "actual", "point", "year", False),
+    ]
+
+
+def test_family_2_ranges_and_modifiers_are_target_rows():
+    got = facts("今年主要预期目标:地区生产总值增长5.5%—6%;固定资产投资增长3.5-4%;经济增长6%左右;社会消费品零售总额增长7%以上。")
+    assert [(k, v, hi, st, mod) for k, _, v, hi, _, _, st, mod, _, _ in got] == [
+        ("gdp", 5.5, 6.0, "target", "range"),
+        ("fixed_asset_investment", 3.5, 4.0, "target", "range"),
+        ("gdp", 6.0, None, "target", "about"),
+        ("retail_sales", 7.0, None, "target", "at_least"),
+    ]
+
+
+def test_family_3_synonym_subjects_map_to_their_metrics():
+    got = facts("一年来,生产总值增长4.1%,经济总量达到3.2万亿元。城镇居民收入增长3.9%,居民收入增长4.4%。")
+    assert [(k, m, v) for k, m, v, *_ in got] == [
+        ("gdp", "growth_pct", 4.1), ("gdp", "level", 3.2),
+        ("urban_disposable_income_per_capita", "growth_pct", 3.9), ("disposable_income_per_capita", "growth_pct", 4.4),
+    ]
+
+
+def test_family_4_paired_subjects_distribute_their_numbers_in_order():
+    assert [(k, v) for k, _, v, *_ in facts("一年来,城镇、农村居民人均可支配收入分别增长3.8%、6.6%。")] == [
+        ("urban_disposable_income_per_capita", 3.8), ("rural_disposable_income_per_capita", 6.6)]
+    got = facts("过去五年,城乡居民人均收入年均增长5.3％、7.9％。")
+    assert [(k, v, y0, pk) for k, _, v, _, _, y0, _, _, pk, _ in got] == [
+        ("urban_disposable_income_per_capita", 5.3, 2021, "plan_average"),
+        ("rural_disposable_income_per_capita", 7.9, 2021, "plan_average")]
+    got = facts("一年来,城乡居民人均可支配收入分别达4.6万元、2.1万元,增长4.2%、6.5%。")
+    assert [(k, m, v) for k, m, v, *_ in got] == [
+        ("urban_disposable_income_per_capita", "per_capita", 4.6), ("rural_disposable_income_per_capita", "per_capita", 2.1),
+        ("urban_disposable_income_per_capita", "growth_pct", 4.2), ("rural_disposable_income_per_capita", "growth_pct", 6.5)]
+
+
+def test_family_5_from_to_gives_two_levels_each_with_its_own_year():
+    assert [(v, y) for _, _, v, _, y, *_ in facts("过去五年,全省生产总值从2.5万亿元提高到3.4万亿元。")] == [
+        (2.5, 2020), (3.4, 2025)]
+    assert [(v, y) for _, _, v, _, y, *_ in facts("过去五年,地区生产总值从2020年的1.9万亿元增长到2025年的2.6万亿元。")] == [
+        (1.9, 2020), (2.6, 2025)]
+
+
+def test_family_6_a_threshold_passed_is_no_level_and_a_step_reached_is_at_least():
+    docs, paras = make_doc("一年来,一般公共预算收入突破2000亿元、达到2136亿元。", **PROVINCE)
+    res = extract_indicators(docs, paras)
+    assert res.indicators["value"].tolist() == [2136] and res.stats["dropped_threshold"] == 1
+    got = facts("一年来,地区生产总值迈上4000亿元台阶。经济总量跨过3万亿元。")
+    assert [(v, mod) for _, _, v, _, _, _, _, mod, _, _ in got] == [(4000, "at_least"), (3, "at_least")]
+
+
+def test_family_7_five_year_figures_cover_the_plan_period():
+    got = facts("过去五年,地区生产总值年均增长5.9%。固定资产投资五年增长31.2%,社会消费品零售总额较“十三五”增长17.5%,"
+                "固定资产投资累计完成2.7万亿元。")
+    assert [(v, y, y0, pk) for _, _, v, _, y, y0, _, _, pk, _ in got] == [
+        (5.9, 2025, 2021, "plan_average"), (31.2, 2025, 2021, "plan_cumulative"),
+        (17.5, 2025, 2021, "plan_cumulative"), (2.7, 2025, 2021, "plan_cumulative")]
+
+
+def test_family_8_a_comparable_basis_figure_is_a_second_row_marked_as_such():
+    got = facts("一年来,一般公共预算收入增长2.3%(同口径增长4.1%以上)。")
+    assert [(v, mod, cmp) for _, _, v, _, _, _, _, mod, _, cmp in got] == [(2.3, "point", False), (4.1, "at_least", True)]
+
+
+def test_family_9_no_numeric_target_is_a_not_set_target_row_with_evidence():
+    for text in ("今年不设具体增长目标。", "综合研判,今年不提出全年经济增速具体目标。"):
+        docs, paras = make_doc(text, **PROVINCE)
+        df = extract_indicators(docs, paras).indicators
+        assert [(r.metric_key, r.status, r.year, r.modifier) for r in df.itertuples()] == [
+            ("gdp", "target", 2026, "not_set")]
+        r = df.iloc[0]
+        assert pd.isna(r.value) and r.value_text in r.evidence and paras.text[0][r.char_start:r.char_end] == r.evidence
+
+
+def test_precision_no_row_without_an_indicator_and_no_year_from_a_document_number():
+    assert facts("当前经济增长面临压力,赣府发〔2025〕3号文件要求稳住投资。") == []
+    # a growth rate of another clause's subject is not attached ('预算外资金…增长')
+    assert facts("一年来,在财政收入下降的同时,预算外资金却大幅度增加,由410亿元增加到650亿元。") == []
+    # a county report's 全省 figure is the province's, not the county's
+    assert facts("一年来,全省生产总值增长5%。", region="赣州市信丰县") == []
+
+
+def test_percent_in_words_and_middle_dot_decimals_of_older_reports_are_read():
+    got = facts("一年来,地区生产总值比上年增长百分之十一点八,固定资产投资增长14·1%。")
+    assert [(k, v) for k, _, v, *_ in got] == [("gdp", 11.8), ("fixed_asset_investment", 14.1)]
+    got = facts("今年经济增长速度的宏观调控目标,定为百分之八至九。")
+    assert [(v, hi, st, mod) for _, _, v, hi, _, _, st, mod, _, _ in got] == [(8, 9, "target", "range")]
+
+
+def test_a_named_plan_period_dates_its_values_and_a_compared_one_does_not():
+    got = facts("“十三五”期间,进出口总额合计达到2.1万亿元,比“十二五”时期增长40%。", event_date=date(2021, 1, 20), year=2021)
+    assert [(m, v, y, y0, st) for _, m, v, _, y, y0, st, *_ in got] == [
+        ("level", 2.1, 2020, 2016, "actual"), ("growth_pct", 40, 2020, 2016, "actual")]
+
+
+def test_a_year_compared_with_starts_the_period_of_the_sentence_and_the_next_one():
+    got = facts("2025年同2020年相比,地区生产总值由2.1万亿元增加到2.9万亿元,增长31%。一般公共预算收入由1500亿元增加到2000亿元。")
+    assert [(m, v, y, y0) for _, m, v, _, y, y0, *_ in got] == [
+        ("level", 2.1, 2020, 2020), ("level", 2.9, 2025, 2025), ("growth_pct", 31, 2025, 2021),
+        ("level", 1500, 2020, 2020), ("level", 2000, 2025, 2025)]
+
+
+def test_a_target_met_is_a_result_and_a_horizon_year_dates_nothing():
+    got = facts("一年来,全面实现年初确定的主要目标,地区生产总值增长5.1%。")
+    assert [(y, st) for _, _, _, _, y, _, st, *_ in got] == [(2025, "actual")]
+    got = facts("一年来,启动面向2035年的重大项目。全社会研发经费支出与地区生产总值之比达到2.4%。")
+    assert [(k, y, st) for k, _, _, _, y, _, st, *_ in got] == [("rd_intensity", 2025, "actual")]
+
+
+def test_two_subjects_and_a_list_of_two_values_pair_without_fenbie_and_real_growth_is_a_restatement():
+    got = facts("一年来,城镇居民人均可支配收入5.1万元,农村居民人均可支配收入2.3万元,实际增长4.8%和6.9%。")
+    assert [(k, m, v) for k, m, v, *_ in got][2:] == [
+        ("urban_disposable_income_per_capita", "growth_pct", 4.8), ("rural_disposable_income_per_capita", "growth_pct", 6.9)]
+    got = facts("一年来,进出口总额达到3200亿元,比上年增长9.7%,扣除价格和汇率变动因素,实际增长6.2%。")
+    assert [(m, v, cmp) for _, m, v, _, _, _, _, _, _, cmp in got] == [
+        ("level", 3200, False), ("growth_pct", 9.7, False), ("growth_pct", 6.2, True)]
+
+
+def test_a_part_of_a_metric_from_elsewhere_or_a_growth_named_as_a_rate_is_no_share():
+    assert facts("全省百分之八十以上的财政收入来自工业。") == []
+    assert facts("今后大体需要保持每年递增百分之五点四的经济增长速度。") == []
+
+
+def test_family_4_an_abbreviated_urban_rural_pair_splits_the_previous_metric():
+    got = facts("一年来,居民人均可支配收入增长5.1%,其中城镇、农村分别增长4.6%、6.7%。")
+    assert [(k, v) for k, _, v, *_ in got] == [
+        ("disposable_income_per_capita", 5.1), ("urban_disposable_income_per_capita", 4.6),
+        ("rural_disposable_income_per_capita", 6.7)]
+    # the pair splits only a metric that has urban and rural parts
+    assert [k for k, *_ in facts("一年来,地区生产总值增长6%,其中城镇、农村分别增长5%、8%。")] == ["gdp"]
+
+
+def test_a_stretch_goal_after_a_target_is_not_a_second_target():
+    docs, paras = make_doc("今年主要预期目标:地区生产总值增长6%左右、力争7%;一般公共预算收入增长5%。", **PROVINCE)
+    res = extract_indicators(docs, paras)
+    assert res.indicators[["metric_key", "value", "modifier"]].values.tolist() == [
+        ["gdp", 6.0, "about"], ["general_budget_revenue", 5.0, "point"]]
+    assert res.stats["dropped_stretch_target"] == 1
+
+
+def test_since_the_plan_began_covers_its_years_up_to_the_report():
+    got = facts("“十四五”以来,全省地区生产总值年均增长5.6%。")
+    assert [(y, y0, pk) for _, _, _, _, y, y0, _, _, pk, _ in got] == [(2025, 2021, "plan_average")]
+
+
+def test_a_bracketed_gdp_after_the_name_is_part_of_it():
+    got = facts("一年来,实现地区生产总值（GDP）3120亿元,增长5.3%。")
+    assert [(m, v) for _, m, v, *_ in got] == [("level", 3120), ("growth_pct", 5.3)]
+
+
+# --- dev set: State Council reports read by hand ----------------------------------------------------
+
+DEV = ROOT / "tests" / "fixtures" / "statecouncil_dev.csv"
+STATECOUNCIL = Path("/work/shared/corpora/statecouncil")
+
+
+@pytest.fixture(scope="module")
+def statecouncil_output():
+    """The annotated State Council reports through ingest, clean, dedup and extract.
+
+    Document type and region are set as the reports are (national government work reports): their
+    metadata is another stage's work, and the dev set scores extraction only.
+    """
+    if not STATECOUNCIL.is_dir():
+        pytest.skip("State Council corpus not present")
+    from tasks.clean import clean_paragraphs
+    from tasks.dedup import dedup_corpus
+    from tasks.ingest import ingest_folder
+
+    gold = pd.read_csv(DEV, dtype=str, keep_default_na=False)
+    ing = ingest_folder(STATECOUNCIL)
+    paras = clean_paragraphs(ing.paragraphs).paragraphs
+    dd = dedup_corpus(ing.documents, paras)
+    docs = dd.documents[dd.documents["source_file"].isin(set(gold["file"]))]
+    docs = docs.assign(doc_type="gov_work_report", region="全国")
+    paras = dd.paragraphs[~dd.paragraphs["is_duplicate"] & dd.paragraphs["doc_id"].isin(docs["doc_id"])]
+    found = extract_indicators(docs, paras).indicators
+    found = found[found["is_core"]].assign(file=found["doc_id"].map(dict(zip(docs["doc_id"], docs["source_file"]))))
+    return gold, found
+
+
+def _score(gold: pd.DataFrame, found: pd.DataFrame) -> tuple[float, float, list]:
+    """Precision and recall of core facts: right only if value, metric, measure, period and status match."""
+    found = found[found["file"].isin(set(gold["file"]))]
+    used: set[int] = set()
+    missed = []
+    for g in gold.itertuples():
+        hit = None
+        for i, p in found.iterrows():
+            if i in used or p.file != g.file or (p.metric_key, p.measure, p.status) != (g.metric_key, g.measure, g.status):
+                continue
+            if not math.isclose(p.value, float(g.value)) or (int(p.year), int(p.start_year)) != (int(g.year), int(g.start_year)):
+                continue
+            hit = i
+            break
+        if hit is None:
+            missed.append((g.file, g.metric_key, g.value, g.year, g.evidence[:30]))
+        else:
+            used.add(hit)
+    return len(used) / max(len(found), 1), len(used) / len(gold), missed
+
+
+def test_state_council_dev_set_reaches_precision_and_recall_of_095(statecouncil_output):
+    gold, found = statecouncil_output
+    dev = gold[gold["split"] == "dev"]
+    precision, recall, missed = _score(dev, found)
+    print(f"dev set: gold={len(dev)} precision={precision:.3f} recall={recall:.3f} missed={missed}")
+    assert len(dev) >= 150 and dev["file"].nunique() >= 10
+    assert precision >= 0.95
+    assert recall >= 0.95
+
+
+@pytest.mark.parametrize("split", ["heldout", "check2"])
+def test_state_council_reports_read_after_the_rules_were_written_hold_too(statecouncil_output, split):
+    # 'heldout': five reports (1985, 2007, 2013, 2015, 2017) annotated after the rules were written;
+    # blind they scored precision 0.974, recall 0.841. 'check2' (1996, 2000, 2009, 2010), annotated
+    # later still, scored 0.974 / 0.881. The misses were then fixed as families (与…之比 shares, a 都
+    # list, '实现…目标' read as a target, 全年/总额 continuing a subject, 调控目标, 突破万亿元), so
+    # neither is a blind score any more: they guard against regressions.
+    gold, found = statecouncil_output
+    held = gold[gold["split"] == split]
+    precision, recall, missed = _score(held, found)
+    print(f"{split} set: gold={len(held)} precision={precision:.3f} recall={recall:.3f} missed={missed}")
+    assert len(held) >= 40
+    assert precision >= 0.95
+    assert recall >= 0.95
+
+
+def test_dev_set_rows_carry_their_evidence_modifier_and_period_kind():
+    gold = pd.read_csv(DEV, dtype=str, keep_default_na=False)
+    assert set(gold["modifier"]) <= {"point", "about", "at_least", "at_most", "range", "not_set"}
+    assert set(gold["period_kind"]) <= {"year", "plan_average", "plan_cumulative"}
+    assert set(gold["split"]) == {"dev", "heldout", "check2"}
+    assert (gold["evidence"].str.len() > 0).all()
+    assert ((gold["modifier"] == "range") == (gold["value_high"] != "")).all()

@@ -23,5 +23,9 @@ select
     value_text,
     evidence,
     char_start,
-    char_end
+    char_end,
+    modifier,
+    value_high,
+    period_kind,
+    is_comparable_basis
 from read_parquet('{parquet}/indicators/*.parquet')
