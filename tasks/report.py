@@ -263,7 +263,8 @@ class _Chart:
 def _timeline_charts(con) -> list[tuple[_Chart, pd.DataFrame]]:
     df = con.execute(
         """
-        select region, metric_key, measure, year, start_year, value, unit, value_base, base_unit, status, has_disagreement
+        select region, metric_key, measure, year, start_year, value, value_high, modifier, unit, value_base, base_unit,
+            status, has_disagreement
         from mart_indicator_timeline
         where year = start_year
         order by region, metric_key, measure, year
@@ -318,6 +319,13 @@ def _draw_timeline(data: tuple, figures: dict):
         ax.scatter(part["year"][actual], [y for y, a in zip(ys, actual) if a], color="#1f77b4", label="实际 actual", zorder=2)
         ax.scatter(part["year"][~actual], [y for y, a in zip(ys, actual) if not a], facecolors="none",
                    edgecolors="#d62728", label="目标/预计 target", zorder=2)
+        # a target range (增长5%—5.5%) is drawn as a bar from its low to its high end; a not_set
+        # target has no value and so no point (the table below the chart lists it)
+        ranged = part["value_high"].notna().to_numpy()
+        if ranged.any():
+            scale = [y / r.value if r.value else 1.0 for y, r in zip(ys, part.itertuples())]
+            ax.vlines(part["year"][ranged], [y for y, m in zip(ys, ranged) if m],
+                      [h * f for h, f, m in zip(part["value_high"], scale, ranged) if m], colors="#d62728", zorder=2)
         ax.set_title(f"{region} · {metric_key} ({measure})", fontsize=10, y=1.0)
         ax.set_ylabel(unit)
     for ax in list(axes.flat)[len(series):]:
@@ -590,7 +598,9 @@ def write_report(db_path: Path | str, html_path: Path | str, workers: int | None
         parts.append(f"<img class='chart' id='{html.escape(name)}' alt='{html.escape(alt)}' src='{pngs[name]}'>")
 
     parts.append("<h2>指标时间线 Indicator timelines per region</h2>")
-    parts.append("<p>Filled dots: actual values; open dots: targets or forecasts (mart_indicator_timeline, one-year values).</p>")
+    parts.append("<p>Filled dots: actual values; open dots: targets or forecasts, a bar for a target range "
+                 "(mart_indicator_timeline, one-year values). A target stated as not set (modifier not_set) "
+                 "has no value and shows only in the table.</p>")
     if not timelines:
         parts.append("<p class='empty'>no region has two years of one metric</p>")
     for timeline, df in timelines:

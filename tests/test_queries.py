@@ -72,10 +72,18 @@ def run(con, n: int):
     return con.execute(QUERIES[n - 1]).df()
 
 
+# query 8 lists disagreeing sources; the seeds' only one came from a misread (a pilot zone's
+# exports, '…试点有序推进,实现出口52.76亿元', taken for the district's), gone since issue 15,
+# so on the seeds it runs and returns nothing
+NO_ROWS_ON_SEEDS = {8}
+
+
 def test_docs_hold_ten_queries_and_each_runs_and_returns_rows(con):
     assert len(QUERIES) == 10
     for i in range(1, 11):
-        assert len(run(con, i)) > 0, f"query {i} returned no rows"
+        if i not in NO_ROWS_ON_SEEDS:
+            assert len(run(con, i)) > 0, f"query {i} returned no rows"
+    assert run(con, 8).empty
 
 
 def test_luqiao_gdp_2016_2020_2021_actuals_and_2025_target(con):
@@ -117,8 +125,22 @@ def test_growth_disagreement_term_and_speaker_answers(con):
     assert growth.loc["台州市路桥区", "actual_growth_pct"] == pytest.approx(8.3)
     assert growth.loc["台州市路桥区", "target_growth_pct"] == pytest.approx(7.0)
     disagree = run(con, 8)
-    assert disagree.groupby(["region", "metric_key", "year"]).size().min() >= 2
+    assert disagree.empty or disagree.groupby(["region", "metric_key", "year"]).size().min() >= 2
     terms = run(con, 9)
     assert (terms.per_10k_chars > 0).all() and "共同富裕" in set(terms.term)
     speakers = run(con, 10)
     assert "牟傲野" in set(speakers.speaker)
+
+
+def test_query_8_lists_both_sources_of_a_real_disagreement(tmp_path):
+    # crafted reports state 2020 GDP as 100 and 101 亿元 (a 1% gap): query 8 must list both
+    from tests.test_marts import build, crafted
+
+    build(tmp_path, crafted())
+    c = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    try:
+        rows = c.execute(QUERIES[7]).df()
+    finally:
+        c.close()
+    gdp2020 = rows[(rows["metric_key"] == "gdp") & (rows["year"] == 2020)]
+    assert sorted(gdp2020["value"].tolist()) == [100.0, 101.0]

@@ -8,6 +8,8 @@
 -- A plan table's target column gives status 'target', its baseline and actual columns 'actual'.
 -- ({resources} is filled in with the absolute path of tasks/resources by tasks/warehouse.py.)
 -- Indicators and plan-table rows listed in quality_flags are left out unless the SQL variable include_flagged is true.
+-- modifier (point, about, at_least, at_most, range, not_set), value_high (a range's upper end), period_kind
+-- (year, plan_average, plan_cumulative) and is_comparable_basis come from indicators; plan cells derive them.
 -- doc_date (event_date, else publish_date, else 1 January of the document's year) orders sources in later marts.
 with
 
@@ -72,6 +74,10 @@ text_facts as (
         i.value_base,
         i.base_unit,
         i.qualifier,
+        i.modifier,
+        i.value_high,
+        i.period_kind,
+        i.is_comparable_basis,
         i.evidence
     from indicators as i
 ),
@@ -180,6 +186,19 @@ plan_facts as (
             else c.unit
         end as base_unit,
         c.qualifier,
+        -- a plan cell gives one number; its written qualifier says how it bounds the fact
+        case
+            when c.qualifier in ('以上', '多') then 'at_least'
+            when c.qualifier in ('以下', '以内') then 'at_most'
+            when c.qualifier in ('左右', '上下') then 'about'
+            else 'point'
+        end as modifier,
+        cast(null as double) as value_high,
+        case
+            when c.is_cumulative and c.column_name = 'target' and starts_with(c.target_text, '[') then 'plan_cumulative'
+            else 'year'
+        end as period_kind,
+        false as is_comparable_basis,
         c.table_title || ' | ' || c.indicator || ' | ' || c.column_name || ' ' || c.cell_year || ': '
             || coalesce(
                 case c.column_name
@@ -218,6 +237,10 @@ final as (
         u.value_base,
         u.base_unit,
         u.qualifier,
+        u.modifier,
+        u.value_high,
+        u.period_kind,
+        u.is_comparable_basis,
         u.evidence,
         d.doc_date
     from unioned as u

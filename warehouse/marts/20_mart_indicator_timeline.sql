@@ -5,11 +5,14 @@
 -- key: (region, metric_key, measure, year, start_year).
 -- Sources: metric_facts (running-text indicators and plan-table cells) with a metric_key.
 -- Selection rule: actual beats forecast, forecast beats target; among sources of the same status the
--- latest document wins (metric_facts.doc_date: event_date, else publish_date, else 1 January of its year);
+-- value as reported beats its comparable-basis restatement (同口径), then the latest document wins (metric_facts.doc_date: event_date, else publish_date, else 1 January of its year);
 -- ties go to the lowest doc_id, then running text before plan tables, then the lowest para_id and fact_id.
 -- has_disagreement: the sources with the chosen status differ by more than 0.5% of the largest
 -- absolute value after conversion to base units (value_base), or state different base units.
 -- sources keeps every source, best first, as a list of structs.
+-- A target range keeps both ends (modifier 'range': value to value_high); a target the text says is not
+-- set (modifier 'not_set', '不设具体增长目标') is a row with a null value, so "no target" differs from "not found".
+-- has_disagreement leaves comparable-basis restatements out (they differ from the reported value by design).
 with
 
 metric_facts as (
@@ -31,6 +34,7 @@ ranked as (
             partition by region, metric_key, measure, year, start_year
             order by
                 case status when 'actual' then 1 when 'forecast' then 2 else 3 end,
+                coalesce(is_comparable_basis, false),
                 doc_date desc nulls last,
                 doc_id,
                 case source when 'text' then 0 else 1 end,
@@ -59,6 +63,7 @@ agreement as (
     from ranked as r
     inner join chosen as c
         using (region, metric_key, measure, year, start_year, status)
+    where not coalesce(r.is_comparable_basis, false)
     group by all
 ),
 
@@ -83,6 +88,8 @@ source_lists as (
                 'unit': unit,
                 'value_base': value_base,
                 'qualifier': qualifier,
+                'modifier': modifier,
+                'value_high': value_high,
                 'evidence': evidence
             }
             order by source_rank
@@ -104,6 +111,11 @@ final as (
         c.value_base,
         c.base_unit,
         c.qualifier,
+        c.modifier,
+        c.value_high,
+        c.period_kind,
+        c.modifier = 'not_set' as is_target_not_set,
+        c.is_comparable_basis,
         c.status,
         c.source,
         c.doc_id,
@@ -114,14 +126,15 @@ final as (
         s.n_sources,
         s.n_documents,
         (
-            a.n_base_units > 1
+            coalesce(a.n_base_units > 1, false)
             or coalesce(a.spread_base > 0.005 * a.max_abs_base, false)
         ) as has_disagreement,
         s.sources
     from chosen as c
     inner join source_lists as s
         using (region, metric_key, measure, year, start_year)
-    inner join agreement as a
+    -- a fact stated only on a comparable basis has no agreement row
+    left join agreement as a
         using (region, metric_key, measure, year, start_year)
 )
 
