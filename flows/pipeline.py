@@ -81,7 +81,6 @@ from tasks.terms import (
 from tasks.schemas import SCHEMAS, column_names
 from tasks.warehouse import WarehouseResult, build_warehouse, flagged_rows
 
-JIEBA_CACHE = Path(".cache/jieba")
 # per-chunk term counts, private to a run: term_stats is finished from them, then they go
 DOC_TERMS_WORK = "_work/doc_terms"
 # characters per segmentation chunk (~2 MB of UTF-8, a few seconds of work):
@@ -176,8 +175,8 @@ def lexicon_task(paragraphs: pd.DataFrame, officials: pd.DataFrame) -> pd.DataFr
     # one lexicon for the whole corpus, so every batch cuts with the same words
     kept = paragraphs[~paragraphs["is_duplicate"].astype(bool)]
     names = tuple(sorted({(n, "nr") for n in officials["name"].dropna()}))
-    cfg = SegmentConfig(cache_dir=JIEBA_CACHE, extra_words=names)
-    return build_lexicon(kept["text"].tolist(), cfg, known=dictionary_words(cfg.cache_dir).keys())
+    cfg = SegmentConfig(extra_words=names)
+    return build_lexicon(kept["text"].tolist(), cfg, known=dictionary_words().keys())
 
 
 def write_segment_part(part: int, sentences: pd.DataFrame, tokens: pd.DataFrame, split_docs: tuple[str, ...],
@@ -211,7 +210,7 @@ def segment_task(jobs: list[SegmentJob], workers: int, lexicon: pd.DataFrame, sn
                         done["chars"] * 3 / 1e6 / seconds)
             done["next"] += 0.1
 
-    cfg = SegmentConfig(workers=workers, cache_dir=JIEBA_CACHE)
+    cfg = SegmentConfig(workers=workers)
     outputs = segment_jobs(jobs, lexicon, cfg, partial(write_segment_part, snapshot_dir=snapshot_dir), on_result=progress)
     _log_stage("segment", t0, chunks=len(jobs), paragraphs=sum(len(j.texts) for j in jobs),
                sentences=sum(o["sentences"] for o in outputs), tokens=sum(o["tokens"] for o in outputs),
@@ -424,7 +423,7 @@ def govreports_pipeline(
         segment_keys = document_keys(documents, paragraphs, salt=frame_hash(lexicon))
         seg_docs = stale_documents(doc_order, segment_keys, manifest.doc_keys.get("segment") if prior else None)
         wanted = set(seg_docs)
-        jobs, _ = plan_segment_jobs(paragraphs[paragraphs["doc_id"].isin(wanted)], SegmentConfig(cache_dir=JIEBA_CACHE),
+        jobs, _ = plan_segment_jobs(paragraphs[paragraphs["doc_id"].isin(wanted)], SegmentConfig(),
                                     SEGMENT_CHUNK_CHARS)
         outputs = [o for group in _run_batches(segment_task, _groups(jobs, _batch_count(batches)), workers, lexicon, str(snapshot.path))
                    for o in group]

@@ -9,58 +9,57 @@ every word added on top of jieba's own dictionary.
 
 Method: jieba's dictionary segmentation (max-probability route over the
 prefix DAG of dict.txt, plus its HMM for unknown words), as in
-``fxsjy/jieba:jieba/__init__.py`` (Tokenizer.__cut_DAG), with these changes:
+``fxsjy/jieba:jieba/__init__.py`` (Tokenizer.__cut_DAG), run by jieba-rs
+(``messense/jieba-rs``, the same algorithm, dictionary format and HMM in Rust,
+through its Python binding ``rjieba``), with these changes:
 
-* A private :class:`jieba.Tokenizer` and :class:`jieba.posseg.POSTokenizer`
-  pair, never jieba's global ``jieba.dt``; its dictionary cache lives in
-  ``cfg.cache_dir`` (a project folder, never the system temp dir).
+* A private ``rjieba.Jieba`` per process, built empty and filled with
+  ``add_word(word, freq, tag)``: jieba's dict.txt (~0.3 s), then the lexicon.
+  jieba itself only supplies its dict.txt.
 * Lexicon = jieba's dict.txt + the domain dictionary ``resources/userdict.txt``
   (Zhejiang places, programme names, organisations) + words harvested from the
   input itself: every quoted phrase “…” of 2-8 CJK characters (slogans such as
   “红色根脉”, “十三五” that jieba cuts into pieces) + ``cfg.extra_words``
   (e.g. names found by the extraction stage). The harvest is sorted, so the
   same input always gives the same lexicon, whatever the worker count.
-* Numbers are protected by a regex *before* jieba sees the text: a number with
-  its unit or percent sign (716.66亿元, 8.3%, 1346亩, 2021年, 12月28日) is one
-  token tagged ``m`` (``t`` for calendar units), because jieba's HMM cuts
+* Numbers are protected by a regex *before* the engine sees the text: a number
+  with its unit or percent sign (716.66亿元, 8.3%, 1346亩, 2021年, 12月28日) is
+  one token tagged ``m`` (``t`` for calendar units), because jieba's HMM cuts
   decimals into '716/./66'. Latin words (GDP, 5G) become one ``eng`` token.
-* Part of speech comes from the dictionary's tag column (what posseg itself
-  does for every dictionary word); only words the HMM invents go through
-  posseg's tagging HMM (memoised per word). This keeps segmentation at the
-  speed of plain ``jieba.lcut`` instead of posseg's 5x slower path.
-* The tagged cut of each run of CJK characters is memoised (a bounded
-  two-generation dict, :data:`CUT_MEMO_SIZE`): reports repeat their phrases
-  (高质量发展, slogans, place names), and a run's cut does not depend on its
-  context. On the 23.7 MB benchmark corpus this is 1.26x faster; on text
-  that repeats less it gains less, never changing a token.
-* jieba's HMM for runs of single characters (``jieba.finalseg``) is
-  replaced by :func:`hmm_cut`, the same Viterbi written out for its four
-  states: the same words, ~4x faster than finalseg's generic loop, which
-  was ~30% of segmentation time.
+  Only the runs of CJK characters go to the engine, all runs of a batch in one
+  call (joined by newlines, where jieba cuts anyway).
+* Part of speech comes from the dictionary's tag column (what jieba.posseg
+  does for every dictionary word; the lexicon's tag wins); words the HMM
+  invents get :func:`guess_oov_pos`. The tag is looked up in Python after
+  rjieba's ``cut``: rjieba's ``tag`` gives the same tags for dictionary words,
+  but its own guess for unknown ones, and costs twice the cut.
 
-Paragraphs are processed in ``cfg.workers`` processes (jieba holds the GIL);
-they are cut into contiguous batches balanced by characters and the results
-concatenated in input order, so the output does not depend on the worker
-count. Each worker builds its tokenizer once, in the pool initializer.
+Where rjieba's cut differs from ``jieba.lcut`` with the same dictionary (about
+one paragraph in a hundred, always ASCII text joined by - _ or . that rjieba
+keeps whole, "2026-02-11", "PM_2.5", never inside the CJK runs this stage gives
+the engine), see docs/segmentation.md; the parity test (tests/test_segment.py)
+names every class of difference.
+
+Paragraphs are processed in ``cfg.workers`` processes; they are cut into
+contiguous batches balanced by characters and the results concatenated in
+input order, so the output does not depend on the worker count. Each worker
+builds its tokenizer once, in the pool initializer (or inherits the parent's
+through fork).
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import math
 import multiprocessing
-import os
-import pickle
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jieba
-import jieba.finalseg
-import jieba.posseg
 import numpy as np
 import pandas as pd
+import rjieba
 
 from tasks.parallel import map_in_processes
 from tasks.schemas import column_names
@@ -74,6 +73,7 @@ SEGMENT_KINDS = ("body", "heading", "caption")
 # CJK ideographs as jieba's own regexes define them, plus 〇 (U+3007), which
 # jieba treats as punctuation although it is the zero of 二〇三五年.
 HAN = "\u4e00-\u9fd5\u3007"
+ZERO = "\u3007"
 
 # Units that follow an Arabic number; longest first so 万平方米 beats 万.
 UNITS = sorted(
@@ -87,28 +87,30 @@ UNITS = sorted(
     key=lambda u: (-len(u), u),
 )
 CALENDAR_UNITS = frozenset("年月日号")
-# distinct CJK runs whose cut a Segmenter remembers (~400 bytes each: ~170 MB per process when full)
-CUT_MEMO_SIZE = 400_000
 
 _NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _UNIT_RE = "|".join(re.escape(u) for u in UNITS)
-_PIECE_RE = re.compile(
-    "|".join(
-        [
-            # dates and times first: 2022年2月18日, 12月28日, 2022-4-12, 20:18:43
-            r"(?P<t>\d{4}年(?:\d{1,2}月(?:\d{1,2}日)?)?|\d{1,2}月\d{1,2}日"
-            r"|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}:\d{2}(?::\d{2})?)",
-            # digit-led alphanumerics (5G, 3D) before plain numbers
-            r"(?P<a>\d+[A-Za-z][A-Za-z0-9]*)",
-            # number, optional range (2021-2025), then % or a unit
-            rf"(?P<m>{_NUM}(?:[-~～—]{_NUM})?(?:%|‰|{_UNIT_RE})?)",
-            r"(?P<l>[A-Za-z][A-Za-z0-9]*(?:[.&+\-][A-Za-z0-9]+)*)",
-            rf"(?P<h>[{HAN}]+)",
-            r"(?P<s>\s+)",
-            r"(?P<x>.)",
-        ]
-    ),
-    re.S,
+_PIECES = [
+    # dates and times first: 2022年2月18日, 12月28日, 2022-4-12, 20:18:43
+    ("t", r"\d{4}年(?:\d{1,2}月(?:\d{1,2}日)?)?|\d{1,2}月\d{1,2}日|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}:\d{2}(?::\d{2})?"),
+    # digit-led alphanumerics (5G, 3D) before plain numbers
+    ("a", r"\d+[A-Za-z][A-Za-z0-9]*"),
+    # number, optional range (2021-2025), then % or a unit
+    ("m", rf"{_NUM}(?:[-~～—]{_NUM})?(?:%|‰|{_UNIT_RE})?"),
+    ("l", r"[A-Za-z][A-Za-z0-9]*(?:[.&+\-][A-Za-z0-9]+)*"),
+    ("h", rf"[{HAN}]+"),
+    ("s", r"\s+"),
+    ("x", r"."),
+]
+# One token each, tried in this order at every position: a run of CJK characters
+# (h) is the engine's, everything else is cut by these rules.
+_PIECE_RE = re.compile("|".join(f"(?P<{k}>{p})" for k, p in _PIECES), re.S)
+# The same pieces but the CJK runs, as one group: re.split() gives runs and pieces
+# alternately (C speed, no Match object per piece). A CJK character starts none of
+# t/a/m/l/s, so every run between two pieces is exactly what h would match; the
+# lookahead lets the search step over a CJK character with one test (2.4x faster).
+_SPLIT_RE = re.compile(
+    f"((?=[^{HAN}])(?:" + "|".join(p if k != "x" else f"[^{HAN}]" for k, p in _PIECES if k != "h") + "))", re.S
 )
 
 _QUOTED_RE = re.compile(rf"“([{HAN}]{{2,8}})”")
@@ -124,7 +126,6 @@ class SegmentConfig:
 
     Attributes:
         workers: Number of processes; 1 segments in the calling process.
-        cache_dir: Folder for jieba's dictionary cache and the POS-table cache.
         userdict: Domain dictionary in jieba's format (``word freq pos`` lines).
         harvest_quoted: Whether quoted phrases “…” of the input join the lexicon.
         extra_words: Further (word, pos) pairs to add, e.g. names from extraction.
@@ -138,13 +139,11 @@ class SegmentConfig:
     """
 
     workers: int = 1
-    cache_dir: Path = Path(".cache/jieba")
     userdict: Path = DEFAULT_USERDICT
     harvest_quoted: bool = True
     extra_words: tuple[tuple[str, str], ...] = ()
     kinds: tuple[str, ...] = SEGMENT_KINDS
     hmm: bool = True
-    oov_pos: str = "guess"
     batches_per_worker: int = 2
     start_method: str = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
 
@@ -153,14 +152,10 @@ class SegmentConfig:
             raise ValueError(f"workers must be an int >= 1, got {self.workers!r}")
         if not isinstance(self.batches_per_worker, int) or self.batches_per_worker < 1:
             raise ValueError(f"batches_per_worker must be an int >= 1, got {self.batches_per_worker!r}")
-        if not str(self.cache_dir):
-            raise ValueError("cache_dir must not be empty")
         if not Path(self.userdict).is_file():
             raise ValueError(f"userdict {self.userdict} is not a file")
         if not self.kinds or not set(self.kinds) <= {"heading", "body", "caption", "byline", "table"}:
             raise ValueError(f"kinds must be paragraph kinds, got {self.kinds!r}")
-        if self.oov_pos not in ("guess", "posseg"):
-            raise ValueError(f"oov_pos must be 'guess' or 'posseg', got {self.oov_pos!r}")
         if self.start_method not in multiprocessing.get_all_start_methods():
             raise ValueError(f"start_method {self.start_method!r} is not available here")
         for pair in self.extra_words:
@@ -268,132 +263,35 @@ def build_lexicon(paragraph_texts, cfg: SegmentConfig, known=frozenset()) -> pd.
 # --- tokenizer ---------------------------------------------------------------
 
 
-class _CachedPOSTokenizer(jieba.posseg.POSTokenizer):
-    """POSTokenizer whose word->tag table is cached next to the dictionary cache.
+def jieba_dictionary_path() -> Path:
+    """jieba's own dictionary file (dict.txt of the installed jieba package)."""
+    return Path(jieba.__file__).resolve().parent / jieba.DEFAULT_DICT_NAME
 
-    Parsing dict.txt's tag column costs ~0.5 s per process; the cache cuts
-    that to a few tenths, which matters once per worker.
+
+@functools.lru_cache(maxsize=1)
+def _dictionary() -> tuple[tuple[str, ...], tuple[int, ...], dict[str, str]]:
+    """jieba's dict.txt as (words, frequencies, word -> tag), in file order.
+
+    Read once per process (~0.2 s): the words and frequencies feed every
+    tokenizer built here, the tag table is what jieba.posseg looks words up in.
     """
-
-    def __init__(self, tokenizer: jieba.Tokenizer, cache_dir: Path):
-        self._cache_dir = cache_dir
-        super().__init__(tokenizer)
-
-    def load_word_tag(self, f):
-        f.close()
-        self.word_tag_tab = dict(_dictionary_words(str(self._cache_dir)))
-
-    def _load_cached(self, f, cache_dir: Path) -> dict[str, str]:
-        name = getattr(f, "name", "dict.txt")
-        path = _cache_path(cache_dir, "tags", name)
-        tab = _read_pickle(path)
-        if isinstance(tab, dict) and tab:
-            f.close()
-            return tab
-        jieba.posseg.POSTokenizer.load_word_tag(self, f)
-        _write_pickle(path, self.word_tag_tab)
-        return self.word_tag_tab
+    words: list[str] = []
+    freqs: list[int] = []
+    tags: list[str] = []
+    with open(jieba_dictionary_path(), encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.split()
+            if parts:
+                words.append(parts[0])
+                freqs.append(int(parts[1]))
+                tags.append(parts[2] if len(parts) > 2 else "x")
+    # a word listed twice keeps its last tag, as jieba.posseg's table does
+    return tuple(words), tuple(freqs), dict(zip(words, tags))
 
 
-def _cache_path(cache_dir: Path, what: str, dict_file: str) -> Path:
-    """Cache file of one table derived from a dictionary file (jieba version, path, size and mtime in its name)."""
-    st = os.stat(dict_file) if os.path.exists(dict_file) else None
-    stamp = f"{jieba.__version__}:{dict_file}:{st.st_size if st else 0}:{st.st_mtime_ns if st else 0}"
-    return Path(cache_dir) / f"jieba.{what}.{hashlib.sha1(stamp.encode()).hexdigest()[:12]}.pickle"
-
-
-# The dictionary tables are cached as pickles, not marshal (jieba's own cache):
-# loading 500k entries takes ~0.35 s instead of ~0.9 s, once in the parent and
-# once per Dask worker. The cache folder is the project's own, written only here.
-def _read_pickle(path: Path):
-    try:
-        with open(path, "rb") as fh:
-            return pickle.load(fh)
-    except FileNotFoundError:
-        return None
-    except Exception:  # noqa: BLE001 - a damaged cache (cut short, bad bytes) is only a cache
-        return None  # rebuilt and rewritten by the caller
-
-
-def _write_pickle(path: Path, obj) -> None:
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)
-
-
-# --- unknown words: jieba's HMM ------------------------------------------------
-
-def hmm_cut(buf: str) -> list[str]:
-    """``list(jieba.finalseg.cut(buf))``, bit for bit, with the Viterbi pass written out.
-
-    jieba's generic ``viterbi`` builds a list of tuples per state and step and
-    copies every state's path at every step; here the 4 states (B, M, E, S) and
-    their 8 possible transitions are spelled out with backpointers. The sums are
-    added in jieba's order and ties go the way ``max`` over (prob, state) breaks
-    them (the later letter), so the path is the same. Anything but a plain run of
-    CJK characters (or a forced split word) goes through jieba itself.
-    """
-    if jieba.finalseg.Force_Split_Words or not jieba.finalseg.re_han.fullmatch(buf):
-        return list(jieba.finalseg.cut(buf))
-    return _hmm_words(buf)
-
-
-def _hmm_tables():
-    start, trans, emit = jieba.finalseg.start_P, jieba.finalseg.trans_P, jieba.finalseg.emit_P
-    return (start["B"], start["M"], start["E"], start["S"], trans["B"]["E"], trans["B"]["M"], trans["E"]["B"],
-            trans["E"]["S"], trans["M"]["E"], trans["M"]["M"], trans["S"]["B"], trans["S"]["S"],
-            emit["B"], emit["M"], emit["E"], emit["S"])
-
-
-def _hmm_words(obs: str) -> list[str]:
-    sB, sM, sE, sS, tBE, tBM, tEB, tES, tME, tMM, tSB, tSS, eB, eM, eE, eS = _HMM
-    low = jieba.finalseg.MIN_FLOAT
-    c = obs[0]
-    vB, vM, vE, vS = sB + eB.get(c, low), sM + eM.get(c, low), sE + eE.get(c, low), sS + eS.get(c, low)
-    back = []  # per step: the previous state of B, M, E, S
-    for c in obs[1:]:
-        # B <- E|S, M <- M|B, E <- B|M, S <- S|E. Compared with the emission added, as
-        # jieba does: it can absorb the difference (an unknown character, -3.14e100),
-        # and then the tie keeps the later letter
-        em = eB.get(c, low)
-        pE, pS = vE + tEB + em, vS + tSB + em
-        nB, bB = (pE, "E") if pE > pS else (pS, "S")
-        em = eM.get(c, low)
-        pM, pB = vM + tMM + em, vB + tBM + em
-        nM, bM = (pB, "B") if pB > pM else (pM, "M")
-        em = eE.get(c, low)
-        pB, pM = vB + tBE + em, vM + tME + em
-        nE, bE = (pB, "B") if pB > pM else (pM, "M")
-        em = eS.get(c, low)
-        pS, pE = vS + tSS + em, vE + tES + em
-        nS, bS = (pE, "E") if pE > pS else (pS, "S")
-        vB, vM, vE, vS = nB, nM, nE, nS
-        back.append((bB, bM, bE, bS))
-    state = "E" if vE > vS else "S"
-    path = [state]
-    for step in reversed(back):
-        state = step["BMES".index(state)]
-        path.append(state)
-    path.reverse()
-    # jieba.finalseg.__cut: B opens a word, E closes it, S is a word alone
-    words = []
-    begin = nexti = 0
-    for i, pos in enumerate(path):
-        if pos == "B":
-            begin = i
-        elif pos == "E":
-            words.append(obs[begin : i + 1])
-            nexti = i + 1
-        elif pos == "S":
-            words.append(obs[i])
-            nexti = i + 1
-    if nexti < len(obs):
-        words.append(obs[nexti:])
-    return words
-
-
-_HMM = _hmm_tables()
+def dictionary_words() -> dict[str, str]:
+    """jieba's dict.txt as word -> tag (read once per process)."""
+    return _dictionary()[2]
 
 
 # Last characters that make an unknown word a place or an organisation name.
@@ -426,167 +324,139 @@ def guess_oov_pos(word: str, tags: dict[str, str]) -> str:
 
 
 class Segmenter:
-    """One process's tokenizer: jieba's dictionary + lexicon, fast POS tagging.
+    """One process's tokenizer: a private rjieba (jieba-rs) with jieba's dictionary + the lexicon.
 
     Args:
         lexicon: Rows of :func:`build_lexicon` (word, freq, pos, source).
-        cache_dir: Folder for jieba's caches.
         hmm: Whether the HMM may join unknown characters into words.
-        oov_pos: How words outside the dictionary get a tag: "guess" or "posseg".
+
+    Attributes:
+        jieba: The ``rjieba.Jieba`` holding jieba's dict.txt and the lexicon.
+        added: (word, freq, pos) of each lexicon word as loaded (freq as
+            raised by ``suggest_freq``): load the same into a ``jieba.Tokenizer``
+            and it cuts with the same dictionary (the parity test does).
+        tags: word -> part of speech: dict.txt's tags, the lexicon's on top.
     """
 
-    def __init__(
-        self, lexicon: list[tuple[str, int, str, str]], cache_dir: Path, hmm: bool = True, oov_pos: str = "guess"
-    ):
-        cache_dir = Path(cache_dir).resolve()
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tk = jieba.Tokenizer()
-        tk.tmp_dir = str(cache_dir)
-        # a copy of the process's pristine dictionary (loaded once per process)
-        # instead of tk.initialize(), so that another lexicon costs ~0.1 s, not 1 s
-        base_freq, base_total = _base_dictionary(str(cache_dir))
-        tk.FREQ, tk.total, tk.initialized = dict(base_freq), base_total, True
-        self.postok = _CachedPOSTokenizer(tk, cache_dir)
-        self.tokenizer = tk
+    def __init__(self, lexicon: list[tuple[str, int, str, str]], hmm: bool = True):
+        words, freqs, dict_tags = _dictionary()
+        lex_tags = {word: pos for word, _freq, pos, _source in lexicon}
+        jb = rjieba.Jieba.empty()
+        add = jb.add_word
+        # the tag is given with dict.txt's entry: rjieba keeps a word's first tag when
+        # it is added again, and the lexicon's tag must win, as jieba.add_word's does
+        for word, freq in zip(words, freqs):
+            add(word, freq, lex_tags.get(word) or dict_tags[word])
+        self.added: list[tuple[str, int, str]] = []
         for word, freq, pos, _source in lexicon:
             # suggest_freq(word) is the smallest frequency that beats every way
             # of cutting the word with the words loaded so far (shorter first),
             # so a listed word always comes out whole.
-            suggested = tk.suggest_freq(word, False)
-            tk.add_word(word, max(freq, suggested), pos)
-        self.postok.makesure_userdict_loaded()
-        self.tags = self.postok.word_tag_tab
-        self.freq = tk.FREQ
+            f = max(freq, jb.suggest_freq(word))
+            add(word, f, pos)
+            self.added.append((word, f, pos))
+        self.jieba = jb
         self.hmm = hmm
-        self.oov_pos = oov_pos
-        self._logtotal = math.log(tk.total)
-        self._logp: dict[str, float] = {}
+        self.tags = dict(dict_tags)
+        self.tags.update(lex_tags)
         self._oov_tag: dict[str, str] = {}
-        # CJK run -> its tagged words: runs between punctuation repeat a lot in
-        # reports (slogans, 高质量发展), and cutting is a pure function of the run
-        # (two generations: a full one becomes the old one, and runs still in use move back)
-        self._cuts: dict[str, tuple[str, ...]] = {}
-        self._old_cuts: dict[str, tuple[str, ...]] = {}
-        self._words: dict[str, str] = {}  # one string object per distinct word, shared by the memoised cuts
+        self._piece_tags: dict[str, str] = {}  # piece outside the CJK runs -> its tag
+        # rjieba, like jieba, ends a block of CJK characters at 〇 (U+3007), so
+        # it never finds lexicon words that hold one (二〇三五年): those are
+        # matched first, longest first, in the runs that hold a 〇
+        zero_words = sorted({w for w in lex_tags if ZERO in w}, key=lambda w: (-len(w), w))
+        self._zero_re = re.compile("|".join(map(re.escape, zero_words))) if zero_words else None
 
-    def _route(self, s: str) -> list[int]:
-        """jieba's max-probability route over the prefix DAG (Tokenizer.calc).
-
-        Same tie-breaking as jieba (max over (score, end) tuples), with log
-        probabilities memoised instead of recomputed for every occurrence.
-        """
-        n = len(s)
-        freq = self.freq
-        logp = self._logp  # only words with a frequency: a hit needs no second look-up
-        logtotal = self._logtotal
-        score = [0.0] * (n + 1)
-        end = [0] * (n + 1)
-        for k in range(n - 1, -1, -1):
-            best = None
-            i = k
-            frag = s[k]
-            while True:
-                lp = logp.get(frag)
-                if lp is None:
-                    f = freq.get(frag)
-                    if f is None:
-                        break  # not even a prefix of a word
-                    if f:
-                        lp = logp[frag] = math.log(f) - logtotal
-                if lp is not None:
-                    v = lp + score[i + 1]
-                    # ends come in increasing order, so >= keeps the later end on a tie, as jieba's max does
-                    if best is None or v >= best:
-                        best, at = v, i
-                i += 1
-                if i >= n:
-                    break
-                frag = s[k : i + 1]
-            if best is None:
-                best, at = -logtotal + score[k + 1], k
-            score[k] = best
-            end[k] = at
-        return end
-
-    def cut_han(self, s: str) -> list[str]:
-        """Cuts a run of CJK characters into words, as jieba.lcut(s) would."""
-        end = self._route(s)
-        n = len(s)
-        out: list[str] = []
-        buf = ""
-        x = 0
-        freq = self.freq
-        hmm = self.hmm
-        while x < n:
-            y = end[x] + 1
-            if y - x == 1 and hmm:
-                buf += s[x]
-            else:
-                if buf:
-                    self._flush(buf, out, freq)
-                    buf = ""
-                out.append(s[x:y])
-            x = y
-        if buf:
-            self._flush(buf, out, freq)
-        return out
-
-    @staticmethod
-    def _flush(buf: str, out: list[str], freq: dict) -> None:
-        # a run of single characters: the HMM may join them into unknown words
-        if len(buf) == 1:
-            out.append(buf)
-        elif not freq.get(buf):
-            out.extend(hmm_cut(buf))
-        else:
-            out.extend(buf)
+    def cut(self, text: str) -> list[str]:
+        """rjieba's cut of any text (the parity test's view of the engine)."""
+        return self.jieba.cut(text, self.hmm)
 
     def tag(self, word: str) -> str:
-        """Part of speech of a CJK word: the dictionary's tag, else a guess.
+        """Part of speech of a word: the dictionary's (lexicon's) tag, else a guess.
 
-        Words outside the dictionary are ones the HMM invented; their tag is
-        memoised per word, from posseg's tagging HMM when ``oov_pos`` is
-        "posseg" (~2 ms per distinct word, which is more than segmenting the
-        text costs on a 10 MB corpus) or from :func:`guess_oov_pos` otherwise.
+        Words outside the dictionary are ones the HMM invented; their tag comes
+        from :func:`guess_oov_pos`, memoised per word.
         """
         t = self.tags.get(word)
-        if t is not None:
-            return t
-        t = self._oov_tag.get(word)
         if t is None:
-            if self.oov_pos == "posseg":
-                pairs = self.postok.lcut(word)
-                # posseg may cut an unknown word further; we keep the word whole
-                # and take the tag of its longest piece, the last one on ties
-                # (the head of a Chinese compound is at its end).
-                best = max(range(len(pairs)), key=lambda i: (len(pairs[i].word), i))
-                t = pairs[best].flag
-            else:
-                t = guess_oov_pos(word, self.tags)
-            self._oov_tag[word] = t
+            t = self._oov_tag.get(word)
+            if t is None:
+                if len(self._oov_tag) > 200_000:
+                    self._oov_tag.clear()  # bounded; the tag never depends on it
+                t = self._oov_tag[word] = guess_oov_pos(word, self.tags)
         return t
 
-    def cut_tagged(self, s: str) -> tuple[str, ...]:
-        """Words and tags of a run of CJK characters, flat (w1, pos1, w2, pos2, ...):
-        :meth:`cut_han` and :meth:`tag`, memoised per run."""
-        cut = self._cuts.get(s)
-        if cut is None:
-            cut = self._old_cuts.get(s)
-            if cut is None:
-                words, tags = self._words, self.tags
-                flat: list[str] = []
-                for w in self.cut_han(s):
-                    w = words.setdefault(w, w)
-                    t = tags.get(w)
-                    flat += (w, t if t is not None else self.tag(w))
-                cut = tuple(flat)
-            if len(self._cuts) >= CUT_MEMO_SIZE // 2:
-                # bounded memory; the output never depends on what is memoised
-                self._old_cuts, self._cuts = self._cuts, {}
-                if len(self._words) >= CUT_MEMO_SIZE:
-                    self._words = {}
-            self._cuts[s] = cut
-        return cut
+    def _piece_pos(self, piece: str) -> str:
+        """Part of speech of a piece outside the CJK runs ("" for whitespace, which is dropped)."""
+        kind = _PIECE_RE.match(piece).lastgroup
+        if kind == "m":
+            pos = "t" if piece[-1] in CALENDAR_UNITS else "m"
+        elif kind == "t":
+            pos = "t"
+        elif kind in ("l", "a"):
+            pos = "eng"
+        elif kind == "s":
+            pos = ""
+        else:
+            pos = "m" if piece.isdigit() else "x"
+        if len(self._piece_tags) > 200_000:
+            self._piece_tags.clear()  # bounded; the tag never depends on it
+        self._piece_tags[piece] = pos
+        return pos
+
+    def _cut_runs(self, runs: list[str], run_off: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Cuts the CJK runs of a batch with one rjieba call.
+
+        The runs are joined with newlines: jieba cuts text block by block
+        between non-word characters, so each run is cut exactly as on its own,
+        and one call instead of one per run saves the crossing cost.
+
+        Args:
+            runs: Non-empty runs of CJK characters.
+            run_off: Their offsets in the batch text.
+
+        Returns:
+            (offset, length, word) arrays of their words.
+        """
+        i64 = np.int64
+        if not runs:
+            return np.zeros(0, i64), np.zeros(0, i64), np.zeros(0, dtype=object)
+        cut = self.jieba.cut("\n".join(runs), self.hmm)
+        if cut.count("\n") != len(runs) - 1:  # pragma: no cover - engine invariant
+            raise AssertionError("rjieba did not cut at a run separator")
+        lens = np.fromiter(map(len, cut), i64, len(cut))
+        joff = np.cumsum(lens) - lens  # offsets in the joined runs
+        run_len = np.fromiter(map(len, runs), i64, len(runs))
+        run_j = np.cumsum(run_len + 1) - (run_len + 1)
+        run = np.searchsorted(run_j, joff, side="right") - 1
+        inside = joff - run_j[run]
+        keep = inside < run_len[run]  # the separators sit just after their run
+        words = np.array(cut, dtype=object)[keep]
+        return inside[keep] + run_off[run[keep]], lens[keep], words
+
+    def _zero_words(self, runs: list[str], run_off: np.ndarray) -> tuple[list[str], list[int], list[tuple[int, str]]]:
+        """Takes the lexicon words holding 〇 out of the runs.
+
+        Returns:
+            (runs, offsets, found): the runs with those words cut out, and
+            (offset, word) of each word found.
+        """
+        out_runs: list[str] = []
+        out_off: list[int] = []
+        found: list[tuple[int, str]] = []
+        for run, at in zip(runs, run_off.tolist()):
+            pos = 0
+            if ZERO in run:
+                for m in self._zero_re.finditer(run):
+                    if m.start() > pos:
+                        out_runs.append(run[pos : m.start()])
+                        out_off.append(at + pos)
+                    found.append((at + m.start(), m.group()))
+                    pos = m.end()
+            if pos < len(run):
+                out_runs.append(run[pos:])
+                out_off.append(at + pos)
+        return out_runs, out_off, found
 
     def tokenize(self, text: str) -> list[tuple[int, int, str, str]]:
         """Splits one paragraph into (start, end, token, pos), whitespace dropped.
@@ -597,77 +467,100 @@ class Segmenter:
         Returns:
             Tokens in text order; text[start:end] == token.
         """
-        out = []
-        append = out.append
-        for m in _PIECE_RE.finditer(text):
-            kind = m.lastgroup
-            if kind == "h":
-                pos = m.start()
-                cut = self.cut_tagged(m.group())
-                for i in range(0, len(cut), 2):
-                    w = cut[i]
-                    e = pos + len(w)
-                    append((pos, e, w, cut[i + 1]))
-                    pos = e
-            elif kind == "s":
-                continue
-            else:
-                w = m.group()
-                if kind == "m":
-                    pos = "t" if w[-1] in CALENDAR_UNITS else "m"
-                elif kind == "t":
-                    pos = "t"
-                elif kind in ("l", "a"):
-                    pos = "eng"
-                else:
-                    pos = "m" if w.isdigit() else "x"
-                append((m.start(), m.end(), w, pos))
-        return out
+        out = self.segment_batch([text])
+        return list(zip(out["t_start"].tolist(), out["t_end"].tolist(), out["words"], out["tags"]))
 
     def segment_batch(self, texts: list[str]) -> dict:
         """Segments a batch of paragraphs into compact column arrays.
+
+        The batch is worked on as one text (paragraphs joined by newlines, a
+        whitespace piece that is dropped): one regex split, one rjieba call,
+        and array arithmetic for the offsets instead of a Python step per token.
 
         Args:
             texts: Paragraph texts.
 
         Returns:
-            Dict of sentence and token columns; tokens and tags are joined with
-            newlines (they never contain whitespace), which pickles much faster
-            between processes than millions of small strings.
+            Dict of sentence and token columns (int32 arrays), plus the tokens
+            and their tags as lists ("words", "tags").
         """
+        i32, i64 = np.int32, np.int64
         s_start: list[int] = []
         s_end: list[int] = []
-        t_start: list[int] = []
-        t_end: list[int] = []
-        words: list[str] = []
-        tags: list[str] = []
-        n_sent = np.zeros(len(texts), dtype=np.int64)
-        n_tok = np.zeros(len(texts), dtype=np.int64)
+        n_sent = np.zeros(len(texts), dtype=i64)
         for p, text in enumerate(texts):
             spans = sentence_spans(text)
             n_sent[p] = len(spans)
             for a, b in spans:
                 s_start.append(a)
                 s_end.append(b)
-            toks = self.tokenize(text)
-            n_tok[p] = len(toks)
-            if toks:
-                a_, b_, w_, pos_ = zip(*toks)
-                t_start += a_
-                t_end += b_
-                words += w_
-                tags += pos_
-        i32, i64 = np.int32, np.int64
+
+        joined = "\n".join(texts)
+        para_len = np.fromiter(map(len, texts), i64, len(texts))
+        para_at = np.cumsum(para_len + 1) - (para_len + 1)
+        parts = _SPLIT_RE.split(joined)
+        lens = np.fromiter(map(len, parts), i64, len(parts))
+        offs = np.cumsum(lens) - lens
+        # odd parts: the pieces the rules cut (numbers, Latin, punctuation, whitespace)
+        pieces = parts[1::2]
+        p_tags = np.array(list(map(self._piece_tags.get, pieces)), dtype=object)
+        for i in np.flatnonzero(np.equal(p_tags, None)).tolist():
+            p_tags[i] = self._piece_pos(pieces[i])
+        keep = p_tags != ""
+        p_words = np.empty(len(pieces), dtype=object)
+        p_words[:] = pieces
+        # even parts: the runs of CJK characters (empty between two pieces)
+        r_len = lens[0::2]
+        r_idx = np.flatnonzero(r_len)
+        runs = [parts[2 * i] for i in r_idx.tolist()]
+        run_off = offs[0::2][r_idx]
+        z_off: list[int] = []
+        z_words: list[str] = []
+        if self._zero_re is not None and ZERO in joined:
+            # only the runs holding a 〇 are looked at again
+            zeros = np.fromiter((m.start() for m in re.finditer(ZERO, joined)), i64)
+            has_zero = np.zeros(len(runs), dtype=bool)
+            has_zero[np.searchsorted(run_off, zeros, side="right") - 1] = True
+            which = np.flatnonzero(has_zero).tolist()
+            z_runs, z_runs_off, found = self._zero_words([runs[i] for i in which], run_off[which])
+            rest = np.flatnonzero(~has_zero)
+            runs = [runs[i] for i in rest.tolist()] + z_runs
+            run_off = np.concatenate([run_off[rest], np.asarray(z_runs_off, dtype=i64)])
+            z_off = [a for a, _w in found]
+            z_words = [w for _a, w in found]
+        h_off, h_len, h_words = self._cut_runs(runs, run_off)
+        h_tags = np.array(list(map(self.tags.get, h_words)), dtype=object)
+        oov = np.flatnonzero(np.equal(h_tags, None))
+        if len(oov):
+            # words the HMM made up: memoised guesses, computed once per word
+            words_oov = h_words[oov].tolist()
+            guessed = list(map(self._oov_tag.get, words_oov))
+            for j in [j for j, t in enumerate(guessed) if t is None]:
+                guessed[j] = self.tag(words_oov[j])
+            h_tags[oov] = guessed
+
+        z_w = np.empty(len(z_words), dtype=object)
+        z_w[:] = z_words
+        z_t = np.empty(len(z_words), dtype=object)
+        z_t[:] = [self.tags[w] for w in z_words]
+        off = np.concatenate([h_off, offs[1::2][keep], np.asarray(z_off, dtype=i64)])
+        length = np.concatenate([h_len, lens[1::2][keep], np.fromiter(map(len, z_words), i64, len(z_words))])
+        order = np.argsort(off, kind="stable")  # back in text order
+        off, length = off[order], length[order]
+        words = np.concatenate([h_words, p_words[keep], z_w])[order].tolist()
+        tags = np.concatenate([h_tags, p_tags[keep], z_t])[order].tolist()
+        t_para = np.searchsorted(para_at, off, side="right") - 1
+        t_start_a = off - para_at[t_para]
+        t_end_a = t_start_a + length
+
         paras = np.arange(len(texts), dtype=i64)
         s_para = np.repeat(paras, n_sent)
         first = np.cumsum(n_sent) - n_sent  # each paragraph's first sentence
-        t_para = np.repeat(paras, n_tok)
-        t_start_a = np.array(t_start, dtype=i64)
         # a token belongs to the sentence after the last one ending at or before its start (tokens
         # never straddle a sentence end: ends are punctuation tokens of their own); offsets < 2**32
         ends = (s_para << 32) | np.array(s_end, dtype=i64)
         sent = np.searchsorted(ends, (t_para << 32) | t_start_a, side="right")
-        t_sent = np.maximum(np.minimum(sent, (first + n_sent - 1)[t_para]) - first[t_para], 0)
+        t_sent = np.maximum(np.minimum(sent, (first + n_sent - 1)[t_para]) - first[t_para], 0) if len(t_para) else t_para
         # position within its sentence: distance from the start of its run of (paragraph, sentence)
         run = np.flatnonzero(np.r_[True, (t_para[1:] != t_para[:-1]) | (t_sent[1:] != t_sent[:-1])]) if len(t_para) else t_para
         t_idx = np.arange(len(t_para), dtype=i64) - np.repeat(run, np.diff(np.r_[run, len(t_para)]))
@@ -680,57 +573,54 @@ class Segmenter:
             "t_sent": t_sent.astype(i32),
             "t_idx": t_idx.astype(i32),
             "t_start": t_start_a.astype(i32),
-            "t_end": np.array(t_end, dtype=i32),
-            "words": "\n".join(words),
-            "tags": "\n".join(tags),
+            "t_end": t_end_a.astype(i32),
+            "words": words,
+            "tags": tags,
         }
 
 
-# One Segmenter per (lexicon, cache, hmm) and process: built by the pool
+# One Segmenter per (lexicon, hmm) and process: built by the pool
 # initializer in workers, memoised in the parent when workers == 1.
 _SEGMENTERS: dict[tuple, Segmenter] = {}
 _WORKER: Segmenter | None = None
 
 
-def _segmenter_key(lexicon: list[tuple], cache_dir: Path, hmm: bool) -> tuple:
-    digest = hashlib.sha1(repr(lexicon).encode("utf-8")).hexdigest()
-    return (digest, str(Path(cache_dir).resolve()), hmm)
-
-
-def get_segmenter(lexicon: list[tuple], cache_dir: Path, hmm: bool = True, oov_pos: str = "guess") -> Segmenter:
+def get_segmenter(lexicon: list[tuple], hmm: bool = True) -> Segmenter:
     """Returns this process's Segmenter for the lexicon, building it once.
 
     Args:
         lexicon: Rows of :func:`build_lexicon` as tuples.
-        cache_dir: Folder for jieba's caches.
         hmm: Whether the HMM may join unknown characters into words.
-        oov_pos: How words outside the dictionary get a tag: "guess" or "posseg".
     """
-    key = _segmenter_key(lexicon, cache_dir, hmm) + (oov_pos,)
+    key = (hashlib.sha1(repr(lexicon).encode("utf-8")).hexdigest(), hmm)
     seg = _SEGMENTERS.get(key)
     if seg is None:
         _SEGMENTERS.clear()  # keep one: a tokenizer holds ~100 MB
-        seg = _SEGMENTERS[key] = Segmenter(lexicon, cache_dir, hmm, oov_pos)
+        seg = _SEGMENTERS[key] = Segmenter(lexicon, hmm)
     return seg
 
 
 def release_segmenters() -> None:
-    """Drops this process's tokenizers and dictionaries (a few hundred MB) once segmentation is done."""
+    """Drops this process's tokenizers and dictionary (a few hundred MB) once segmentation is done."""
     global _WORKER
     _SEGMENTERS.clear()
     _WORKER = None
-    _base_dictionary.cache_clear()
-    _dictionary_words.cache_clear()
+    _dictionary.cache_clear()
 
 
-def _init_worker(lexicon: list[tuple], cache_dir: str, hmm: bool, oov_pos: str) -> None:
+def _init_worker(lexicon: list[tuple], hmm: bool) -> None:
     global _WORKER
-    _WORKER = get_segmenter(lexicon, Path(cache_dir), hmm, oov_pos)
+    _WORKER = get_segmenter(lexicon, hmm)
 
 
 def _run_batch(texts: list[str]) -> dict:
     assert _WORKER is not None, "worker initializer did not run"
-    return _WORKER.segment_batch(texts)
+    out = _WORKER.segment_batch(texts)
+    # the result goes back to the parent: tokens and tags joined by newlines (they never hold
+    # whitespace) pickle much faster than millions of small strings
+    out["words"] = "\n".join(out["words"])
+    out["tags"] = "\n".join(out["tags"])
+    return out
 
 
 def _batches(lengths: np.ndarray, n_batches: int) -> list[tuple[int, int]]:
@@ -747,39 +637,6 @@ def _batches(lengths: np.ndarray, n_batches: int) -> list[tuple[int, int]]:
             cuts.append(c)
     cuts.append(n)
     return list(zip(cuts[:-1], cuts[1:]))
-
-
-@functools.lru_cache(maxsize=2)
-def _base_dictionary(cache_dir: str) -> tuple[dict[str, int], int]:
-    """jieba's prefix dictionary (FREQ, total), through a cache in cache_dir."""
-    tk = jieba.Tokenizer()
-    tk.tmp_dir = cache_dir
-    with tk.get_dict_file() as f:
-        path = _cache_path(Path(cache_dir), "freq", os.path.abspath(f.name))
-    cached = _read_pickle(path)
-    if isinstance(cached, tuple) and len(cached) == 2 and isinstance(cached[0], dict) and cached[0]:
-        return cached
-    tk.initialize()
-    _write_pickle(path, (tk.FREQ, tk.total))
-    return tk.FREQ, tk.total
-
-
-@functools.lru_cache(maxsize=2)
-def _dictionary_words(cache_dir: str) -> dict[str, str]:
-    tk = jieba.Tokenizer()
-    # the POS-table cache needs no prefix dictionary; the file alone is read
-    return _CachedPOSTokenizer.__new__(_CachedPOSTokenizer)._load_cached(tk.get_dict_file(), Path(cache_dir))
-
-
-def dictionary_words(cache_dir: Path) -> dict[str, str]:
-    """jieba's dict.txt as word -> tag, from the cache (built on first use).
-
-    Args:
-        cache_dir: Folder for jieba's caches.
-    """
-    cache_dir = Path(cache_dir).resolve()
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    return _dictionary_words(str(cache_dir))
 
 
 # --- stage entry point -------------------------------------------------------
@@ -840,7 +697,7 @@ def segment_paragraphs(
         SegmentResult with sentences, tokens, lexicon and stats.
     """
     texts, doc_ids, para_ids, stats = _segmentable(paragraphs, cfg)
-    lexicon_df = lexicon if lexicon is not None else build_lexicon(texts, cfg, known=dictionary_words(cfg.cache_dir).keys())
+    lexicon_df = lexicon if lexicon is not None else build_lexicon(texts, cfg, known=dictionary_words().keys())
     lexicon = _lexicon_rows(lexicon_df, stats)
 
     n_batches = 1 if cfg.workers == 1 else cfg.workers * cfg.batches_per_worker
@@ -949,7 +806,7 @@ def segment_jobs(jobs: list[SegmentJob], lexicon: pd.DataFrame, cfg: SegmentConf
     Args:
         jobs: Chunks from :func:`plan_segment_jobs`.
         lexicon: The run's ``segment_lexicon``.
-        cfg: Stage settings (workers, cache_dir, hmm, oov_pos, start_method).
+        cfg: Stage settings (workers, hmm, start_method).
         handle: Module-level function (or functools.partial of one) of
             (part, sentences, tokens, split_docs) -> small picklable result.
         on_result: Called in the caller with (job index, result) as each
@@ -967,9 +824,9 @@ def _map_with_segmenter(fn, jobs: list, lexicon: list[tuple], cfg: SegmentConfig
     if cfg.start_method == "fork" or cfg.workers == 1:
         # forked workers inherit the memoised Segmenter, so the dictionary
         # is loaded once in all, not once per worker
-        get_segmenter(lexicon, cfg.cache_dir, cfg.hmm, cfg.oov_pos)
+        get_segmenter(lexicon, cfg.hmm)
     return map_in_processes(
-        fn, jobs, cfg.workers, initializer=_init_worker, initargs=(lexicon, str(cfg.cache_dir), cfg.hmm, cfg.oov_pos),
+        fn, jobs, cfg.workers, initializer=_init_worker, initargs=(lexicon, cfg.hmm),
         start_method=cfg.start_method, on_result=on_result,
     )
 
@@ -994,9 +851,12 @@ def _assemble(outs, ranges, texts, doc_ids, para_ids) -> tuple[pd.DataFrame, pd.
     words: list[str] = []
     tags: list[str] = []
     for out in outs:
-        if out["words"] or len(out["t_para"]):
-            words.extend(out["words"].split("\n"))
-            tags.extend(out["tags"].split("\n"))
+        w, t = out["words"], out["tags"]
+        if isinstance(w, str):  # joined by _run_batch to cross processes
+            w = w.split("\n") if len(out["t_para"]) else []
+            t = t.split("\n") if w else []
+        words.extend(w)
+        tags.extend(t)
 
     s_text = [texts[p][a:b] for p, a, b in zip(cat["s_para"].tolist(), cat["s_start"].tolist(), cat["s_end"].tolist())]
     sentences = pd.DataFrame(
