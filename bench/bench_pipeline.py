@@ -6,11 +6,13 @@ then runs ``govreports run`` as a subprocess against one Prefect server the
 benchmark starts (so the server's start-up is not counted), once per worker
 count, and once more with nothing changed. It prints per-stage MB/s, end-to-end
 MB/s, peak RSS of the pipeline process tree (the Prefect server excluded), the
-no-change re-run time, and the ratio of end-to-end throughput to raw
-``jieba.lcut`` throughput measured in this run on a sample of the same text.
-The machine's speed drifts (a shared VM: jieba.lcut alone varies by ±20%
-between minutes), so the baseline is measured right before and right after
-each flow run and the ratio uses their mean; both are printed.
+no-change re-run time, and the ratios of end-to-end and segment-stage
+throughput to two baselines measured in this run on a sample of the same text:
+raw ``jieba.lcut`` (Python jieba) and raw ``rjieba.cut`` (jieba-rs, the engine
+the segment stage runs: the compiled floor). The machine's speed drifts (a
+shared VM: jieba.lcut alone varies by ±20% between minutes), so the baselines
+are measured right before and right after each flow run and the ratios use
+their mean; both are printed.
 
     .venv/bin/python bench/bench_pipeline.py --mb 20 100 --workers 1 2
 
@@ -64,12 +66,18 @@ def start_prefect_server(home: Path) -> tuple[subprocess.Popen, dict[str, str]]:
     return proc, dict(env, PREFECT_API_URL=url)
 
 
-def jieba_mb_per_s(docs_dir: Path, sample_mb: float) -> tuple[float, float]:
-    """Raw jieba.lcut throughput (MB/s, single process, dictionary preloaded) on a sample of the corpus."""
+def baseline_mb_per_s(docs_dir: Path, sample_mb: float) -> tuple[float, float, float]:
+    """Raw jieba.lcut and rjieba.cut throughput (MB/s, one process, dictionary preloaded) on a sample of the corpus.
+
+    Returns:
+        (jieba MB/s, rjieba MB/s, sample MB).
+    """
     import jieba
+    import rjieba
 
     jieba.setLogLevel(60)
     jieba.initialize()
+    rjieba.cut("预热")  # its default dictionary is jieba's dict.txt, loaded on import
     text_parts, size = [], 0
     for path in sorted(docs_dir.rglob("*.txt")):
         data = path.read_text(encoding="utf-8")
@@ -77,13 +85,15 @@ def jieba_mb_per_s(docs_dir: Path, sample_mb: float) -> tuple[float, float]:
         size += len(data.encode("utf-8"))
         if size >= sample_mb * 1e6:
             break
-    text = "".join(text_parts)
+    lines = [line for line in "".join(text_parts).split("\n") if line]
     t0 = time.perf_counter()
-    for line in text.split("\n"):
-        if line:
-            jieba.lcut(line)
-    seconds = time.perf_counter() - t0
-    return size / 1e6 / seconds, size / 1e6
+    for line in lines:
+        jieba.lcut(line)
+    t1 = time.perf_counter()
+    for line in lines:
+        rjieba.cut(line)
+    t2 = time.perf_counter()
+    return size / 1e6 / (t1 - t0), size / 1e6 / (t2 - t1), size / 1e6
 
 
 def run_pipeline(docs_dir: Path, out: Path, workers: int, env: dict[str, str], full: bool) -> tuple[dict, float, float]:
@@ -131,19 +141,28 @@ def main(argv: list[str] | None = None) -> int:
             for w in args.workers:
                 out = args.out / f"run_{mb:g}mb_w{w}"
                 shutil.rmtree(out, ignore_errors=True)
-                before, sample = jieba_mb_per_s(docs, args.sample_mb)
+                before, r_before, sample = baseline_mb_per_s(docs, args.sample_mb)
                 summary, wall, peak = run_pipeline(docs, out, w, env, full=True)
-                after, _ = jieba_mb_per_s(docs, args.sample_mb)
+                after, r_after, _ = baseline_mb_per_s(docs, args.sample_mb)
                 jieba_rate = (before + after) / 2
-                print(f"[{mb:g} MB, {w} worker(s)] jieba.lcut on a {sample:.1f} MB sample: {before:.3f} MB/s before "
-                      f"the run, {after:.3f} after", flush=True)
+                rjieba_rate = (r_before + r_after) / 2
+                print(f"[{mb:g} MB, {w} worker(s)] on a {sample:.1f} MB sample: jieba.lcut {before:.3f} MB/s before "
+                      f"the run, {after:.3f} after; rjieba.cut {r_before:.2f} / {r_after:.2f}", flush=True)
                 again, again_wall, _ = run_pipeline(docs, out, w, env, full=False)
                 flow_s = summary["seconds"]
+                seg_s = summary["stage_seconds"].get("segment") or float("nan")
                 row = dict(
                     mb=round(input_mb, 1), workers=w, flow_s=round(flow_s, 1), wall_s=round(wall, 1),
                     e2e_mb_s=round(input_mb / flow_s, 3), jieba_mb_s=round(jieba_rate, 3),
                     jieba_before_after=[round(before, 3), round(after, 3)],
-                    ratio=round(input_mb / flow_s / jieba_rate, 2), peak_rss_mb=round(peak),
+                    ratio=round(input_mb / flow_s / jieba_rate, 2), rjieba_mb_s=round(rjieba_rate, 2),
+                    rjieba_before_after=[round(r_before, 2), round(r_after, 2)],
+                    ratio_rjieba=round(input_mb / flow_s / rjieba_rate, 3),
+                    # the segment stage per worker, against the single-process baselines
+                    segment_mb_s_per_worker=round(input_mb / seg_s / w, 2),
+                    segment_ratio=round(input_mb / seg_s / w / jieba_rate, 2),
+                    segment_ratio_rjieba=round(input_mb / seg_s / w / rjieba_rate, 3),
+                    peak_rss_mb=round(peak),
                     nochange_flow_s=round(again["seconds"], 2), nochange_wall_s=round(again_wall, 1),
                     stages={k: round(input_mb / v, 2) if v > 0 else None for k, v in summary["stage_seconds"].items()},
                     stage_seconds=summary["stage_seconds"],
@@ -153,11 +172,14 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    print("\n| MB | workers | flow s | end-to-end MB/s | jieba.lcut MB/s | ratio | peak RSS MB | no-change re-run s (flow / wall) |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("\n| MB | workers | flow s | end-to-end MB/s | × jieba.lcut | × rjieba.cut | segment MB/s per worker "
+          "| segment × jieba.lcut | segment × rjieba.cut | jieba.lcut / rjieba.cut MB/s | peak RSS MB "
+          "| no-change re-run s (flow / wall) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['mb']} | {r['workers']} | {r['flow_s']} | {r['e2e_mb_s']} | {r['jieba_mb_s']} | {r['ratio']}x | "
-              f"{r['peak_rss_mb']} | {r['nochange_flow_s']} / {r['nochange_wall_s']} |")
+        print(f"| {r['mb']} | {r['workers']} | {r['flow_s']} | {r['e2e_mb_s']} | {r['ratio']}x | {r['ratio_rjieba']}x | "
+              f"{r['segment_mb_s_per_worker']} | {r['segment_ratio']}x | {r['segment_ratio_rjieba']}x | "
+              f"{r['jieba_mb_s']} / {r['rjieba_mb_s']} | {r['peak_rss_mb']} | {r['nochange_flow_s']} / {r['nochange_wall_s']} |")
     print("\nper-stage MB/s (input MB / stage seconds):")
     for r in rows:
         print(f"  {r['mb']} MB, {r['workers']} worker(s): " + ", ".join(f"{k} {v}" for k, v in r["stages"].items()))

@@ -1,4 +1,4 @@
-"""Benchmark: segment-stage throughput against raw ``jieba.lcut`` on the same text.
+"""Benchmark: segment-stage throughput against raw ``jieba.lcut`` and raw ``rjieba.cut`` on the same text.
 
 Builds ~``--mb`` MB (UTF-8) of paragraphs by repeating the seed corpus with
 perturbations (digits shifted, sentences of each paragraph shuffled with a
@@ -6,6 +6,8 @@ fixed seed, so that the text is not a verbatim repeat), then times in one run:
 
 * ``jieba.lcut`` over every paragraph, one process, global tokenizer already
   initialised (the baseline);
+* ``rjieba.cut`` (jieba-rs, the stage's engine) over every paragraph, one
+  process (the compiled floor: the stage's own work on top of it is the rest);
 * ``segment_paragraphs`` with 1 worker and with 2 workers, whole stage
   (sentences, tokens, POS, DataFrames), cold (first call in the process, so
   dictionary loading is included) and warm.
@@ -27,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 import jieba  # noqa: E402
 import pandas as pd  # noqa: E402
+import rjieba  # noqa: E402
 
 from tasks.ingest import ingest_folder  # noqa: E402
 from tasks.segment import SegmentConfig, segment_paragraphs  # noqa: E402
@@ -74,6 +77,12 @@ def main() -> None:
         jieba.lcut(text)
     base = time.perf_counter() - t
     results["jieba.lcut, 1 process"] = base
+    rjieba.cut("预热")
+    t = time.perf_counter()
+    for text in texts:
+        rjieba.cut(text)
+    floor = time.perf_counter() - t
+    results["rjieba.cut, 1 process"] = floor
 
     t = time.perf_counter()
     segment_paragraphs(corpus, cfg1)
@@ -85,7 +94,7 @@ def main() -> None:
 
     print(f"tokens: {len(r1.tokens)}, sentences: {len(r1.sentences)}")
     for name, secs in results.items():
-        print(f"{name:28s} {secs:7.2f} s  {mb / secs:6.3f} MB/s  {base / secs:5.2f}x lcut")
+        print(f"{name:28s} {secs:7.2f} s  {mb / secs:6.3f} MB/s  {base / secs:5.2f}x lcut  {floor / secs:5.3f}x rjieba")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,21 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 
 
+def _statecouncil() -> Path:
+    """The development corpus of State Council reports (shared/, beside the checkout; not in the repo).
+
+    GOVREPORTS_CORPORA names another folder holding statecouncil/; tests that need the
+    corpus skip, saying so, where none is found.
+    """
+    for base in (os.environ.get("GOVREPORTS_CORPORA"), ROOT.parent / "shared" / "corpora", "/work/shared/corpora"):
+        if base and (Path(base) / "statecouncil").is_dir():
+            return Path(base) / "statecouncil"
+    return ROOT.parent / "shared" / "corpora" / "statecouncil"
+
+
+STATECOUNCIL = _statecouncil()
+
+
 @pytest.fixture(scope="session")
 def seeds_dir() -> Path:
     return SEEDS

@@ -571,7 +571,7 @@ def test_a_bracketed_gdp_after_the_name_is_part_of_it():
 # --- dev set: State Council reports read by hand ----------------------------------------------------
 
 DEV = ROOT / "tests" / "fixtures" / "statecouncil_dev.csv"
-STATECOUNCIL = Path("/work/shared/corpora/statecouncil")
+from conftest import STATECOUNCIL  # noqa: E402  (the development corpus, located once)
 
 
 @pytest.fixture(scope="module")

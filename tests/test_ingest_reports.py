@@ -17,7 +17,7 @@ import pytest
 from tasks.ingest import ingest_folder
 
 ROOT = Path(__file__).resolve().parent.parent
-STATECOUNCIL = Path("/work/shared/corpora/statecouncil")
+from conftest import STATECOUNCIL  # noqa: E402  (the development corpus, located once)
 GOLD = ROOT / "tests" / "fixtures" / "statecouncil_documents.csv"
 
 BODY = (
