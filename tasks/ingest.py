@@ -893,6 +893,8 @@ def report_title(title: str, lines: list[str]) -> str:
     if good and re.search(r"(?:报告|纲要|规划)(?:[（(][^）)]{1,10}[）)])?$", t):
         return t
     for i, raw in enumerate(lines[:15]):
+        if "告" not in raw:
+            continue  # both name patterns need 报告 (normalising only joins digits and spaced CJK)
         line = _normalize_dates(re.sub(r"(?<=[\u4e00-\u9fff])[ \u3000](?=[\u4e00-\u9fff])", "", raw.strip()))
         m = _REPORT_NAME.search(line[:600])
         named = _REPORT_NAME_LINE.match(line)

@@ -283,11 +283,11 @@ def most_mentioned(title: str, text: str, gaz: Gazetteer | None = None) -> Issue
     unit, and the winner must lead clearly: a tie or a single mention gives None.
     """
     gaz = gaz or load_gazetteer()
-    pattern, code_of_name = _mention_pattern(gaz)
+    index = _mention_index(gaz)
     scores: dict[str, float] = {}
     for source, weight in ((title, 10.0), (text[:2000], 1.0)):
-        for name in pattern.findall(source):
-            code = code_of_name[name]
+        for name in index.find_names(source):
+            code = index.code_of_name[name]
             scores[code] = scores.get(code, 0.0) + weight
     if not scores:
         return None
@@ -299,15 +299,46 @@ def most_mentioned(title: str, text: str, gaz: Gazetteer | None = None) -> Issue
     return Issuer(d.path, d.code, "mentions")
 
 
+@dataclass(frozen=True)
+class _MentionIndex:
+    """The names most_mentioned counts, their codes, and their lengths by last character."""
+
+    code_of_name: dict[str, str]
+    lengths_by_last: dict[str, tuple[int, ...]]
+    last_chars: re.Pattern
+
+    def find_names(self, text: str) -> list[str]:
+        """The names in text, leftmost first, the longest at each start, not overlapping.
+
+        What ``re.findall`` of the names' alternation (longest first) gives, found from
+        the few characters a name can end with instead of trying thousands of
+        alternatives at every character (the alternation took ~2 ms per document).
+        """
+        found = []
+        for m in self.last_chars.finditer(text):
+            end = m.end()
+            for n in self.lengths_by_last[m.group()]:
+                if n <= end and text[end - n:end] in self.code_of_name:
+                    found.append((end - n, -n))
+        names, pos = [], 0
+        for start, neg in sorted(found):
+            if start >= pos:
+                names.append(text[start:start - neg])
+                pos = start - neg
+        return names
+
+
 @lru_cache(maxsize=2)
-def _mention_pattern(gaz: Gazetteer) -> tuple[re.Pattern, dict[str, str]]:
-    """One alternation of the names most_mentioned counts, longest first, and their codes."""
+def _mention_index(gaz: Gazetteer) -> _MentionIndex:
     code_of_name = {}
     for name, ds in gaz.names.items():
         if len(name) >= 3 and len({d.code for d in ds}) == 1 and ds[0].level != "country" and ds[0].name == name:
             code_of_name[name] = ds[0].code
-    names = sorted(code_of_name, key=lambda n: (-len(n), n))
-    return re.compile("|".join(map(re.escape, names))), code_of_name
+    lengths: dict[str, set[int]] = {}
+    for name in code_of_name:
+        lengths.setdefault(name[-1], set()).add(len(name))
+    last = re.compile("[" + "".join(map(re.escape, sorted(lengths))) + "]")
+    return _MentionIndex(code_of_name, {c: tuple(sorted(ls, reverse=True)) for c, ls in lengths.items()}, last)
 
 
 def with_region_codes(indicators: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
