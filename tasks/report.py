@@ -210,10 +210,20 @@ def _layout(fig, nrows: int, ncols: int, *, left: float, right: float, top: floa
 
 
 def _scaled(row) -> tuple[float, str]:
-    # amounts in 元 are shown in 亿元, as the reports write them
-    if row.base_unit == "元" and row.measure in ("level",) and pd.notna(row.value_base):
-        return row.value_base / 1e8, "亿元"
+    # amounts of money are shown in 亿元 / 亿美元, as the reports mostly write them: one
+    # series states 8512亿美元 one year and 1.15万亿美元 the next
+    if row.base_unit in ("元", "美元") and row.measure in ("level",) and pd.notna(row.value_base):
+        return row.value_base / 1e8, "亿" + row.base_unit
     return row.value, row.unit if isinstance(row.unit, str) else ""
+
+
+def _one_base_unit(part: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a series in its most stated base unit (a series may switch from 元 to 美元)."""
+    units = part["base_unit"].fillna("")
+    if units.nunique() <= 1:
+        return part
+    counts = units.value_counts(sort=False)
+    return part[units == counts.idxmax()]
 
 
 def _clear_data(ax) -> None:
@@ -310,7 +320,8 @@ def _draw_timeline(data: tuple, figures: dict):
         _clear_data(ax)
     groups = dict(iter(part_region.groupby(["metric_key", "measure"], sort=False)))
     for ax, (metric_key, measure) in zip(axes.flat, series):
-        part = groups[metric_key, measure]
+        # one axis, one unit: rows in another base unit stay in the table below the chart
+        part = _one_base_unit(groups[metric_key, measure])
         vals = [_scaled(r) for r in part.itertuples()]
         ys = [v for v, _ in vals]
         unit = next((u for _, u in vals if u), "")

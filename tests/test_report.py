@@ -128,3 +128,19 @@ def test_plan_chart_draws_at_most_its_bar_limit_in_table_order():
     height = Image.open(io.BytesIO(base64.b64decode(png.split(",", 1)[1]))).size[1]
     # a bar is ~0.32 in: the image holds the capped number of bars, not 135
     assert height < (0.32 * PLAN_CHART_BARS + 3) * _DPI
+
+
+def test_a_money_series_is_drawn_in_one_unit_whatever_magnitude_each_year_was_written_in():
+    import pandas as pd
+
+    from tasks.report import _one_base_unit, _scaled
+
+    part = pd.DataFrame({
+        "year": [1984, 2003, 2004, 2005], "measure": "level",
+        "value": [1201.0, 8512.0, 1.15, 1.42], "unit": ["亿元", "亿美元", "万亿美元", "万亿美元"],
+        "value_base": [1.201e11, 8.512e11, 1.15e12, 1.42e12], "base_unit": ["元", "美元", "美元", "美元"],
+    })
+    kept = _one_base_unit(part)
+    # the 亿元 year of a series mostly stated in dollars stays out of the chart (it is in the table)
+    assert kept["year"].tolist() == [2003, 2004, 2005]
+    assert [_scaled(r) for r in kept.itertuples()] == [(8512.0, "亿美元"), (11500.0, "亿美元"), (14200.0, "亿美元")]
