@@ -130,6 +130,46 @@ def _cjk_font_entry() -> tuple[str, str] | None:
     return (best, files[best]) if best else None
 
 
+EMBEDDED_FAMILY = "govreports-cjk"
+
+
+def embedded_font_css(text: str) -> str:
+    """An @font-face rule embedding the chart font, cut to the characters of ``text``.
+
+    The charts are PNGs with the CJK font drawn in, but headings and table cells
+    are text, and a browser without a CJK system font shows them as boxes. The
+    subset (fontTools, matplotlib's own dependency) holds only the page's non-ASCII
+    characters: ~30 kB for a report, so the page stays self-contained and small.
+    Empty when no CJK font file is found or the page has no such characters.
+    """
+    entry = _cjk_font_entry()
+    chars = sorted({ord(c) for c in text if ord(c) > 127})
+    if entry is None or not chars:
+        return ""
+    data = _font_subset(entry[1], tuple(chars))
+    return (f"@font-face {{ font-family: '{EMBEDDED_FAMILY}'; "
+            f"src: url(data:font/otf;base64,{base64.b64encode(data).decode('ascii')}) format('opentype'); }}\n")
+
+
+@functools.lru_cache(maxsize=4)
+def _font_subset(path: str, codepoints: tuple[int, ...]) -> bytes:
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    opts = subset.Options()
+    opts.hinting = False
+    opts.layout_features = []
+    opts.name_IDs = [1, 2]
+    # the font's own timestamp, not now: the same page gives the same bytes
+    font = TTFont(path, recalcTimestamp=False, lazy=True)
+    subsetter = subset.Subsetter(opts)
+    subsetter.populate(unicodes=codepoints)
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
 def cjk_font() -> str | None:
     """Returns the family name of an installed font covering Chinese, or None."""
     entry = _cjk_font_entry()
@@ -546,7 +586,7 @@ def _render_jobs(jobs: list, workers: int) -> list[list[str]]:
 
 
 _CSS = """
-body { font-family: 'WenQuanYi Micro Hei', 'Noto Sans CJK SC', 'Noto Sans SC', 'Microsoft YaHei', sans-serif;
+body { font-family: 'govreports-cjk', 'WenQuanYi Micro Hei', 'Noto Sans CJK SC', 'Noto Sans SC', 'Microsoft YaHei', sans-serif;
        margin: 2em auto; max-width: 1100px; color: #222; }
 h1 { font-size: 1.6em; } h2 { border-bottom: 1px solid #ccc; padding-bottom: .2em; margin-top: 2em; }
 img.chart { max-width: 100%; display: block; margin: 1em 0; border: 1px solid #eee; }
@@ -596,7 +636,7 @@ def write_report(db_path: Path | str, html_path: Path | str, workers: int | None
         "<!DOCTYPE html>",
         "<html lang='zh-CN'><head><meta charset='utf-8'>",
         "<title>govreports 报告</title>",
-        f"<style>{_CSS}</style></head><body>",
+        "<style>{font_face}" + _CSS + "</style></head><body>",
         "<h1>govreports 报告 · run report</h1>",
         f"<p>{n_docs} documents, {n_ind} indicator timeline rows. Source: <code>{html.escape(str(db_path))}</code></p>",
     ]
@@ -637,6 +677,7 @@ def write_report(db_path: Path | str, html_path: Path | str, workers: int | None
 
     html_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = html_path.with_name(f".{html_path.name}.tmp-{os.getpid()}")
-    tmp.write_text("\n".join(parts), encoding="utf-8")
+    page = "\n".join(parts)
+    tmp.write_text(page.replace("{font_face}", embedded_font_css(page), 1), encoding="utf-8")
     os.replace(tmp, html_path)
     return ReportResult(path=html_path, charts=charts, font=font)

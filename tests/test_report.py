@@ -144,3 +144,20 @@ def test_a_money_series_is_drawn_in_one_unit_whatever_magnitude_each_year_was_wr
     # the 亿元 year of a series mostly stated in dollars stays out of the chart (it is in the table)
     assert kept["year"].tolist() == [2003, 2004, 2005]
     assert [_scaled(r) for r in kept.itertuples()] == [(8512.0, "亿美元"), (11500.0, "亿美元"), (14200.0, "亿美元")]
+
+
+def test_the_page_embeds_a_font_subset_holding_a_glyph_for_every_chinese_character_it_shows(report):
+    import base64
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    page = report.path.read_text(encoding="utf-8")
+    m = re.search(r"@font-face \{ font-family: 'govreports-cjk'; src: url\(data:font/otf;base64,([A-Za-z0-9+/=]+)\)", page)
+    assert m, "no embedded CJK font: headings and table cells show as boxes without a system CJK font"
+    data = base64.b64decode(m.group(1))
+    assert len(data) < 200_000  # a subset, not the 16 MB font
+    cmap = TTFont(io.BytesIO(data)).getBestCmap()
+    shown = {c for c in page if ord(c) > 127}
+    assert "报" in shown and not [c for c in shown if ord(c) not in cmap]
+    assert "font-family: 'govreports-cjk'," in page
