@@ -178,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     sql.set_defaults(func=cmd_sql)
     doc = sub.add_parser("schema-doc", help="print the Parquet schema documentation (markdown)")
     doc.add_argument("--to", help="write to this file instead of stdout")
-    doc.add_argument("--staging", help="also (re)write warehouse/staging/stg_<dataset>.sql into this folder")
+    doc.add_argument("--staging", help="also (re)write the dbt staging models (stg_<dataset>.sql, _stg_models.yml) into this folder")
     doc.set_defaults(func=cmd_schema_doc)
     exp = sub.add_parser("export", help="copy the Parquet datasets, with schema.json and README.md, for a downstream team")
     exp.add_argument("--to", required=True, help="folder to write (replaced if it exists)")
