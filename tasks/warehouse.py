@@ -119,6 +119,7 @@ def dbt_args(command: list[str], target: Path | str, include_flagged: bool = Fal
         "--project-dir", str(WAREHOUSE_PROJECT),
         "--profiles-dir", str(WAREHOUSE_PROJECT),
         "--target-path", str(Path(target).resolve()),
+        "--log-path", str(Path(target).resolve()),
         "--vars", json.dumps(variables),
     ]
 
@@ -127,7 +128,7 @@ def dbt_invoke(args: list[str]) -> Any:
     """Runs dbt in this process (dbt's programmatic API), logging warnings and errors only."""
     from dbt.cli.main import dbtRunner
 
-    return dbtRunner().invoke(args, log_level="warn", log_path=args[args.index("--target-path") + 1])
+    return dbtRunner().invoke(args, log_level="warn")
 
 
 @contextmanager
