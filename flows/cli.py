@@ -1,8 +1,9 @@
-"""The ``govreports`` command: run the flow, query the warehouse, document schemas.
+"""The ``govreports`` command: run the flow, query the warehouse, document schemas, build the dbt docs site.
 
     govreports run [--input DIR] [--out DIR] [--workers N] [--full-rebuild] [--dask-local N | --dask-address URL]
     govreports sql "select ..." [--out DIR]
     govreports schema-doc [--to FILE]
+    govreports docs [--out DIR]
     govreports export --to DIR [--out DIR]
 """
 
@@ -155,6 +156,23 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    from tasks.warehouse import WarehouseBuildFailed, build_docs
+
+    out = Path(args.out)
+    db, parquet = out / "warehouse.duckdb", out / "parquet"
+    if not db.exists():
+        print(f"error: no warehouse at {db}; run `govreports run` first", file=sys.stderr)
+        return 2
+    try:
+        site = build_docs(db, parquet)
+    except WarehouseBuildFailed as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(site)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="govreports", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -178,8 +196,11 @@ def build_parser() -> argparse.ArgumentParser:
     sql.set_defaults(func=cmd_sql)
     doc = sub.add_parser("schema-doc", help="print the Parquet schema documentation (markdown)")
     doc.add_argument("--to", help="write to this file instead of stdout")
-    doc.add_argument("--staging", help="also (re)write warehouse/staging/stg_<dataset>.sql into this folder")
+    doc.add_argument("--staging", help="also (re)write the dbt staging models (stg_<dataset>.sql, _stg_models.yml) into this folder")
     doc.set_defaults(func=cmd_schema_doc)
+    docs = sub.add_parser("docs", help="build dbt's static docs site (models, tests, lineage) of the last run's warehouse")
+    docs.add_argument("--out", default="data", help="output folder of the run holding warehouse.duckdb (default: data)")
+    docs.set_defaults(func=cmd_docs)
     exp = sub.add_parser("export", help="copy the Parquet datasets, with schema.json and README.md, for a downstream team")
     exp.add_argument("--to", required=True, help="folder to write (replaced if it exists)")
     exp.add_argument("--out", default="data", help="output folder of the run holding parquet/ (default: data)")

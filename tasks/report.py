@@ -597,6 +597,12 @@ table.data th { background: #f4f4f4; }
 """
 
 
+def _docs_href(db_path: Path | str, html_path: Path | str) -> str:
+    """Relative link from the report to dbt's static docs site of its warehouse."""
+    site = Path(db_path).resolve().parent / "dbt" / "static_index.html"
+    return Path(os.path.relpath(site, Path(html_path).resolve().parent)).as_posix()
+
+
 def write_report(db_path: Path | str, html_path: Path | str, workers: int | None = None) -> ReportResult:
     """Writes the HTML report of a built warehouse.
 
@@ -639,6 +645,10 @@ def write_report(db_path: Path | str, html_path: Path | str, workers: int | None
         "<style>{font_face}" + _CSS + "</style></head><body>",
         "<h1>govreports 报告 · run report</h1>",
         f"<p>{n_docs} documents, {n_ind} indicator timeline rows. Source: <code>{html.escape(str(db_path))}</code></p>",
+        # dbt's docs site (tasks/warehouse.build_docs, `govreports docs`) sits in dbt/ beside the warehouse
+        f"<p>Models, columns, data tests and lineage from the Parquet sources to the marts: "
+        f"<a href='{html.escape(_docs_href(db_path, html_path))}'>dbt docs</a> "
+        f"(built by <code>govreports docs</code>; opens offline).</p>",
     ]
     if not font:
         parts.append("<p class='warn'>No CJK font installed: Chinese chart labels may show as boxes "

@@ -1,38 +1,60 @@
-"""Warehouse: Parquet datasets -> one DuckDB file with tables, marts and data tests.
+"""Warehouse: Parquet datasets -> one DuckDB file, built and tested by the dbt project in warehouse/.
 
-Takes the Parquet folder written by the pipeline and gives ``warehouse.duckdb``:
-every ``warehouse/staging/stg_<dataset>.sql`` becomes a table named after its
-dataset, every ``warehouse/marts/<n>_<mart>.sql`` a table in file order, and
-every ``warehouse/tests/assert_*.sql`` must return zero rows.
+Takes the Parquet folder written by the pipeline and gives ``warehouse.duckdb`` by running
+``dbt build`` on the project in ``warehouse/`` (dbt-duckdb): the run's datasets are dbt sources
+read in place (``read_parquet`` over ``<parquet_root>/<dataset>/*.parquet``, so dbt reads exactly
+what downstream teams get), every ``models/staging/stg_<dataset>.sql`` becomes a table named after
+its dataset, every ``models/marts/<mart>.sql`` a table, and every data test (generic tests in the
+models' YAML, singular ones in ``warehouse/tests/``) must return zero rows. The method is dbt's
+own: https://docs.getdbt.com/reference/commands/build and, for Parquet sources,
+https://github.com/duckdb/dbt-duckdb#reading-from-external-files.
 
-The data tests are invariants of the pipeline's own code (unique keys, lineage
-that resolves, offsets that match the text, accepted enum values): a breach
-fails the build. Plausibility of extracted values is not tested here: such rows
-are listed in the ``quality_flags`` dataset (tasks/quality.py) and marts' rows
-carry a ``quality_flag`` column; the marts leave flagged indicators out of
-their series unless the build is asked to keep them (the SQL variable
-``include_flagged``).
+The data tests are invariants of the pipeline's own code (unique keys, lineage that resolves,
+offsets that match the text, accepted enum values): a breach fails the build, naming the test
+and showing its failing rows. Plausibility of extracted values is not tested here: such rows
+are listed in the ``quality_flags`` dataset (tasks/quality.py) and marts' rows carry a
+``quality_flag`` column; the marts leave flagged indicators out of their series unless the
+build is asked to keep them (the dbt var ``include_flagged``).
 
-DuckDB lets one process write a file, and an analyst's read-only connection
-fails while a writer holds it; so the warehouse is built in a temporary file
-beside the final one and renamed over it (os.replace) when complete and tested.
-Analysts holding the old file keep reading the old inode.
+DuckDB lets one process write a file, and an analyst's read-only connection fails while a
+writer holds it; so dbt builds a temporary file in a folder beside the final one, which is
+renamed over it (os.replace) when complete and tested. Analysts holding the old file keep
+reading the old inode, and a failed build leaves the previous warehouse in place.
+
+The module runs dbt through a plain ``dbtRunner`` unless given another ``invoke`` (the flow
+passes prefect-dbt's ``PrefectDbtRunner.invoke``, which shows each model and test as a task run).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
-WAREHOUSE_SQL = Path(__file__).resolve().parent.parent / "warehouse"
+WAREHOUSE_PROJECT = Path(__file__).resolve().parent.parent / "warehouse"
+RESOURCES = Path(__file__).resolve().parent / "resources"
+# the profile (warehouse/profiles.yml) reads these; they are set only for the length of a build
+WAREHOUSE_ENV = "GOVREPORTS_WAREHOUSE"
+MEMORY_ENV = "GOVREPORTS_DUCKDB_MEMORY"
+# the sources (warehouse/models/staging/_sources.yml) read the Parquet under this folder
+PARQUET_ENV = "GOVREPORTS_PARQUET"
+
+Invoke = Callable[[list[str]], Any]
 
 
 class DataTestFailed(Exception):
     """One or more warehouse data tests returned offending rows."""
+
+
+class WarehouseBuildFailed(Exception):
+    """dbt could not build a model of the warehouse (an SQL or project error, not a data test)."""
 
 
 @dataclass(frozen=True)
@@ -46,12 +68,13 @@ class DataTestResult:
 
 @dataclass(frozen=True)
 class WarehouseResult:
-    """What the warehouse build gives: its path, table row counts and test outcomes."""
+    """What the warehouse build gives: its path, table row counts, test outcomes and dbt's artifacts folder."""
 
     path: Path
     tables: dict[str, int] = field(default_factory=dict)
     tests: list[DataTestResult] = field(default_factory=list)
     flagged: dict[str, int] = field(default_factory=dict)
+    target: Path | None = None
 
 
 def flagged_rows(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -74,114 +97,182 @@ def flagged_rows(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return counts
 
 
-def _sql_files(kind: str, sql_root: Path) -> list[Path]:
-    folder = sql_root / kind
-    return sorted(folder.glob("*.sql")) if folder.is_dir() else []
+def target_dir(db_path: Path | str) -> Path:
+    """dbt's artifacts folder of a warehouse (manifest, run results, docs site): ``dbt/`` beside it."""
+    return Path(db_path).resolve().parent / "dbt"
 
 
-RESOURCES = Path(__file__).resolve().parent / "resources"
-
-
-def _sql_path(path: Path) -> str:
-    return str(path.resolve()).replace("'", "''")
-
-
-def render(sql: str, parquet_root: Path) -> str:
-    """Fills {parquet} (the Parquet root) and {resources} (tasks/resources) as SQL string bodies.
-
-    Absolute paths, so a run works from any working directory.
-    """
-    return sql.replace("{parquet}", _sql_path(parquet_root)).replace("{resources}", _sql_path(RESOURCES))
-
-
-def load_models(
-    con: duckdb.DuckDBPyConnection, parquet_root: Path, sql_root: Path = WAREHOUSE_SQL, datasets: set[str] | None = None,
-    include_flagged: bool = False,
-) -> dict[str, int]:
-    """Creates the staging tables and marts in con; returns their row counts.
+def dbt_args(command: list[str], target: Path | str, include_flagged: bool = False) -> list[str]:
+    """The dbt command line for the project in warehouse/.
 
     Args:
-        con: Connection to the warehouse being built.
-        parquet_root: Folder with one sub-folder per dataset.
-        sql_root: Folder holding staging/ and marts/ SQL.
-        datasets: Stage only these datasets (all staging models when None).
-        include_flagged: Keep rows listed in quality_flags in the marts' series.
-
-    Raises:
-        FileNotFoundError: When a staged dataset has no Parquet file.
+        command: The dbt command and its own options, e.g. ``["build"]``.
+        target: dbt's target folder (artifacts: manifest.json, run_results.json, the docs site).
+        include_flagged: Keep rows with a plausibility flag in the marts' series.
     """
-    con.execute(f"set variable include_flagged = {'true' if include_flagged else 'false'}")
-    counts: dict[str, int] = {}
-    for path in _sql_files("staging", sql_root):
-        name = path.stem.removeprefix("stg_")
-        if datasets is not None and name not in datasets:
-            continue
-        if not (parquet_root / name).is_dir():
-            raise FileNotFoundError(f"dataset {name!r} has no Parquet folder under {parquet_root}; was the pipeline run completely?")
-        con.execute(f"create or replace table {name} as {render(path.read_text(encoding='utf-8'), parquet_root)}")
-        counts[name] = con.execute(f"select count(*) from {name}").fetchone()[0]
-    for path in _sql_files("marts", sql_root):
-        name = path.stem.split("_", 1)[1] if path.stem[:2].isdigit() else path.stem
-        con.execute(f"create or replace table {name} as {render(path.read_text(encoding='utf-8'), parquet_root)}")
-        counts[name] = con.execute(f"select count(*) from {name}").fetchone()[0]
-    return counts
+    variables = {
+        "resources": str(RESOURCES),
+        "include_flagged": include_flagged,
+    }
+    return [
+        *command,
+        "--project-dir", str(WAREHOUSE_PROJECT),
+        "--profiles-dir", str(WAREHOUSE_PROJECT),
+        "--target-path", str(Path(target).resolve()),
+        "--log-path", str(Path(target).resolve()),
+        "--vars", json.dumps(variables),
+    ]
 
 
-def run_data_tests(con: duckdb.DuckDBPyConnection, sql_root: Path = WAREHOUSE_SQL, sample_rows: int = 5) -> list[DataTestResult]:
-    """Runs every warehouse/tests/*.sql; each returns the rows breaking its rule."""
-    results = []
-    for path in _sql_files("tests", sql_root):
-        rel = con.execute(path.read_text(encoding="utf-8"))
-        df = rel.df()
-        sample = df.head(sample_rows).to_string(index=False, max_colwidth=60) if len(df) else ""
-        results.append(DataTestResult(path.stem, len(df), sample))
-    return results
+def dbt_invoke(args: list[str]) -> Any:
+    """Runs dbt in this process (dbt's programmatic API), logging warnings and errors only."""
+    from dbt.cli.main import dbtRunner
+
+    return dbtRunner().invoke(args, log_level="warn")
+
+
+@contextmanager
+def _env(**values: str):
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _release_dbt_duckdb() -> None:
+    """Closes the DuckDB database dbt-duckdb keeps open in this process after a command.
+
+    Its one shared environment outlives the command; left open, it would hold the temporary
+    file's lock, and a next build with the same profile would write through it into the file
+    just renamed into place.
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+            DuckDBConnectionManager._ENV = None
+
+
+def _sample(db: Path, sql: str, rows: int) -> str:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        df = con.execute(f"select * from ({sql}) limit {rows}").df()
+    finally:
+        con.close()
+    return df.to_string(index=False, max_colwidth=60)
+
+
+def _test_results(res: Any, db: Path, sample_rows: int) -> tuple[list[DataTestResult], list[str]]:
+    """Data test outcomes (with failing rows) and error messages of nodes dbt could not run."""
+    tests, errors = [], []
+    for r in getattr(res.result, "results", None) or []:
+        node, status = r.node, str(r.status)
+        if node.resource_type == "test":
+            failures = int(r.failures or 0) if status in ("fail", "warn", "pass") else 0
+            if status == "error":
+                errors.append(f"data test {node.name} errored: {r.message}")
+            sample = _sample(db, node.compiled_code, sample_rows) if failures and node.compiled_code else ""
+            tests.append(DataTestResult(node.name, failures, sample))
+        elif status == "error":
+            errors.append(f"{node.resource_type} {node.name} failed: {r.message}")
+    return tests, errors
+
+
+def _table_counts(db: Path) -> tuple[dict[str, int], dict[str, int]]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        names = [t for (t,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'main' order by table_name"
+        ).fetchall()]
+        counts = {t: con.execute(f'select count(*) from "{t}"').fetchone()[0] for t in names}
+        return counts, flagged_rows(con)
+    finally:
+        con.close()
 
 
 def build_warehouse(
     parquet_root: Path | str,
     db_path: Path | str,
-    sql_root: Path = WAREHOUSE_SQL,
     fail_on_test: bool = True,
-    datasets: set[str] | None = None,
     memory_limit: str = "1GB",
     include_flagged: bool = False,
+    invoke: Invoke | None = None,
+    sample_rows: int = 5,
 ) -> WarehouseResult:
-    """Builds the DuckDB warehouse from Parquet, tests it, and swaps it into place.
+    """Builds the DuckDB warehouse from Parquet with ``dbt build``, tests it, and swaps it into place.
 
     Args:
         parquet_root: Folder with one sub-folder per dataset.
-        db_path: Final path of the DuckDB file.
-        sql_root: Folder holding staging/, marts/ and tests/ SQL.
-        fail_on_test: Raise DataTestFailed (leaving the old warehouse in place)
-            when a data test returns rows.
-        datasets: Stage only these datasets (all when None).
+        db_path: Final path of the DuckDB file; dbt's artifacts go to ``dbt/`` beside it.
+        fail_on_test: Raise DataTestFailed (leaving the old warehouse in place) when a data test returns rows.
         memory_limit: DuckDB's memory cap for the build (it spills to disk beyond it).
         include_flagged: Keep rows with a plausibility flag in the marts' series.
+        invoke: Runs a dbt command line (default: dbt's dbtRunner in this process).
+        sample_rows: Failing rows shown per failed test.
+
+    Raises:
+        DataTestFailed: A data test returned rows (names each test, with a sample of its rows).
+        WarehouseBuildFailed: dbt could not build a model (e.g. a dataset has no Parquet files).
     """
-    parquet_root, db_path = Path(parquet_root), Path(db_path)
+    parquet_root, db_path = Path(parquet_root), Path(db_path).resolve()
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = db_path.with_name(f".{db_path.name}.tmp-{os.getpid()}")
     # left-overs of killed builds (the caller holds the output lock, so none is live)
-    for stale in db_path.parent.glob(f".{db_path.name}.tmp-*"):
-        stale.unlink(missing_ok=True)
+    shutil.rmtree(db_path.parent / f".{db_path.name}.build", ignore_errors=True)
+    # the temporary file keeps the final file's name, in a folder of its own: dbt-duckdb names
+    # the database after the file, and DuckDB spills next to it. Its path is the same for every
+    # build of this warehouse, as dbt reuses its parsed project only while the profile is unchanged.
+    build_dir = db_path.parent / f".{db_path.name}.build"
+    build_dir.mkdir()
+    tmp = build_dir / db_path.name
+    target = target_dir(db_path)
     try:
-        # DuckDB would take up to 80% of the machine's memory for the token tables'
-        # aggregates; a cap makes it spill to disk instead, next to the warehouse
-        con = duckdb.connect(str(tmp), config={"memory_limit": memory_limit, "temp_directory": str(tmp) + ".spill"})
-        try:
-            counts = load_models(con, parquet_root, sql_root, datasets, include_flagged)
-            tests = run_data_tests(con, sql_root)
-            flagged = flagged_rows(con)
-            con.execute("checkpoint")
-        finally:
-            con.close()
+        args = dbt_args(["build"], target, include_flagged)
+        with _env(**{WAREHOUSE_ENV: str(tmp), PARQUET_ENV: str(parquet_root.resolve()), MEMORY_ENV: memory_limit}):
+            try:
+                res = (invoke or dbt_invoke)(args)
+            finally:
+                _release_dbt_duckdb()
+        if res.exception is not None:
+            raise WarehouseBuildFailed(f"dbt build failed: {res.exception}")
+        tests, errors = _test_results(res, tmp, sample_rows)
         failed = [t for t in tests if t.failures]
         if failed and fail_on_test:
             msg = "\n".join(f"data test {t.name} failed: {t.failures} offending rows, e.g.\n{t.sample}" for t in failed)
             raise DataTestFailed(msg)
+        if errors:
+            raise WarehouseBuildFailed("\n".join(errors))
+        counts, flagged = _table_counts(tmp)
         os.replace(tmp, db_path)
     finally:
-        tmp.unlink(missing_ok=True)
-        shutil.rmtree(str(tmp) + ".spill", ignore_errors=True)
-    return WarehouseResult(path=db_path, tables=counts, tests=tests, flagged=flagged)
+        shutil.rmtree(build_dir, ignore_errors=True)
+    return WarehouseResult(path=db_path, tables=counts, tests=tests, flagged=flagged, target=target)
+
+
+def build_docs(db_path: Path | str, parquet_root: Path | str, invoke: Invoke | None = None) -> Path:
+    """Builds dbt's static docs site (lineage from the Parquet sources to the marts) of a built warehouse.
+
+    Args:
+        db_path: The warehouse file the catalog is read from (opened by dbt, so no other writer may hold it).
+        parquet_root: The Parquet folder the warehouse was built from.
+        invoke: Runs a dbt command line (default: dbt's dbtRunner in this process).
+
+    Returns:
+        The path of ``static_index.html``: one file with the manifest and catalog inside, openable offline.
+    """
+    db_path = Path(db_path).resolve()
+    target = target_dir(db_path)
+    with _env(**{WAREHOUSE_ENV: str(db_path), PARQUET_ENV: str(Path(parquet_root).resolve())}):
+        try:
+            res = (invoke or dbt_invoke)(dbt_args(["docs", "generate", "--static"], target))
+        finally:
+            _release_dbt_duckdb()
+    if not res.success:
+        raise WarehouseBuildFailed(f"dbt docs generate failed: {res.exception or res.result}")
+    return target / "static_index.html"

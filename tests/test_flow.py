@@ -201,3 +201,69 @@ def test_bad_inputs_are_quarantined_and_good_files_processed_in_full(prefect_har
     assert seeds_here.text.tolist() == alone_paras.text.tolist()
     assert seeds_here.is_duplicate.tolist() == alone_paras.is_duplicate.tolist()
     assert summary["quarantined"] == 7
+
+
+def _task_runs(flow_run_id=None, names=(), until=None, timeout=60.0):
+    """Task runs of a flow run or with these names, once the server has recorded every wanted one in a final state.
+
+    Args:
+        flow_run_id: Only this flow run's task runs.
+        names: Only task runs with these names, and wait until each is there.
+        until: Also wait until this predicate over the task runs holds.
+        timeout: Seconds to wait at most.
+    """
+    import time
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, TaskRunFilter, TaskRunFilterName
+
+    deadline = time.monotonic() + timeout
+    with get_client(sync_client=True) as client:
+        while True:
+            # the server records task runs from their events, a moment after they happen
+            runs = client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])) if flow_run_id else None,
+                task_run_filter=TaskRunFilter(name=TaskRunFilterName(any_=list(names))) if names else None,
+            )
+            done = all(r.state and r.state.is_final() for r in runs) and set(names) <= {r.name for r in runs}
+            done = done and (until is None or until(runs))
+            if done or time.monotonic() > deadline:
+                return runs
+            time.sleep(0.5)
+
+
+def test_the_prefect_run_shows_dbt_models_and_data_tests_as_task_runs(flow_run):
+    wanted = ["model stg_documents", "model mart_indicator_timeline", "test documents__doc_id_unique",
+              "test assert_indicators__evidence_at_offsets"]
+    runs = _task_runs(names=wanted)
+    assert {r.name for r in runs} == set(wanted), [(r.name, r.state_type) for r in runs]
+    assert all(r.state.is_completed() for r in runs)
+
+
+def test_a_failing_data_test_fails_the_flow_naming_the_test_and_its_rows(prefect_harness, tmp_path):
+    from prefect import flow
+
+    from flows.pipeline import warehouse_task
+    from tasks.warehouse import DataTestFailed
+    from test_warehouse import base, write_all
+
+    data = base()
+    data["documents"] = pd.concat([data["documents"], data["documents"].iloc[[0]]], ignore_index=True)
+    write_all(tmp_path / "parquet", data)
+
+    @flow
+    def build_only():
+        return warehouse_task(str(tmp_path / "parquet"), str(tmp_path / "w.duckdb"))
+
+    state = build_only(return_state=True)
+    assert state.is_failed()
+    with pytest.raises(DataTestFailed, match=r"(?s)data test documents__doc_id_unique failed: 1 offending rows, e\.g\.\n.*a1"):
+        state.result()
+    assert not (tmp_path / "w.duckdb").exists()
+    def failed_names(runs):
+        return {r.name.split("-")[0] for r in runs if r.state and r.state.is_failed()}
+
+    runs = _task_runs(state.state_details.flow_run_id, until=lambda runs: "warehouse" in failed_names(runs))
+    failed = failed_names(runs)
+    # the dbt test's own task run, and the warehouse task (named warehouse-<suffix>) that raised
+    assert failed == {"test documents__doc_id_unique", "warehouse"}

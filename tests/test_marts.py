@@ -193,7 +193,7 @@ def test_unknown_status_and_dangling_lineage_fail(tmp_path):
         [dict(doc_id="a1", para_id=0, kept_doc_id="zz", kept_para_id=0, method="exact", score=1.0)]
     )
     msg = broken_message(tmp_path, data)
-    assert "assert_indicators__accepted_values failed" in msg and "guess" in msg
+    assert "indicators__status_accepted failed" in msg and "guess" in msg
     assert "assert_paragraph_duplicates__lineage_resolves failed" in msg and "zz" in msg
 
 

@@ -98,7 +98,7 @@ def test_an_invariant_breach_fails_the_build_and_keeps_the_previous_warehouse(tm
     data = with_growth_rows(crafted())
     data["indicators"].loc[0, "indicator_id"] = data["indicators"].loc[1, "indicator_id"]
     msg = broken_message(tmp_path, data)
-    assert "assert_indicators__indicator_id_unique failed" in msg
+    assert "indicators__indicator_id_unique failed" in msg
     assert (tmp_path / "w.duckdb").read_bytes() == before
 
 

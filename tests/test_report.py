@@ -43,6 +43,13 @@ def test_report_is_self_contained_with_every_chart_embedded(report):
     assert "2022年台州市路桥区政府工作报告" in page
 
 
+def test_report_links_to_the_dbt_docs_site_beside_its_warehouse(seed_warehouse, report):
+    page = report.path.read_text(encoding="utf-8")
+    href = re.search(r"<a href='([^']+)'>dbt docs</a>", page).group(1)
+    site = (report.path.parent / href).resolve()
+    assert site == seed_warehouse.parent.resolve() / "dbt" / "static_index.html"
+
+
 def test_the_charts_are_drawn_with_a_cjk_font(report):
     # mplfonts, a dependency, ships Noto Sans CJK SC: a CJK font is found on any machine
     assert report.font is not None and report.font == cjk_font()

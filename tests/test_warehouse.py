@@ -1,72 +1,233 @@
-"""Warehouse build: atomic swap, data tests that fail loudly on broken data."""
+"""Warehouse build through dbt: atomic swap, the seed marts unchanged, and every data test can fail."""
 
 from __future__ import annotations
 
-import shutil
+import json
+from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from tasks.parquet import write_dataset
-from tasks.warehouse import WAREHOUSE_SQL, DataTestFailed, build_warehouse
+from tasks.schemas import SCHEMAS, column_names
+from tasks.warehouse import DataTestFailed, build_docs, build_warehouse, target_dir
+from test_marts import R, crafted, make_para
+from test_queries import build_seed_warehouse
+
+SEED_MARTS = Path(__file__).resolve().parent / "fixtures" / "seed_marts"
 
 
-def write_minimal(parquet_root, seed_ingest, documents=None):
-    docs = seed_ingest.documents if documents is None else documents
-    paras = seed_ingest.paragraphs.copy()
-    paras["n_chars"] = paras.text.str.len()
-    paras["is_duplicate"] = False
-    write_dataset(docs, "documents", parquet_root)
-    write_dataset(paras, "paragraphs", parquet_root)
-    write_dataset(seed_ingest.quarantine, "quarantine", parquet_root)
+def write_all(parquet_root: Path, data: dict[str, pd.DataFrame]) -> None:
+    for name in SCHEMAS:
+        df = data.get(name, pd.DataFrame(columns=column_names(name)))
+        # crafted rows name the columns a test is about; the others are null
+        write_dataset(df.reindex(columns=column_names(name)), name, parquet_root)
 
 
-@pytest.fixture()
-def sql_root(tmp_path):
-    # only the ingest-level models: later stages' datasets are not written here
-    root = tmp_path / "sql"
-    for kind in ("staging", "tests"):
-        (root / kind).mkdir(parents=True)
-    for name in ("documents", "paragraphs", "quarantine"):
-        shutil.copy(WAREHOUSE_SQL / "staging" / f"stg_{name}.sql", root / "staging")
-    for path in (WAREHOUSE_SQL / "tests").glob("assert_documents__*.sql"):
-        shutil.copy(path, root / "tests")
-    return root
+def test_build_creates_tables_and_passes_data_tests(tmp_path):
+    write_all(tmp_path / "parquet", base())
+    result = build_warehouse(tmp_path / "parquet", tmp_path / "w.duckdb")
+    assert result.tables["documents"] == 4 and result.tables["mart_documents"] == 4
+    assert result.tests and all(t.failures == 0 for t in result.tests)
+    assert not list(tmp_path.glob(".w.duckdb.build*"))
+    assert (target_dir(tmp_path / "w.duckdb") / "manifest.json").exists()
 
 
-def test_build_creates_tables_and_passes_data_tests(tmp_path, seed_ingest, sql_root):
-    write_minimal(tmp_path / "parquet", seed_ingest)
-    result = build_warehouse(tmp_path / "parquet", tmp_path / "w.duckdb", sql_root=sql_root)
-    assert result.tables["documents"] == 14
-    assert all(t.failures == 0 for t in result.tests) and result.tests
-    assert not list(tmp_path.glob(".w.duckdb.tmp*"))
-
-
-def test_broken_data_fails_the_build_naming_the_check_and_keeps_old_warehouse(tmp_path, seed_ingest, sql_root):
-    write_minimal(tmp_path / "parquet", seed_ingest)
-    build_warehouse(tmp_path / "parquet", tmp_path / "w.duckdb", sql_root=sql_root)
-    broken = seed_ingest.documents.copy()
-    broken.loc[1, "doc_id"] = broken.loc[0, "doc_id"]
-    broken.loc[2, "doc_type"] = "speech"
-    write_minimal(tmp_path / "parquet", seed_ingest, documents=broken)
+def test_broken_data_fails_the_build_naming_the_check_showing_rows_and_keeps_old_warehouse(tmp_path):
+    write_all(tmp_path / "parquet", base())
+    build_warehouse(tmp_path / "parquet", tmp_path / "w.duckdb")
+    broken = base()
+    broken["documents"].loc[1, "doc_id"] = "a1"
+    broken["documents"].loc[2, "doc_type"] = "speech"
+    write_all(tmp_path / "parquet", broken)
     with pytest.raises(DataTestFailed) as err:
-        build_warehouse(tmp_path / "parquet", tmp_path / "w.duckdb", sql_root=sql_root)
+        build_warehouse(tmp_path / "parquet", tmp_path / "w.duckdb")
     msg = str(err.value)
-    assert "assert_documents__doc_id_unique" in msg and broken.loc[0, "doc_id"] in msg
-    assert "assert_documents__accepted_doc_types" in msg and "speech" in msg
+    assert "data test documents__doc_id_unique failed: 1 offending rows" in msg and "a1" in msg
+    assert "data test documents__doc_type_accepted failed" in msg and "speech" in msg
+    assert not list(tmp_path.glob(".w.duckdb.build*"))
     con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
     try:
-        assert con.execute("select count(distinct doc_id) from documents").fetchone()[0] == 14
+        assert con.execute("select count(distinct doc_id), count(*) from documents").fetchone() == (4, 4)
     finally:
         con.close()
 
 
-def test_analyst_can_read_while_warehouse_is_rebuilt(tmp_path, seed_ingest, sql_root):
-    write_minimal(tmp_path / "parquet", seed_ingest)
-    build_warehouse(tmp_path / "parquet", tmp_path / "w.duckdb", sql_root=sql_root)
+def test_analyst_can_read_while_warehouse_is_rebuilt(tmp_path):
+    write_all(tmp_path / "parquet", base())
+    build_warehouse(tmp_path / "parquet", tmp_path / "w.duckdb")
     analyst = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
     try:
-        build_warehouse(tmp_path / "parquet", tmp_path / "w.duckdb", sql_root=sql_root)
-        assert analyst.execute("select count(*) from documents").fetchone()[0] == 14
+        build_warehouse(tmp_path / "parquet", tmp_path / "w.duckdb")
+        assert analyst.execute("select count(*) from documents").fetchone()[0] == 4
     finally:
         analyst.close()
+
+
+@pytest.mark.parametrize("mart", sorted(p.stem for p in SEED_MARTS.glob("*.parquet")))
+def test_seed_marts_hold_the_rows_the_home_made_runner_built(mart):
+    # tests/fixtures/seed_marts: every mart's rows on the seeds, built by the SQL runner dbt replaced
+    con = duckdb.connect(str(build_seed_warehouse()), read_only=True)
+    try:
+        fixture = str(SEED_MARTS / f"{mart}.parquet")
+        extra = con.execute(f"select count(*) from (select * from {mart} except all select * from '{fixture}')").fetchone()[0]
+        missing = con.execute(f"select count(*) from (select * from '{fixture}' except all select * from {mart})").fetchone()[0]
+        n = con.execute(f"select count(*) from {mart}").fetchone()[0]
+    finally:
+        con.close()
+    assert (extra, missing) == (0, 0) and n > 0
+
+
+def test_docs_site_is_one_offline_file_with_the_lineage_from_sources_to_marts(tmp_path):
+    db = build_seed_warehouse()
+    site = build_docs(db, db.parent / "parquet")
+    text = site.read_text(encoding="utf-8")
+    assert site.name == "static_index.html" and "source.govreports.parquet.documents" in text
+    assert "model.govreports.mart_indicator_timeline" in text and '<script src="http' not in text
+    manifest = json.loads((site.parent / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["parent_map"]["model.govreports.stg_documents"] == ["source.govreports.parquet.documents"]
+
+
+# --- every data test can fail -------------------------------------------------------------
+
+def base() -> dict[str, pd.DataFrame]:
+    """The crafted marts data plus one good row in every dataset a data test reads."""
+    data = crafted()
+    paras = data["paragraphs"]
+    extra = pd.DataFrame([
+        make_para("a1", 2, "坚持创新驱动发展战略。"),
+        make_para("c3", 1, paras.loc[0, "text"], is_duplicate=True),
+    ])
+    data["paragraphs"] = pd.concat([paras, extra], ignore_index=True)
+    docs = data["documents"]
+    docs.loc[docs.doc_id == "a1", "n_paragraphs"] = 3
+    docs.loc[docs.doc_id == "c3", "n_paragraphs"] = 2
+    text = data["paragraphs"].loc[0, "text"]
+    rows = {
+        "paragraph_duplicates": [dict(doc_id="c3", para_id=1, kept_doc_id="a1", kept_para_id=0, method="exact", score=1.0)],
+        "sentences": [dict(doc_id="a1", para_id=0, sent_id=0, char_start=0, char_end=len(text), text=text)],
+        "tokens": [dict(doc_id="a1", para_id=0, sent_id=0, token_idx=0, token="2020", pos="m", char_start=0, char_end=4),
+                   dict(doc_id="a1", para_id=0, sent_id=0, token_idx=1, token="年", pos="m", char_start=4, char_end=5)],
+        "keywords": [dict(doc_id="a1", method="tfidf", rank=1, term="创新", score=0.5)],
+        "policy_phrases": [dict(doc_id="a1", phrase="创新驱动", phrase_type="quoted", count=1, first_para_id=2)],
+        "officials": [dict(doc_id="a1", para_id=2, name="张三", title="区长", region=R, evidence="张三区长")],
+        "places": [dict(doc_id="a1", place="路桥", full_name=R, level="district_county", parent="台州市", count=1, first_para_id=0)],
+    }
+    for name, r in rows.items():
+        data[name] = pd.DataFrame(r, columns=column_names(name))
+    return data
+
+
+def _dup(name, i=0):
+    return lambda d: d.__setitem__(name, pd.concat([d[name], d[name].iloc[[i]]], ignore_index=True))
+
+
+def _set(name, column, value, i=0):
+    def mutate(d):
+        d[name].loc[i, column] = value
+    return mutate
+
+
+def _append_document_without_id(d):
+    row = d["documents"].iloc[[3]].copy()
+    row["doc_id"] = None
+    d["documents"] = pd.concat([d["documents"], row], ignore_index=True)
+
+
+def _kept_body_text_twice(d):
+    p = d["paragraphs"]
+    i = p.index[(p.doc_id == "a1") & (p.para_id == 2)][0]
+    p.loc[i, "text"] = p.loc[0, "text"]
+    p["n_chars"] = p["text"].str.len()
+
+
+# each data test of the dbt project, and one broken row that makes it (and only it) fail
+BREAKS = {
+    "documents__doc_id_unique": _dup("documents"),
+    "documents__doc_id_not_null": _append_document_without_id,
+    "documents__doc_type_not_null": _set("documents", "doc_type", None, 3),
+    "documents__doc_type_accepted": _set("documents", "doc_type", "speech", 3),
+    "paragraphs__key_unique": _dup("paragraphs"),
+    "paragraphs__doc_id_resolves": lambda d: d.__setitem__("paragraphs", pd.concat(
+        [d["paragraphs"], pd.DataFrame([make_para("zz", 0, "没有文件的段落。")])], ignore_index=True)),
+    "paragraphs__kind_not_null": _set("paragraphs", "kind", None, 1),
+    "paragraphs__kind_accepted": _set("paragraphs", "kind", "footnote", 1),
+    "sentences__key_unique": _dup("sentences"),
+    "keywords__key_unique": _dup("keywords"),
+    "keywords__doc_id_resolves": _set("keywords", "doc_id", "zz"),
+    "keywords__method_accepted": _set("keywords", "method", "lda"),
+    "keywords__rank_from_1": _set("keywords", "rank", 0),
+    "indicators__indicator_id_unique": _dup("indicators"),
+    "indicators__indicator_id_not_null": _set("indicators", "indicator_id", None),
+    "indicators__status_not_null": _set("indicators", "status", None),
+    "indicators__status_accepted": _set("indicators", "status", "guess"),
+    "indicators__measure_not_null": _set("indicators", "measure", None),
+    "indicators__measure_accepted": _set("indicators", "measure", "ratio"),
+    "indicators__metric_key_not_null": _set("indicators", "metric_key", None),
+    "indicators__value_not_null": _set("indicators", "value", None),
+    "indicators__value_base_not_null": _set("indicators", "value_base", None),
+    "indicators__modifier_accepted": _set("indicators", "modifier", "roughly"),
+    "indicators__period_kind_accepted": _set("indicators", "period_kind", "decade"),
+    "assert_indicators__modifier_consistent": _set("indicators", "value_high", 200.0),
+    # a code beside no region (the plan's document: no indicator carries its region)
+    "assert_documents__region_code_valid": lambda d: (
+        _set("documents", "region", None, 3)(d), _set("documents", "region_code", "331004", 3)(d)),
+    # the document has a code, its indicators (same region) have none
+    "assert_indicators__region_code_matches_document": _set("documents", "region_code", "331004", 0),
+    "plan_indicators__key_unique": _dup("plan_indicators"),
+    "plan_indicators__indicator_not_null": _set("plan_indicators", "indicator", None),
+    "plan_indicators__attribute_accepted": _set("plan_indicators", "attribute", "参考性"),
+    "policy_phrases__key_unique": _dup("policy_phrases"),
+    "policy_phrases__doc_id_resolves": _set("policy_phrases", "doc_id", "zz"),
+    "policy_phrases__phrase_type_not_null": _set("policy_phrases", "phrase_type", None),
+    "policy_phrases__phrase_type_accepted": _set("policy_phrases", "phrase_type", "slogan"),
+    "policy_phrases__count_from_1": _set("policy_phrases", "count", 0),
+    "officials__doc_id_resolves": _set("officials", "doc_id", "zz"),
+    "places__doc_id_resolves": _set("places", "doc_id", "zz"),
+    "places__level_not_null": _set("places", "level", None),
+    "places__level_accepted": _set("places", "level", "village"),
+    "places__count_from_1": _set("places", "count", 0),
+    "assert_documents__duplicate_lineage_resolves": lambda d: (
+        _set("documents", "is_duplicate", True, 2)(d), _set("documents", "duplicate_of", "zz", 2)(d)),
+    "assert_indicators__evidence_at_offsets": _set("indicators", "char_start", 3),
+    "assert_indicators__paragraph_resolves": _set("indicators", "para_id", 9),
+    "assert_mart_documents__one_row_per_document_with_its_paragraphs": _set("documents", "n_paragraphs", 4, 0),
+    "assert_paragraph_duplicates__lineage_resolves": _set("paragraph_duplicates", "kept_doc_id", "zz"),
+    "assert_paragraphs__kept_body_text_unique": _kept_body_text_twice,
+    "assert_plan_indicators__rows_of_table_paragraphs": _set("plan_indicators", "para_id", 5),
+    "assert_sentences__paragraph_resolves": _set("sentences", "char_end", 999),
+    "assert_term_stats__key_unique": _dup("term_stats"),
+    "assert_tokens__key_unique": _dup("tokens"),
+}
+
+
+@pytest.fixture(scope="module")
+def breaking_ground(tmp_path_factory):
+    """One folder for every broken build: the same paths each time, so dbt reuses its parsed project."""
+    root = tmp_path_factory.mktemp("breaks")
+    write_all(root / "parquet", base())
+    result = build_warehouse(root / "parquet", root / "w.duckdb")
+    return root, result
+
+
+def failed_tests(root: Path, data) -> set[str]:
+    write_all(root / "parquet", data)
+    result = build_warehouse(root / "parquet", root / "w.duckdb", fail_on_test=False)
+    return {t.name for t in result.tests if t.failures}
+
+
+def test_the_unbroken_rows_pass_every_data_test_and_every_test_has_a_break(breaking_ground):
+    root, result = breaking_ground
+    assert result.tests and [t.name for t in result.tests if t.failures] == []
+    manifest = json.loads((target_dir(root / "w.duckdb") / "manifest.json").read_text(encoding="utf-8"))
+    tests = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "test"}
+    assert tests == set(BREAKS)
+
+
+@pytest.mark.parametrize("test_name", list(BREAKS))
+def test_one_broken_row_fails_exactly_its_data_test(breaking_ground, test_name):
+    root, _ = breaking_ground
+    data = base()
+    BREAKS[test_name](data)
+    assert failed_tests(root, data) == {test_name}

@@ -5,8 +5,8 @@ select
     d.is_duplicate,
     d.duplicate_of,
     d.n_chars
-from documents as d
-left join documents as o
+from {{ ref('stg_documents') }} as d
+left join {{ ref('stg_documents') }} as o
     on o.doc_id = d.duplicate_of
 where (d.is_duplicate and (o.doc_id is null or d.duplicate_of = d.doc_id))
    or (not d.is_duplicate and d.duplicate_of is not null)

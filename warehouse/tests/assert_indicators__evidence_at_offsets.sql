@@ -8,8 +8,8 @@ select
     i.char_end,
     i.evidence,
     substr(p.text, i.char_start + 1, i.char_end - i.char_start) as text_at_offsets
-from indicators as i
-inner join paragraphs as p
+from {{ ref('stg_indicators') }} as i
+inner join {{ ref('stg_paragraphs') }} as p
     on p.doc_id = i.doc_id
     and p.para_id = i.para_id
 where i.evidence is null

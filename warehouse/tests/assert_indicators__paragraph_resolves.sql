@@ -4,8 +4,8 @@ select
     i.doc_id,
     i.para_id,
     p.is_duplicate
-from indicators as i
-left join paragraphs as p
+from {{ ref('stg_indicators') }} as i
+left join {{ ref('stg_paragraphs') }} as p
     on p.doc_id = i.doc_id
     and p.para_id = i.para_id
 where p.doc_id is null

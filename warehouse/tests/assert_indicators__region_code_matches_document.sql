@@ -5,8 +5,8 @@ select
     i.region,
     i.region_code,
     d.region_code as document_region_code
-from indicators as i
-inner join documents as d
+from {{ ref('stg_indicators') }} as i
+inner join {{ ref('stg_documents') }} as d
     on i.doc_id = d.doc_id
 where i.region = d.region
   and d.region_code is not null

@@ -8,11 +8,11 @@ select
     l.score,
     d.is_duplicate as dup_is_duplicate,
     k.is_duplicate as kept_is_duplicate
-from paragraph_duplicates as l
-left join paragraphs as d
+from {{ ref('stg_paragraph_duplicates') }} as l
+left join {{ ref('stg_paragraphs') }} as d
     on d.doc_id = l.doc_id
     and d.para_id = l.para_id
-left join paragraphs as k
+left join {{ ref('stg_paragraphs') }} as k
     on k.doc_id = l.kept_doc_id
     and k.para_id = l.kept_para_id
 where d.doc_id is null

@@ -5,7 +5,7 @@ select
     text,
     count(*) as n,
     list(doc_id || ':' || para_id order by doc_id, para_id) as kept_at
-from paragraphs
+from {{ ref('stg_paragraphs') }}
 where kind = 'body'
   and not is_duplicate
   and length(regexp_replace(text, '\s', '', 'g')) >= 2

@@ -5,8 +5,8 @@ select
     s.sent_id,
     s.char_start,
     s.char_end
-from sentences as s
-left join paragraphs as p
+from {{ ref('stg_sentences') }} as s
+left join {{ ref('stg_paragraphs') }} as p
     on p.doc_id = s.doc_id
     and p.para_id = s.para_id
 where p.doc_id is null

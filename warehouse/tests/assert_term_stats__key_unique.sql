@@ -12,7 +12,7 @@ keys_unique as (
         and coalesce(min("count") >= 1, true),
         false
     ) as ok
-    from term_stats
+    from {{ ref('stg_term_stats') }}
 )
 
 select
@@ -20,7 +20,7 @@ select
     term,
     count(*) as n,
     min("count") as min_count
-from term_stats
+from {{ ref('stg_term_stats') }}
 where not (select ok from keys_unique)
 group by doc_id, term
 having doc_id is null or term is null or count(*) > 1 or min("count") < 1

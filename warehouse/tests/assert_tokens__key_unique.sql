@@ -12,7 +12,7 @@ sentence_blocks as (
         count(token_idx) as n_idx,
         bit_count(bit_or(1::ubigint << (token_idx & 63))) as n_bits,
         bool_or(doc_id is null or para_id is null or sent_id is null) as has_null
-    from tokens
+    from {{ ref('stg_tokens') }}
     group by doc_id, para_id, sent_id, token_idx >> 6
 ),
 
@@ -27,7 +27,7 @@ select
     sent_id,
     token_idx,
     count(*) as n
-from tokens
+from {{ ref('stg_tokens') }}
 where not (select ok from keys_unique)
 group by doc_id, para_id, sent_id, token_idx
 having doc_id is null or para_id is null or sent_id is null or token_idx is null or count(*) > 1

@@ -1,0 +1,80 @@
+-- mart_keyword_trends: how often each content term occurs per region and year.
+-- grain: one row per region x year x term; key: (region, year, term).
+-- count: occurrences of the term (term_stats.count) summed over the region's non-duplicate documents of that year.
+-- kept_chars: characters of the kept (is_duplicate = false), non-table paragraphs of those documents;
+-- per_10k_chars = count * 10000 / kept_chars. Documents without a region or year are left out.
+with
+
+documents as (
+    select
+        *,
+        -- a number per doc_id: grouping by it is cheaper than by the 16-character string
+        dense_rank() over (order by doc_id) as doc_no
+    from {{ ref('stg_documents') }}
+    where not is_duplicate
+      and region is not null
+      and year is not null
+),
+
+paragraphs as (
+    select * from {{ ref('stg_paragraphs') }}
+),
+
+term_stats as (
+    select * from {{ ref('stg_term_stats') }}
+),
+
+kept_chars as (
+    select
+        d.region,
+        d.year,
+        cast(sum(p.n_chars) as bigint) as kept_chars,
+        count(distinct d.doc_id) as n_documents
+    from documents as d
+    inner join paragraphs as p using (doc_id)
+    where not p.is_duplicate
+      and p.kind <> 'table'
+    group by all
+),
+
+doc_term_counts as (
+    select
+        d.region,
+        d.year,
+        t.term,
+        d.doc_no,
+        sum(t.count) as count
+    from term_stats as t
+    inner join documents as d using (doc_id)
+    group by all
+),
+
+-- one row per document above, so its rows count the distinct documents (cheaper than count(distinct))
+term_counts as (
+    select
+        region,
+        year,
+        term,
+        cast(sum(count) as bigint) as count,
+        count(*) as n_documents_with_term
+    from doc_term_counts
+    group by all
+),
+
+final as (
+    select
+        t.region,
+        t.year,
+        t.term,
+        t.count,
+        t.n_documents_with_term,
+        k.n_documents,
+        k.kept_chars,
+        t.count * 10000.0 / k.kept_chars as per_10k_chars,
+        rank() over (partition by t.region, t.year order by t.count desc) as rank_in_region_year
+    from term_counts as t
+    inner join kept_chars as k using (region, year)
+    where k.kept_chars > 0
+)
+
+select * from final
