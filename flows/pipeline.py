@@ -478,11 +478,9 @@ def govreports_pipeline(
             paragraphs=len(paragraphs), duplicate_paragraphs=int(paragraphs["is_duplicate"].sum()), quarantined=len(quarantine),
         )
         # everything is on disk now: free the corpus before DuckDB takes its share of memory
-        flagged = flag_counts(quality_flags)
         del datasets, keywords, outputs, extracted, documents, paragraphs, quarantine, repairs, duplicates, lexicon, quality_flags
         clock.lap("warehouse")
         warehouse = warehouse_task(str(snapshot.path), str(out / "warehouse.duckdb"), include_flagged)
-        flagged.update(warehouse.flagged)
         snapshot.publish()
         clock.lap("report")
         report = report_task(str(warehouse.path), str(out / "report.html"))
@@ -495,7 +493,7 @@ def govreports_pipeline(
         counts=counts,
         **tally,
         changed_files=len(plan.changed),
-        quality_flags=flagged,
+        quality_flags=warehouse.flagged,  # the quality_flags table and the marts' quality_flag columns
         report=str(report.path),
         input_bytes=int(sum(p.stat().st_size for p in Path(input_dir).rglob("*") if p.is_file())),
         stage_seconds=clock.seconds,

@@ -140,7 +140,7 @@ class CleanResult:
 
     Attributes:
         paragraphs: Cleaned paragraphs (CLEAN_COLUMNS), para_id contiguous per doc.
-        repairs: One row per join or dropped empty paragraph (paragraph_repairs).
+        repairs: One row per join or dropped paragraph (paragraph_repairs).
         stats: Counts: paragraphs_in, paragraphs_out, joins, dropped_empty, dropped_no_text, text_changed.
     """
 
@@ -426,18 +426,12 @@ def clean_paragraphs(paragraphs: pd.DataFrame, cfg: CleanConfig = CleanConfig())
     for row, text in enumerate(texts):
         if text and (kinds[row] == "table" or len(text) > NO_TEXT_MAX_CHARS or _LETTER.search(text)):
             keep_rows.append(row)
-        elif text:
-            stats["dropped_no_text"] += 1
-            repairs.append(
-                {"doc_id": docs[row], "para_id": None, "repair": REPAIR_DROP_NO_TEXT,
-                 "source_para_ids": [para_ids[row]], "join_offsets": [0], "detail": f"no letters: {text!r}"}
-            )
-        else:
-            stats["dropped_empty"] += 1
-            repairs.append(
-                {"doc_id": docs[row], "para_id": None, "repair": REPAIR_DROP_EMPTY,
-                 "source_para_ids": [para_ids[row]], "join_offsets": [0], "detail": "empty after normalisation"}
-            )
+            continue
+        repair, stat, detail = ((REPAIR_DROP_NO_TEXT, "dropped_no_text", f"no letters: {text!r}") if text
+                                else (REPAIR_DROP_EMPTY, "dropped_empty", "empty after normalisation"))
+        stats[stat] += 1
+        repairs.append({"doc_id": docs[row], "para_id": None, "repair": repair,
+                        "source_para_ids": [para_ids[row]], "join_offsets": [0], "detail": detail})
 
     # candidate joins (row -> next row in the same document)
     can_join: dict[int, int] = {}
