@@ -39,16 +39,14 @@ from tasks.dedup import (
     sorted_unique,
 )
 from tasks.parallel import release_free_memory
+from tasks.reasons import DROPPED_EMPTY, DROPPED_NO_TEXT, REPAIR_DROP_EMPTY, REPAIR_DROP_NO_TEXT, REPAIR_JOIN
 from tasks.schemas import column_names
+from tasks.text import LETTER
 
 PARAGRAPH_COLUMNS = ["doc_id", "para_id", "kind", "section", "text"]
 CLEAN_COLUMNS = PARAGRAPH_COLUMNS + ["n_chars"]
 REPAIR_COLUMNS = column_names("paragraph_repairs")
 
-# repair kinds recorded in paragraph_repairs
-REPAIR_JOIN = "join"
-REPAIR_DROP_EMPTY = "drop_empty"
-REPAIR_DROP_NO_TEXT = "drop_no_text"
 
 # Zero-width and other invisible format characters; category Cf covers the
 # rest (soft hyphen, bidi marks, BOM).
@@ -88,7 +86,7 @@ _LOST_SPACES = re.compile(r"\?{2,}")
 # A short non-table paragraph with no letter of any script is chrome: a page counter
 # ("0", "3/12"), a separator ("***", "——") or lost spaces; a longer one may be a
 # table flattened into prose, which is data, so it stays
-_LETTER = re.compile(r"[A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LETTER = re.compile(f"[{LETTER}]")
 NO_TEXT_MAX_CHARS = 20
 # A paragraph ends a sentence if its last non-closer character is one of
 # these; a colon ends a lead-in ("以下六方面工作:"), not a cut sentence.
@@ -406,7 +404,7 @@ def clean_paragraphs(paragraphs: pd.DataFrame, cfg: CleanConfig = CleanConfig())
         # the columns are read as lists in that order: no sorted copy of the table
         return [values[i] for i in order]
 
-    stats = {"paragraphs_in": len(paragraphs), "joins": 0, "dropped_empty": 0, "dropped_no_text": 0, "text_changed": 0}
+    stats = {"paragraphs_in": len(paragraphs), "joins": 0, DROPPED_EMPTY: 0, DROPPED_NO_TEXT: 0, "text_changed": 0}
     kinds = column(paragraphs["kind"].tolist())
     docs = column(paragraphs["doc_id"].tolist())
     para_ids = column(paragraphs["para_id"].astype(int).tolist())
@@ -427,8 +425,8 @@ def clean_paragraphs(paragraphs: pd.DataFrame, cfg: CleanConfig = CleanConfig())
         if text and (kinds[row] == "table" or len(text) > NO_TEXT_MAX_CHARS or _LETTER.search(text)):
             keep_rows.append(row)
             continue
-        repair, stat, detail = ((REPAIR_DROP_NO_TEXT, "dropped_no_text", f"no letters: {text!r}") if text
-                                else (REPAIR_DROP_EMPTY, "dropped_empty", "empty after normalisation"))
+        repair, stat, detail = ((REPAIR_DROP_NO_TEXT, DROPPED_NO_TEXT, f"no letters: {text!r}") if text
+                                else (REPAIR_DROP_EMPTY, DROPPED_EMPTY, "empty after normalisation"))
         stats[stat] += 1
         repairs.append({"doc_id": docs[row], "para_id": None, "repair": repair,
                         "source_para_ids": [para_ids[row]], "join_offsets": [0], "detail": detail})

@@ -52,8 +52,10 @@ import numpy as np
 import pandas as pd
 import xxhash
 
+from tasks import reasons
 from tasks.parallel import release_free_memory
 from tasks.schemas import column_names
+from tasks.text import PARAGRAPH_TERMINATORS, SENTENCE_TERMINATORS
 
 PARAGRAPH_OUT_COLUMNS = column_names("paragraphs")
 DUPLICATE_COLUMNS = column_names("paragraph_duplicates")
@@ -61,7 +63,6 @@ DUPLICATE_COLUMNS = column_names("paragraph_duplicates")
 METHOD_EXACT = "exact"
 METHOD_CONTAINMENT = "containment"
 METHOD_SPLICE = "splice"
-METHOD_MINHASH = "minhash"
 
 DEDUP_KINDS = frozenset({"body", "caption"})
 
@@ -85,9 +86,6 @@ _GRAM_CACHE = 1 << 13
 _PREFETCH = 256
 
 
-# A paragraph ends a sentence if its last non-closer character is one of
-# these; a colon ends a lead-in ("以下六方面工作:"), not a cut sentence.
-_TERMINAL = frozenset("。!?;!?;…::")
 _CLOSERS = frozenset("”’\"')）]】》」』")
 
 
@@ -104,7 +102,7 @@ def ends_unterminated(text: str) -> bool:
     t = text.rstrip()
     while t and t[-1] in _CLOSERS:
         t = t[:-1]
-    return bool(t) and t[-1] not in _TERMINAL
+    return bool(t) and t[-1] not in PARAGRAPH_TERMINATORS
 
 
 def dedup_key(text: str) -> str:
@@ -301,8 +299,7 @@ class DedupResult:
     stats: dict[str, int] = field(default_factory=dict)
 
 
-_SENT_END = frozenset("。!?;…")
-_SENT_END_RE = re.compile("[" + re.escape("".join(sorted(_SENT_END))) + "]")
+_SENT_END_RE = re.compile("[" + re.escape("".join(sorted(SENTENCE_TERMINATORS))) + "]")
 
 
 def _sentences_covered(covered: np.ndarray, key: str, cfg: DedupConfig) -> bool:
@@ -754,29 +751,71 @@ def _resolve(x: int, parent: dict[int, int]) -> int:
     return x
 
 
-def dedup_corpus(
-    documents: pd.DataFrame, paragraphs: pd.DataFrame, cfg: DedupConfig = DedupConfig()
-) -> DedupResult:
-    """Marks duplicate paragraphs and documents and records lineage.
+# Two numberings of paragraphs below: a *row* is a paragraph's position in
+# processing order (documents by source_file, source_ordinal, then para_id);
+# a *candidate* is a position in _CandidateSearch.rows, the unique paragraphs
+# long enough for containment, which the n-gram index numbers.
 
-    Args:
-        documents: Documents with at least doc_id, source_file, source_ordinal.
-        paragraphs: Cleaned paragraphs (doc_id, para_id, kind, section, text, n_chars).
-        cfg: Dedup settings.
+_DROPPED_BY_METHOD = {METHOD_CONTAINMENT: reasons.DROPPED_CONTAINMENT, METHOD_SPLICE: reasons.DROPPED_SPLICE}
 
-    Returns:
-        DedupResult; paragraphs come ordered by document (source_file,
-        source_ordinal) then para_id, documents in their input order.
+
+@dataclass(frozen=True)
+class _Rows:
+    """The paragraphs in processing order, as plain lists (one entry per row).
+
+    Attributes:
+        order: Per row, its position in the input paragraphs table.
+        kinds, doc_ids, para_ids: The paragraphs' kind, doc_id and para_id.
+        keys: dedup_key of each text (the copy of the texts that is kept).
+        cut: (starts mid-sentence, ends mid-sentence), from the page layout.
+        doc_rows: Rows per document, in processing order.
     """
+
+    order: np.ndarray
+    kinds: list[str]
+    doc_ids: list[str]
+    para_ids: list[int]
+    keys: list[str]
+    cut: list[tuple[bool, bool]]
+    doc_rows: dict[str, list[int]]
+
+
+@dataclass
+class _Verdicts:
+    """What dedup has decided so far, over rows.
+
+    Attributes:
+        parent: Dropped row -> the row it repeats (its first source).
+        lineage: (dropped row, source row, method, score), one per source.
+        doc_dup: Duplicate doc_id -> the doc_id it repeats.
+        stats: Counts for DedupResult.stats.
+    """
+
+    parent: dict[int, int] = field(default_factory=dict)
+    lineage: list[tuple[int, int, str, float]] = field(default_factory=list)
+    doc_dup: dict[str, str] = field(default_factory=dict)
+    stats: dict[str, int] = field(default_factory=dict)
+
+    def drop(self, row: int, sources: list[int], method: str, score: float, stat: str) -> None:
+        """Marks row a duplicate of sources (the first is its parent) and counts it under stat."""
+        self.parent[row] = sources[0]
+        for src in sources:
+            self.lineage.append((row, src, method, score))
+        self.stats[stat] += 1
+
+
+def _check_columns(documents: pd.DataFrame, paragraphs: pd.DataFrame) -> None:
     for col in ("doc_id", "source_file", "source_ordinal"):
         if col not in documents.columns:
             raise ValueError(f"documents lacks column {col!r}")
     for col in ("doc_id", "para_id", "kind", "section", "text"):
         if col not in paragraphs.columns:
             raise ValueError(f"paragraphs lacks column {col!r}")
-    release_free_memory()  # what earlier stages left
-    docs = documents.copy()
-    rank_df = docs[["doc_id", "source_file", "source_ordinal"]].drop_duplicates("doc_id")
+
+
+def _processing_order(documents: pd.DataFrame, paragraphs: pd.DataFrame) -> np.ndarray:
+    """Positions of paragraphs sorted by document (source_file, source_ordinal) then para_id."""
+    rank_df = documents[["doc_id", "source_file", "source_ordinal"]].drop_duplicates("doc_id")
     rank_df = rank_df.sort_values(["source_file", "source_ordinal", "doc_id"], kind="stable")
     doc_rank = {d: i for i, d in enumerate(rank_df["doc_id"].tolist())}
     # paragraphs of unknown documents go last, in their own order
@@ -787,8 +826,12 @@ def dedup_corpus(
         "para_id": paragraphs["para_id"].reset_index(drop=True),
     })
     del para_rank
-    order = sort_keys.sort_values(["_rank", "doc_id", "para_id"], kind="stable").index.to_numpy()
-    del sort_keys
+    return sort_keys.sort_values(["_rank", "doc_id", "para_id"], kind="stable").index.to_numpy()
+
+
+def _read_rows(documents: pd.DataFrame, paragraphs: pd.DataFrame) -> _Rows:
+    """Step 0: the paragraphs in processing order, with their keys and cut edges."""
+    order = _processing_order(documents, paragraphs)
     n = len(order)
     order_list = order.tolist()
 
@@ -798,8 +841,8 @@ def dedup_corpus(
         return [values[i] for i in order_list]
 
     kinds = column(paragraphs["kind"].tolist())
-    pdoc = column(paragraphs["doc_id"].tolist())
-    ppid = column(paragraphs["para_id"].astype(int).tolist())
+    doc_ids = column(paragraphs["doc_id"].tolist())
+    para_ids = column(paragraphs["para_id"].astype(int).tolist())
     keys: list[str] = []
     ends_cut: list[bool] = []
     # a slice of the texts at a time: the keys are the copy that is kept
@@ -809,82 +852,92 @@ def dedup_corpus(
             keys.append(dedup_key(t))
             ends_cut.append(ends_unterminated(t))
     del text_col
-    # (starts mid-sentence, ends mid-sentence) per row, from the page layout
-    cut = [
-        (i > 0 and pdoc[i - 1] == pdoc[i] and ends_cut[i - 1], ends_cut[i]) for i in range(n)
-    ]
-
-    parent: dict[int, int] = {}  # dropped row -> source row (first source)
-    lineage: list[tuple[int, int, str, float]] = []  # (dropped, source, method, score)
-    stats = {"documents_in": len(docs), "paragraphs_in": n, "dropped_exact": 0,
-             "dropped_containment": 0, "dropped_splice": 0, "dropped_document": 0}
-
-    # rows per document, in processing order
+    cut = [(i > 0 and doc_ids[i - 1] == doc_ids[i] and ends_cut[i - 1], ends_cut[i]) for i in range(n)]
     doc_rows: dict[str, list[int]] = {}
-    for i, d in enumerate(pdoc):
+    for i, d in enumerate(doc_ids):
         doc_rows.setdefault(d, []).append(i)
+    return _Rows(order, kinds, doc_ids, para_ids, keys, cut, doc_rows)
 
-    # 1. whole-document exact copies
-    doc_dup: dict[str, str] = {}
+
+def _find_copied_documents(rows: _Rows, verdicts: _Verdicts) -> None:
+    """Step 1: whole documents whose (kind, key) sequence equals an earlier document's."""
     seen_doc: dict[bytes, str] = {}
-    for d, rows in doc_rows.items():
+    for d, drows in rows.doc_rows.items():
         h = xxhash.xxh3_128()
-        for r in rows:
-            h.update(kinds[r].encode() + b"\x1f" + keys[r].encode() + b"\x1e")
+        for r in drows:
+            h.update(rows.kinds[r].encode() + b"\x1f" + rows.keys[r].encode() + b"\x1e")
         fp = h.digest()
         if fp in seen_doc:
             kept = seen_doc[fp]
-            doc_dup[d] = kept
-            for r, kr in zip(rows, doc_rows[kept]):
-                parent[r] = kr
-                lineage.append((r, kr, METHOD_EXACT, 1.0))
-                stats["dropped_document"] += 1
+            verdicts.doc_dup[d] = kept
+            for r, kr in zip(drows, rows.doc_rows[kept]):
+                verdicts.drop(r, [kr], METHOD_EXACT, 1.0, reasons.DROPPED_DOCUMENT)
         else:
             seen_doc[fp] = d
 
-    # 2. exact paragraphs
-    eligible = [
-        i for i in range(n)
-        if i not in parent and kinds[i] in DEDUP_KINDS and len(keys[i]) >= cfg.min_exact_chars
-    ]
+
+def _find_exact_paragraphs(rows: _Rows, verdicts: _Verdicts, cfg: DedupConfig) -> list[int]:
+    """Step 2: paragraphs whose key equals an earlier one's; returns the rows left unique."""
     first_of: dict[int, int] = {}
     unique: list[int] = []
-    for i in eligible:
-        h = xxhash.xxh3_64_intdigest(keys[i].encode())
+    for i in range(len(rows.keys)):
+        if i in verdicts.parent or rows.kinds[i] not in DEDUP_KINDS or len(rows.keys[i]) < cfg.min_exact_chars:
+            continue
+        h = xxhash.xxh3_64_intdigest(rows.keys[i].encode())
         if h in first_of:
-            parent[i] = first_of[h]
-            lineage.append((i, first_of[h], METHOD_EXACT, 1.0))
-            stats["dropped_exact"] += 1
+            verdicts.drop(i, [first_of[h]], METHOD_EXACT, 1.0, reasons.DROPPED_EXACT)
         else:
             first_of[h] = i
             unique.append(i)
+    return unique
 
-    del eligible, first_of, seen_doc
 
-    # 3. containment and splices among the remaining unique paragraphs
-    cand_rows = [i for i in unique if len(keys[i]) >= cfg.min_containment_chars]
-    cand_keys = [keys[i] for i in cand_rows]
-    release_free_memory()  # the texts read for the keys
-    index = _build_index(cand_keys, cfg.ngram, 8 * cfg.max_df)
-    release_free_memory()  # the sort's work arrays
-    off = index.off
-    # extra candidates, since some of the best ones may turn out dropped
-    earlier = _top_partners(index, cfg.max_df, 2 * cfg.candidates, earlier=True)
-    later = _top_partners(index, cfg.max_df, 2 * cfg.candidates, earlier=False)
-    release_free_memory()
+class _CandidateSearch:
+    """Step 3's state: the n-gram index over the candidates and what was dropped among them.
 
-    grams = _GramCache(cand_keys, cfg.ngram, max(_GRAM_CACHE, 2 * _PREFETCH * (2 * cfg.candidates + 1)))
+    Methods take candidate numbers; drop records rows in the verdicts.
+    """
 
-    # per paragraph of the current block, per n-gram: its entry in the index
-    groups: dict[int, np.ndarray] = {}
+    def __init__(self, rows: _Rows, unique: list[int], verdicts: _Verdicts, cfg: DedupConfig):
+        self.cfg = cfg
+        self.verdicts = verdicts
+        self.rows = [i for i in unique if len(rows.keys[i]) >= cfg.min_containment_chars]
+        self.keys = [rows.keys[i] for i in self.rows]
+        self.cut = [rows.cut[i] for i in self.rows]
+        release_free_memory()  # the texts read for the keys
+        self.index = _build_index(self.keys, cfg.ngram, 8 * cfg.max_df)
+        release_free_memory()  # the sort's work arrays
+        self.off = self.index.off
+        # extra candidates, since some of the best ones may turn out dropped
+        self.earlier = _top_partners(self.index, cfg.max_df, 2 * cfg.candidates, earlier=True)
+        self.later = _top_partners(self.index, cfg.max_df, 2 * cfg.candidates, earlier=False)
+        release_free_memory()
+        self.grams = _GramCache(self.keys, cfg.ngram, max(_GRAM_CACHE, 2 * _PREFETCH * (2 * cfg.candidates + 1)))
+        # per candidate of the current block, per n-gram: its entry in the index
+        self.groups: dict[int, np.ndarray] = {}
+        self.dropped: set[int] = set()
+        self.dropped_mask = np.zeros(len(self.rows), dtype=bool)
 
-    def look_up(us: list[int]) -> None:
-        """Finds the index entries of the n-grams of the paragraphs us, all at once."""
-        groups.clear()
+    def n_grams(self, u: int) -> int:
+        return self.off[u + 1] - self.off[u]
+
+    def covered(self, u: int, cov: np.ndarray, max_junctions: int = 0) -> bool:
+        """covered_ok for candidate u."""
+        return covered_ok(cov, self.keys[u], self.cfg, max_junctions, self.cut[u])
+
+    def prefetch(self, block: list[int], partners: np.ndarray) -> None:
+        """Hashes a block of candidates and their partners at once, and looks the block up."""
+        self.grams.prefetch(block + [a for a in partners[block].ravel().tolist() if a >= 0])
+        self.look_up(block)
+
+    def look_up(self, us: list[int]) -> None:
+        """Finds the index entries of the n-grams of the candidates us, all at once."""
+        index = self.index
+        self.groups.clear()
         if not us or not len(index.hashes):
             return
-        h = np.concatenate([grams.grams(u) for u in us])  # (prefetched)
-        counts = [off[u + 1] - off[u] for u in us]
+        h = np.concatenate([self.grams.grams(u) for u in us])  # (prefetched)
+        counts = [self.n_grams(u) for u in us]
         # in hash order, so the search reads the large index forward instead
         # of a few cache misses per n-gram
         order = np.argsort(h)
@@ -893,13 +946,14 @@ def dedup_corpus(
         # n-grams u alone holds name no source, and boilerplate ones (held by
         # more than 8 * max_df paragraphs) say nothing about it: neither is indexed
         g[index.hashes[g] != h] = -1
-        groups.update(zip(us, np.split(g, np.cumsum(counts)[:-1])))
+        self.groups.update(zip(us, np.split(g, np.cumsum(counts)[:-1])))
 
-    def best_for(u: int, missing_pos: np.ndarray, later: bool = False) -> int | None:
-        """The earlier (or later) kept paragraph holding most of u's n-grams at missing_pos."""
+    def best_for(self, u: int, missing_pos: np.ndarray, later: bool = False) -> int | None:
+        """The earlier (or later) kept candidate holding most of u's n-grams at missing_pos."""
+        index = self.index
         if not len(index.hashes):
             return None
-        grp = groups[u][missing_pos]
+        grp = self.groups[u][missing_pos]
         grp = grp[grp >= 0]
         if not len(grp):
             return None
@@ -908,170 +962,225 @@ def dedup_corpus(
         ends = np.cumsum(size)
         holders = index.holders[np.arange(ends[-1]) + np.repeat(lo - (ends - size), size)]
         side = holders > u if later else holders < u
-        holders = holders[side & ~dropped_mask[holders]]
+        holders = holders[side & ~self.dropped_mask[holders]]
         return _most_frequent(holders) if len(holders) else None  # ties: the earliest paragraph
 
-    def contained(u: int, a: int) -> np.ndarray:
-        """Per n-gram of paragraph u, whether paragraph a holds it."""
-        ref = grams.sorted(a)
-        g = grams.grams(u)
+    def contained(self, u: int, a: int) -> np.ndarray:
+        """Per n-gram of candidate u, whether candidate a holds it."""
+        ref = self.grams.sorted(a)
+        g = self.grams.grams(u)
         pos = np.minimum(np.searchsorted(ref, g), len(ref) - 1)
         return ref[pos] == g
 
-    def is_piece(a: int, u: int) -> bool:
-        """Whether paragraph a is contained in paragraph u."""
-        return covered_ok(contained(a, u), keys[cand_rows[a]], cfg, 0, cut[cand_rows[a]])
+    def is_piece(self, a: int, u: int) -> bool:
+        """Whether candidate a is contained in candidate u."""
+        return self.covered(a, self.contained(a, u))
 
-    def drop(u: int, sources: list[int], method: str, score: float) -> None:
-        dropped.add(u)
-        dropped_mask[u] = True
-        row = cand_rows[u]
-        parent[row] = cand_rows[sources[0]]
-        for a in sources:
-            lineage.append((row, cand_rows[a], method, score))
-        stats[f"dropped_{method}"] += 1
+    def kept_partners(self, u: int, partners: np.ndarray) -> list[int]:
+        """u's first cfg.candidates partners not dropped so far."""
+        return [a for a in partners[u].tolist() if a >= 0 and a not in self.dropped][: self.cfg.candidates]
 
-    dropped: set[int] = set()
-    dropped_mask = np.zeros(len(cand_rows), dtype=bool)
+    def drop(self, u: int, sources: list[int], method: str, score: float) -> None:
+        self.dropped.add(u)
+        self.dropped_mask[u] = True
+        self.verdicts.drop(self.rows[u], [self.rows[a] for a in sources], method, score, _DROPPED_BY_METHOD[method])
+
+
+def _find_in_earlier(search: _CandidateSearch) -> None:
+    """Step 3a: candidates contained in an earlier kept one, or spliced from two."""
+    cfg = search.cfg
     # n-grams no earlier paragraph holds at all: most unique paragraphs stop
     # here (this needs no state, so the rest are listed first and hashed in
     # blocks together with their candidate sources)
     todo = [
-        u for u in index.mostly_held(_EARLIER, cfg.min_coverage)
-        if covered_ok(index.held(u, _EARLIER), keys[cand_rows[u]], cfg, cfg.max_junctions, cut[cand_rows[u]])
+        u for u in search.index.mostly_held(_EARLIER, cfg.min_coverage)
+        if search.covered(u, search.index.held(u, _EARLIER), cfg.max_junctions)
     ]
     for k, u in enumerate(todo):
         if k % _PREFETCH == 0:
-            block = todo[k : k + _PREFETCH]
-            grams.prefetch(block + [a for a in earlier[block].ravel().tolist() if a >= 0])
-            look_up(block)
-        row = cand_rows[u]
-        m = off[u + 1] - off[u]
-        srcs = [a for a in earlier[u].tolist() if a >= 0 and a not in dropped][: cfg.candidates]
-        covs = [contained(u, a) for a in srcs]
+            search.prefetch(todo[k : k + _PREFETCH], search.earlier)
+        m = search.n_grams(u)
+        srcs = search.kept_partners(u, search.earlier)
+        covs = [search.contained(u, a) for a in srcs]
         sums = [int(np.count_nonzero(c)) for c in covs]
         # a piece made only of common phrases has no rare n-gram to pair it
         # with its source: ask the index who holds most of it (unless a
         # candidate holds all of u: it ranks first whatever the index says)
-        extra = None if m in sums else best_for(u, np.arange(m))
+        extra = None if m in sums else search.best_for(u, np.arange(m))
         if extra is not None and extra not in srcs:
             srcs.append(extra)
-            covs.append(contained(u, extra))
+            covs.append(search.contained(u, extra))
             sums.append(int(np.count_nonzero(covs[-1])))
         if not srcs:
             continue
         need = cfg.min_coverage * m
         rank = sorted(range(len(srcs)), key=lambda i: (-sums[i], i))
-        hit = next((i for i in rank if sums[i] >= need and covered_ok(covs[i], keys[row], cfg, 0, cut[row])), None)
+        hit = next((i for i in rank if sums[i] >= need and search.covered(u, covs[i])), None)
         if hit is not None:
-            drop(u, [srcs[hit]], METHOD_CONTAINMENT, sums[hit] / m)
-            continue
-        # splice: the best source, then whichever earlier kept paragraph holds
-        # most of what it misses (looked up in the index, not among the
-        # candidates: near-copies of the first source crowd those)
-        x = rank[0]
-        if m - sums[x] < cfg.min_part:
-            continue
-        # a source that is itself a piece of u (a fragment seen before its
-        # container) does not make u a splice: u is kept and the piece
-        # yields. Asked of the first source before the index is searched for
-        # the second (a compilation's line holding a paragraph is such a u)
-        if is_piece(srcs[x], u):
-            continue
-        y = best_for(u, np.flatnonzero(~covs[x]))
-        if y is None or y == srcs[x]:
-            continue
-        cov_y = contained(u, y)
-        cov = covs[x] | cov_y
-        own_x = int(np.count_nonzero(cov & ~cov_y))
-        own_y = int(np.count_nonzero(cov & ~covs[x]))
-        if min(own_x, own_y) < cfg.min_part or not _one_seam(covs[x], cov_y):
-            continue
-        if is_piece(y, u):
-            continue
-        if covered_ok(cov, keys[row], cfg, cfg.max_junctions, cut[row]):
-            drop(u, [srcs[x], y], METHOD_SPLICE, float(np.count_nonzero(cov)) / m)
+            search.drop(u, [srcs[hit]], METHOD_CONTAINMENT, sums[hit] / m)
+        else:
+            _try_splice(search, u, srcs[rank[0]], covs[rank[0]], sums[rank[0]])
 
-    # a kept paragraph wholly inside a later kept one yields to the container
+
+def _try_splice(search: _CandidateSearch, u: int, x: int, cov_x: np.ndarray, sum_x: int) -> None:
+    """Drops candidate u as a splice of x, its best source, and the kept candidate holding most of the rest."""
+    cfg = search.cfg
+    m = search.n_grams(u)
+    # the second source is looked up in the index, not among the candidates:
+    # near-copies of the first source crowd those
+    if m - sum_x < cfg.min_part:
+        return
+    # a source that is itself a piece of u (a fragment seen before its
+    # container) does not make u a splice: u is kept and the piece
+    # yields. Asked of the first source before the index is searched for
+    # the second (a compilation's line holding a paragraph is such a u)
+    if search.is_piece(x, u):
+        return
+    y = search.best_for(u, np.flatnonzero(~cov_x))
+    if y is None or y == x:
+        return
+    cov_y = search.contained(u, y)
+    cov = cov_x | cov_y
+    own_x = int(np.count_nonzero(cov & ~cov_y))
+    own_y = int(np.count_nonzero(cov & ~cov_x))
+    if min(own_x, own_y) < cfg.min_part or not _one_seam(cov_x, cov_y):
+        return
+    if search.is_piece(y, u):
+        return
+    if search.covered(u, cov, cfg.max_junctions):
+        search.drop(u, [x, y], METHOD_SPLICE, float(np.count_nonzero(cov)) / m)
+
+
+def _find_in_later(search: _CandidateSearch) -> None:
+    """Step 3b: a kept candidate wholly inside a later kept one yields to the container."""
+    cfg = search.cfg
     # (only u itself is dropped in this loop, so the list can be made first)
     todo = [
-        u for u in index.mostly_held(_LATER, cfg.min_coverage)
-        if u not in dropped and covered_ok(index.held(u, _LATER), keys[cand_rows[u]], cfg, 0, cut[cand_rows[u]])
+        u for u in search.index.mostly_held(_LATER, cfg.min_coverage)
+        if u not in search.dropped and search.covered(u, search.index.held(u, _LATER))
     ]
     for k, u in enumerate(todo):
         if k % _PREFETCH == 0:
-            block = todo[k : k + _PREFETCH]
-            grams.prefetch(block + [b for b in later[block].ravel().tolist() if b >= 0])
-            look_up(block)
-        row = cand_rows[u]
-        conts = [b for b in later[u].tolist() if b >= 0 and b not in dropped][: cfg.candidates]
+            search.prefetch(todo[k : k + _PREFETCH], search.later)
+        conts = search.kept_partners(u, search.later)
         for b in conts:
-            cov = contained(u, b)
-            if covered_ok(cov, keys[row], cfg, 0, cut[row]):
-                drop(u, [b], METHOD_CONTAINMENT, float(cov.mean()))
+            cov = search.contained(u, b)
+            if search.covered(u, cov):
+                search.drop(u, [b], METHOD_CONTAINMENT, float(cov.mean()))
                 break
         else:
             # the index is asked only when no candidate contains u (it was
             # tried last anyway)
-            extra = best_for(u, np.arange(off[u + 1] - off[u]), later=True)
+            extra = search.best_for(u, np.arange(search.n_grams(u)), later=True)
             if extra is not None and extra not in conts:
-                cov = contained(u, extra)
-                if covered_ok(cov, keys[row], cfg, 0, cut[row]):
-                    drop(u, [extra], METHOD_CONTAINMENT, float(cov.mean()))
-    # done with the index and the cache (rebound, not deleted: the helpers above close over them)
-    index = earlier = later = grams = cand_keys = None
-    release_free_memory()
+                cov = search.contained(u, extra)
+                if search.covered(u, cov):
+                    search.drop(u, [extra], METHOD_CONTAINMENT, float(cov.mean()))
 
-    # 4. documents whose deduplicated paragraphs all repeat one other document
+
+def _find_contained(rows: _Rows, unique: list[int], verdicts: _Verdicts, cfg: DedupConfig) -> None:
+    """Step 3: fragments and splices among the unique paragraphs."""
+    search = _CandidateSearch(rows, unique, verdicts, cfg)
+    _find_in_earlier(search)
+    _find_in_later(search)
+
+
+def _find_repeating_documents(rows: _Rows, verdicts: _Verdicts, cfg: DedupConfig) -> None:
+    """Step 4: documents whose deduplicated paragraphs all repeat one other document."""
+    parent = verdicts.parent
     # (kind, key) -> first row, per kept document: made once, not once per
     # copy, or a large document many others repeat costs copies x its size
     key_rows: dict[str, dict[tuple[str, str], int]] = {}
-    for d, rows in doc_rows.items():
-        if d in doc_dup:
+    for d, drows in rows.doc_rows.items():
+        if d in verdicts.doc_dup:
             continue
-        body = [r for r in rows if kinds[r] in DEDUP_KINDS and len(keys[r]) >= cfg.min_exact_chars]
+        body = [r for r in drows if rows.kinds[r] in DEDUP_KINDS and len(rows.keys[r]) >= cfg.min_exact_chars]
         if not body or any(r not in parent for r in body):
             continue
-        homes = {pdoc[_resolve(r, parent)] for r in body}
+        homes = {rows.doc_ids[_resolve(r, parent)] for r in body}
         if len(homes) != 1 or d in homes:
             continue
         kept_doc = homes.pop()
-        doc_dup[d] = kept_doc
+        verdicts.doc_dup[d] = kept_doc
         by_key = key_rows.get(kept_doc)
         if by_key is None:
-            by_key = key_rows[kept_doc] = _first_rows(doc_rows.get(kept_doc, []), kinds, keys)
-        for r in rows:
+            by_key = key_rows[kept_doc] = _first_rows(rows.doc_rows.get(kept_doc, []), rows.kinds, rows.keys)
+        for r in drows:
             if r in parent:
                 continue
-            kr = by_key.get((kinds[r], keys[r]))
+            kr = by_key.get((rows.kinds[r], rows.keys[r]))
             if kr is not None:
-                parent[r] = kr
-                lineage.append((r, kr, METHOD_EXACT, 1.0))
-                stats["dropped_document"] += 1
+                verdicts.drop(r, [kr], METHOD_EXACT, 1.0, reasons.DROPPED_DOCUMENT)
 
-    is_dup = np.zeros(n, dtype=bool)
-    is_dup[list(parent)] = True
-    out = paragraphs.iloc[order].reset_index(drop=True)
+
+def _paragraphs_out(paragraphs: pd.DataFrame, rows: _Rows, is_dup: np.ndarray) -> pd.DataFrame:
+    out = paragraphs.iloc[rows.order].reset_index(drop=True)
     out["is_duplicate"] = is_dup
     out["n_chars"] = out["text"].fillna("").str.len().astype("int32")
     out["para_id"] = out["para_id"].astype("int32")
-    out = out[PARAGRAPH_OUT_COLUMNS].reset_index(drop=True)
+    return out[PARAGRAPH_OUT_COLUMNS].reset_index(drop=True)
 
+
+def _lineage_out(rows: _Rows, verdicts: _Verdicts) -> pd.DataFrame:
+    """paragraph_duplicates: each dropped row's sources, resolved to kept rows, in row order."""
     rows_out = []
-    for r, src, method, score in lineage:
-        k = _resolve(src, parent)
-        rows_out.append((pdoc[r], ppid[r], pdoc[k], ppid[k], method, round(score, 4), r))
+    for r, src, method, score in verdicts.lineage:
+        k = _resolve(src, verdicts.parent)
+        rows_out.append((rows.doc_ids[r], rows.para_ids[r], rows.doc_ids[k], rows.para_ids[k], method, round(score, 4), r))
     dups = pd.DataFrame(rows_out, columns=DUPLICATE_COLUMNS + ["_r"])
     dups = dups.sort_values("_r", kind="stable").drop(columns="_r").reset_index(drop=True)
     dups["para_id"] = dups["para_id"].astype("int32")
     dups["kept_para_id"] = dups["kept_para_id"].astype("int32")
     dups["score"] = dups["score"].astype("float64")
+    return dups
 
+
+def _documents_out(documents: pd.DataFrame, out: pd.DataFrame, doc_dup: dict[str, str]) -> pd.DataFrame:
+    docs = documents.copy()
     docs["is_duplicate"] = docs["doc_id"].isin(doc_dup.keys())
     docs["duplicate_of"] = pd.Series([doc_dup.get(d) for d in docs["doc_id"]], index=docs.index, dtype=object)
     counts = out.groupby("doc_id").size()
     docs["n_paragraphs"] = docs["doc_id"].map(counts).fillna(0).astype("int32")
+    return docs
 
-    stats["paragraphs_kept"] = int((~is_dup).sum())
-    stats["documents_duplicate"] = len(doc_dup)
-    return DedupResult(documents=docs, paragraphs=out, paragraph_duplicates=dups, stats=stats)
+
+def dedup_corpus(
+    documents: pd.DataFrame, paragraphs: pd.DataFrame, cfg: DedupConfig = DedupConfig()
+) -> DedupResult:
+    """Marks duplicate paragraphs and documents and records lineage.
+
+    Steps (the module docstring says why): read the rows in order, copied
+    documents, exact paragraphs, contained and spliced paragraphs, documents
+    that repeat one other; then the output tables.
+
+    Args:
+        documents: Documents with at least doc_id, source_file, source_ordinal.
+        paragraphs: Cleaned paragraphs (doc_id, para_id, kind, section, text, n_chars).
+        cfg: Dedup settings.
+
+    Returns:
+        DedupResult; paragraphs come ordered by document (source_file,
+        source_ordinal) then para_id, documents in their input order.
+    """
+    _check_columns(documents, paragraphs)
+    release_free_memory()  # what earlier stages left
+    rows = _read_rows(documents, paragraphs)
+    n = len(rows.keys)
+    verdicts = _Verdicts(stats={
+        "documents_in": len(documents), "paragraphs_in": n, reasons.DROPPED_EXACT: 0,
+        reasons.DROPPED_CONTAINMENT: 0, reasons.DROPPED_SPLICE: 0, reasons.DROPPED_DOCUMENT: 0,
+    })
+    _find_copied_documents(rows, verdicts)
+    unique = _find_exact_paragraphs(rows, verdicts, cfg)
+    _find_contained(rows, unique, verdicts, cfg)
+    release_free_memory()  # the index and the n-gram cache
+    _find_repeating_documents(rows, verdicts, cfg)
+
+    is_dup = np.zeros(n, dtype=bool)
+    is_dup[list(verdicts.parent)] = True
+    out = _paragraphs_out(paragraphs, rows, is_dup)
+    dups = _lineage_out(rows, verdicts)
+    docs = _documents_out(documents, out, verdicts.doc_dup)
+    verdicts.stats["paragraphs_kept"] = int((~is_dup).sum())
+    verdicts.stats["documents_duplicate"] = len(verdicts.doc_dup)
+    return DedupResult(documents=docs, paragraphs=out, paragraph_duplicates=dups, stats=verdicts.stats)

@@ -20,6 +20,7 @@ from tasks.indicators import extract_indicators
 from tasks.mentions import extract_mentions
 from tasks.parallel import START_METHOD, map_in_processes
 from tasks.plan_tables import rebuild_plan_tables
+from tasks.text import kept_paragraphs
 
 TABLES = ("indicators", "plan_indicators", "policy_phrases", "officials", "places")
 # tables whose extractor orders rows by doc_id (the others follow document order)
@@ -41,7 +42,7 @@ def extract_batch(documents: pd.DataFrame, paragraphs: pd.DataFrame) -> ExtractR
         documents: The batch's document rows.
         paragraphs: Their paragraphs, with is_duplicate set by dedup.
     """
-    kept = paragraphs[~paragraphs["is_duplicate"].astype(bool)]
+    kept = kept_paragraphs(paragraphs)
     indicators = extract_indicators(documents, kept)
     plan = rebuild_plan_tables(documents, kept)
     mentions = extract_mentions(documents, kept)

@@ -68,13 +68,16 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 import cn2an
 import pandas as pd
 
+from tasks import reasons
 from tasks.regions import with_region_codes
 from tasks.schemas import column_names
 from tasks.sentences import sentence_spans
+from tasks.text import CN_DIGITS, kept_paragraphs
 
 RESOURCES = Path(__file__).parent / "resources"
 
@@ -174,9 +177,19 @@ def load_metric_keys(path: Path | str = RESOURCES / "metric_keys.tsv") -> dict[s
 
 # --- numbers and units --------------------------------------------------------
 
-CN_DIGITS = "零〇一二两三四五六七八九"
+UNIT_MAGNITUDES_PATH = RESOURCES / "unit_magnitudes.tsv"
+
+
+def load_unit_magnitudes(path: Path | str = UNIT_MAGNITUDES_PATH) -> dict[str, float]:
+    """Magnitude prefix -> factor (万 -> 1e4), longest prefix first; the warehouse reads the same file."""
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = csv.DictReader((line for line in fh if not line.startswith("#")), delimiter="\t")
+        factors = {row["prefix"]: float(row["factor"]) for row in rows}
+    return dict(sorted(factors.items(), key=lambda kv: -len(kv[0])))
+
+
 # magnitude prefixes stay in the unit as written (716.66亿元 -> 716.66, 亿元)
-MAGNITUDES = {"万亿": 1e12, "千亿": 1e11, "百亿": 1e10, "亿": 1e8, "千万": 1e7, "百万": 1e6, "万": 1e4, "千": 1e3}
+MAGNITUDES = load_unit_magnitudes()
 BASE_UNITS = {
     "美元": "美元", "元": "元", "%": "%", "％": "%", "个百分点": "百分点", "人": "人", "户": "户",
     "家": "家", "个": "个", "亩": "亩", "平方米": "平方米", "公里": "公里", "吨": "吨", "岁": "岁", "倍": "倍",
@@ -184,7 +197,7 @@ BASE_UNITS = {
 }
 CURRENCY = {"元", "美元"}
 _UNIT_RE = (
-    "(?:万亿|千亿|百亿|亿|千万|百万|万|千)?(?:美元|元)|个百分点|[%％]"
+    f"(?:{'|'.join(MAGNITUDES)})?(?:美元|元)|个百分点|[%％]"
     "|(?:亿|万)?(?:人|户|亩|平方米|吨|公斤|斤)|家|个|公里|岁|倍"
 )
 # a number not right after a digit, point or 第: written as 'first character,
@@ -251,14 +264,36 @@ def parse_year(text: str) -> int | None:
     return int(digits) if digits.isdigit() and "-" not in digits else None
 
 
-def stated_years(text: str) -> list[tuple[int, int, bool]]:
+class StatedYear(NamedTuple):
+    """A year a text states: where, which, and whether as a deadline ('到2025年')."""
+
+    position: int
+    year: int
+    is_deadline: bool
+
+
+class _YearSpan(NamedTuple):
+    """First and last year of a period (a five-year plan: start, start + 4)."""
+
+    start: int
+    end: int
+
+
+class _Frame(NamedTuple):
+    """The lead clause of a ';' list ('2025年目标:'): its text and the years it states."""
+
+    lead: str
+    years: list[int]
+
+
+def stated_years(text: str) -> list[StatedYear]:
     """Years a text states as the period it speaks of.
 
     Dates (2022年2月), comparisons (比2025年), starting points (2014年以来,
     从2016年) and years inside book titles are left out.
 
     Returns:
-        (position, year, is_deadline) triples; is_deadline for '到2025年'.
+        StatedYear (position, year, is_deadline) tuples; is_deadline for '到2025年'.
     """
     out = []
     if "年" not in text:
@@ -278,7 +313,7 @@ def stated_years(text: str) -> list[tuple[int, int, bool]]:
         y = parse_year(m.group("y"))
         if y is None or not 1949 <= y <= 2100:
             continue
-        out.append((m.start(), y, m.group("pre") in {"到", "至"}))
+        out.append(StatedYear(m.start(), y, m.group("pre") in {"到", "至"}))
     return out
 
 
@@ -424,7 +459,7 @@ class _DocCtx:
     region: str | None
     ref_year: int | None
     doc_type: str
-    plan: tuple[int, int] | None
+    plan: _YearSpan | None
     phase: str | None = None
 
 
@@ -539,7 +574,7 @@ def _doc_ctx(doc: dict, cfg: IndicatorConfig) -> _DocCtx:
     if doc_type == "five_year_plan":
         start = _plan_start(doc.get("title") or "") or year
         if start is not None:
-            plan = (start, start + 4)
+            plan = _YearSpan(start, start + 4)
             ref = start
     return _DocCtx(doc["doc_id"], doc.get("region"), ref, doc_type, plan)
 
@@ -579,12 +614,12 @@ def _update_phase(ctx: _DocCtx, sentence: str) -> bool:
     return True
 
 
-def _period_from_phase(ctx: _DocCtx):
+def _status_and_period_from_phase(ctx: _DocCtx) -> _Period | None:
     """The _Period (status, year, start_year, end_year) the document's current phase implies."""
     if ctx.ref_year is None:
         return None
     if ctx.doc_type == "five_year_plan" and ctx.phase is None and ctx.plan:
-        return _Period("target", ctx.plan[1], ctx.plan[0], ctx.plan[1])
+        return _Period("target", ctx.plan.end, ctx.plan.start, ctx.plan.end)
     phase = ctx.phase
     if phase is None:
         if ctx.doc_type in REPORT_TYPES:
@@ -649,14 +684,11 @@ def extract_indicators(
     """
     names = load_metric_keys(cfg.metric_keys_path)
     stats = {"paragraphs_in": len(paragraphs), "paragraphs_read": 0, "sentences": 0, "indicators": 0, "core": 0,
-             "dropped_no_period": 0, "dropped_outside_region": 0, "dropped_unzippable_list": 0,
-             "dropped_threshold": 0, "dropped_sub_scope": 0, "dropped_stretch_target": 0}
+             reasons.DROPPED_NO_PERIOD: 0, reasons.DROPPED_OUTSIDE_REGION: 0, reasons.DROPPED_UNZIPPABLE_LIST: 0,
+             reasons.DROPPED_THRESHOLD: 0, reasons.DROPPED_SUB_SCOPE: 0, reasons.DROPPED_STRETCH_TARGET: 0}
     rows: list[dict] = []
     reader = _Reader(_Matcher(names), cfg, stats)
-    paras = paragraphs
-    if "is_duplicate" in paras.columns:
-        paras = paras[~paras["is_duplicate"].fillna(False).astype(bool)]
-    paras = paras[paras["kind"].isin(cfg.kinds)]
+    paras = kept_paragraphs(paragraphs, kinds=cfg.kinds)
     # each document's paragraphs in para_id order (ties in table order); plain
     # lists, since per-document DataFrame slicing costs more than reading short texts
     by_doc: dict[str, list[tuple[int, str]]] = {}
@@ -683,8 +715,8 @@ def extract_indicators(
     implausible = ((years < MIN_YEAR) | (years > MAX_YEAR)).any(axis=1)
     # 'from 2012 to 2012, growing 3.2% a year' (garbled text) has no valid period
     backwards = (years["start_year"] > years["end_year"]).fillna(False)
-    stats["dropped_implausible_year"] = int(implausible.sum())
-    stats["dropped_inconsistent_period"] = int((backwards & ~implausible).sum())
+    stats[reasons.DROPPED_IMPLAUSIBLE_YEAR] = int(implausible.sum())
+    stats[reasons.DROPPED_INCONSISTENT_PERIOD] = int((backwards & ~implausible).sum())
     df = df[~(implausible | backwards)].reset_index(drop=True)
     if cfg.core_only:
         df = df[df["is_core"]].reset_index(drop=True)
@@ -724,7 +756,7 @@ def _read_paragraph(reader: _Reader, ctx: _DocCtx, para_id: int, text: str) -> l
             for ss, se in spans:
                 _update_phase(ctx, text[ss:se])
         return rows
-    frame: tuple[str, list[int]] | None = None  # lead clause of a ';' list: its text and years
+    frame: _Frame | None = None  # lead clause of a ';' list: its text and years
     carried: list[tuple[int, int]] = []  # (sentence index, year) stated earlier in the paragraph
     bases: list[tuple[int, int]] = []  # (sentence index, year compared with: '1986年同1978年相比')
     for sent_id, (ss, se) in enumerate(spans):
@@ -750,7 +782,7 @@ def _read_paragraph(reader: _Reader, ctx: _DocCtx, para_id: int, text: str) -> l
                 colon = max(sentence.rfind(":"), sentence.rfind("："))
                 if colon > 0:
                     lead = sentence[:colon]
-                    frame = (lead, [y for _, y, _ in stated_years(lead)])
+                    frame = _Frame(lead, [sy.year for sy in stated_years(lead)])
         else:
             frame = None
     return rows
@@ -769,7 +801,7 @@ class _Candidate:
     span: str | None  # 'average' (年均) or 'cumulative' (累计, 五年, 较'十三五') or None
     comparable: bool = False  # a 同口径 restatement
     base_year: int | None = None  # '比2002年增长…': the year compared with
-    plan: tuple[int, int] | None = None  # '“六五”期间…': the plan period the value covers
+    plan: _YearSpan | None = None  # '“六五”期间…': the plan period the value covers
 
 
 @dataclass(frozen=True)
@@ -783,6 +815,18 @@ class _Period:
     kind: str = "year"
 
 
+@dataclass
+class _SentenceState:
+    """What reading a sentence gathers, clause after clause."""
+
+    # the last metric group seen in this sentence, continued by clauses without a metric
+    last_group: list[_Mention] | None = None
+    # value gaps: years there date one value, not the sentence
+    claimed: list[tuple[int, int]] = field(default_factory=list)
+    pending: list[_Candidate] = field(default_factory=list)
+    sent_mentions: list[_Mention] = field(default_factory=list)
+
+
 def _read_sentence(reader: _Reader, where: _Where) -> tuple[list[dict], int | None]:
     """Reads one sentence; returns its rows and the year it states (for later sentences).
 
@@ -791,120 +835,152 @@ def _read_sentence(reader: _Reader, where: _Where) -> tuple[list[dict], int | No
         where: The sentence, its document and the years around it (sent_year still unset;
             base_year the year this sentence or one shortly before it compares with).
     """
-    matcher, cfg, stats = reader.matcher, reader.cfg, reader.stats
-    ctx, text, ss, se = where.ctx, where.text, where.ss, where.se
-    base_year = where.base_year
+    text, ss, se = where.text, where.ss, where.se
     absent = _not_set_rows(where)
-    if matcher.re.search(text, ss, se) is None or (
+    if reader.matcher.re.search(text, ss, se) is None or (
             VALUE_RE.search(text, ss, se) is None and PCT_WORDS_RE.search(text, ss, se) is None):
         # no metric name or no value (in any clause, hence in the sentence):
         # nothing to pair, and no value gap hides a year from stated_years
         s_years = stated_years(text[ss:se])
-        return absent, (s_years[0][1] if s_years else None)
+        return absent, (s_years[0].year if s_years else None)
     clauses = _clauses(text, ss, se)
-    # the last metric group seen in this sentence, continued by clauses without a metric
-    last_group: list[_Mention] | None = None
-    claimed: list[tuple[int, int]] = []  # value gaps: years there date one value, not the sentence
-    pending: list[_Candidate] = []
-    sent_mentions: list[_Mention] = []
+    state = _SentenceState()
     for cs, ce in clauses:
-        clause = text[cs:ce]
-        mentions = [_Mention(m.start + cs, m.end + cs, m.surface, m.name, m.measure_hint) for m in matcher.find(clause)]
-        values = _values(text, cs, ce)
-        # share pattern: '全市12.4%的生产总值'
-        share_vals = set()
-        for v in values:
-            if split_unit(v.unit)[1] == "%" and text.startswith("的", v.end):
-                m = next((m for m in mentions if m.start == v.end + 1 and m.measure_hint != "growth_pct"), None)
-                if m is not None and SHARE_FROM_RE.match(text, m.end):
-                    # '80%以上的财政收入来自城市工商业': a part of the metric from elsewhere, not a share of it
-                    mentions.remove(m)
-                    share_vals.add(id(v))
-                elif m is not None:
-                    share_vals.add(id(v))
-                    pending.append(_Candidate(v, "", [m], "share_pct", None, None, None))
-                    claimed.append((cs, m.end))
-                    mentions.remove(m)
-        values = [v for v in values if id(v) not in share_vals]
-        if not mentions:
-            pair = matcher.abbreviated_pair(text, cs, ce, last_group)
-            if pair is not None:
-                mentions = [pair]
-        groups = _groups(text, mentions)
-        sent_mentions.extend(mentions)
-        cursor = cs
-        group: list[_Mention] | None = None
-        prefix_ok = True
-        if groups:
-            prefix = text[cs:groups[0][0].start]
-            prefix_ok = _prefix_ok(prefix, ctx)
-            # precision (a subject from another clause): in '…贸易方式试点有序推进,实现出口52.76亿元'
-            # the value is the pilot's, named in an earlier clause, unless the clause names its own scope
-            if prefix_ok and SUB_SCOPE_RE.search(text, ss, cs) and not OWN_SCOPE_RE.search(prefix):
-                prefix_ok = False
-                stats["dropped_sub_scope"] += 1
-        prev_measure = None
-        prev_end = None
-        for v in values:
-            # a number belongs to the nearest metric group before it in its own clause,
-            # else to the sentence's last one (',增长8.3%' continues '生产总值716亿元')
-            before = [gr for gr in groups if gr[-1].end <= v.start]
-            if before:
-                gr = before[-1]
-                if group is not gr:
-                    group, prev_measure, prev_end = gr, None, None
-                    cursor = gr[-1].end
-                    if not prefix_ok and gr is groups[0]:
-                        group = None
-            elif last_group is not None and group is None:
-                group = last_group
-                cursor = cs
-            if group is None:
-                continue
-            start_gap = prev_end if prev_end is not None else cursor
-            gap = text[start_gap:v.start]
-            # family 2 (targets): '预期目标是在明显提高质量和效益的基础上年均增长7%' — the basis phrase
-            # is a condition of the target, not part of the path from subject to number
-            if len(CONDITION_RE.sub("", gap)) > cfg.max_gap_chars or not _only_tokens(gap, GAP_RE):
-                prev_end = None
-                continue
-            # a level's kind (per_capita, count) is settled per metric once a list is zipped
-            measure = _measure(gap, v.unit, group[0].measure_hint, prev_measure)
-            if measure is None:
-                prev_end = v.end
-                continue
-            full_gap = text[cursor:v.start]
-            # a year right before the value dates it (从2016年的…, 增加到2021年的…)
-            vyears = [parse_year(m.group(1)) for m in re.finditer(rf"(?<![比较])({_YEAR_NUM})年", gap)]
-            # '比2002年增长65.5%': a growth since a base year covers the years after it
-            base = [parse_year(m.group(1)) for m in re.finditer(rf"[比较]({_YEAR_NUM})年", gap)]
-            scope = text[cs:group[0].start] if group[0].start >= cs else ""
-            pending.append(_Candidate(
-                v, full_gap, group, measure, _qualifier(gap, v), vyears[-1] if vyears else None,
-                # the subject itself may carry the span word ('经济年均增长')
-                _span_of(scope + group[-1].surface + gap) or ("cumulative" if base else None),
-                _is_restatement(gap, group, measure, pending), base[-1] if base else None, _plan_years(scope + gap)))
-            claimed.append((start_gap, v.end))
-            prev_measure, prev_end = measure, v.end
-        if groups:
-            # a subject rejected for its scope ('公共财政收入', '全民所有制单位…') is continued by nothing
-            last_group = groups[-1] if (prefix_ok or len(groups) > 1) else None
-        elif not values and not _only_tokens(clause, GAP_RE):
-            # a clause with a subject of its own ('预算外资金却大幅度增加') ends the previous one's reach
-            last_group = None
-    # the sentence's own year: stated outside the value gaps
+        _read_clause(reader, where, state, cs, ce)
+    where = _with_sentence_year(where, clauses, state.claimed)
+    rows = absent + _assign(where, state.pending, state.sent_mentions, reader.stats)
+    return rows, where.sent_year
+
+
+def _read_clause(reader: _Reader, where: _Where, state: _SentenceState, cs: int, ce: int) -> None:
+    """Pairs the values of the clause text[cs:ce] with metric groups, adding candidates to state."""
+    text = where.text
+    clause = text[cs:ce]
+    mentions = [_Mention(m.start + cs, m.end + cs, m.surface, m.name, m.measure_hint)
+                for m in reader.matcher.find(clause)]
+    values = _take_shares(text, cs, _values(text, cs, ce), mentions, state)
+    if not mentions:
+        pair = reader.matcher.abbreviated_pair(text, cs, ce, state.last_group)
+        if pair is not None:
+            mentions = [pair]
+    groups = _groups(text, mentions)
+    state.sent_mentions.extend(mentions)
+    prefix_ok = _subject_in_scope(where, groups, cs, reader.stats)
+    _pair_values(reader, where, state, cs, values, groups, prefix_ok)
+    if groups:
+        # a subject rejected for its scope ('公共财政收入', '全民所有制单位…') is continued by nothing
+        state.last_group = groups[-1] if (prefix_ok or len(groups) > 1) else None
+    elif not values and not _only_tokens(clause, GAP_RE):
+        # a clause with a subject of its own ('预算外资金却大幅度增加') ends the previous one's reach
+        state.last_group = None
+
+
+def _take_shares(text: str, cs: int, values: list[_Value], mentions: list[_Mention],
+                 state: _SentenceState) -> list[_Value]:
+    """Share pattern '全市12.4%的生产总值': pairs such values with the metric after them
+    (removed from mentions); returns the clause's other values."""
+    share_vals = set()
+    for v in values:
+        if split_unit(v.unit)[1] == "%" and text.startswith("的", v.end):
+            m = next((m for m in mentions if m.start == v.end + 1 and m.measure_hint != "growth_pct"), None)
+            if m is not None and SHARE_FROM_RE.match(text, m.end):
+                # '80%以上的财政收入来自城市工商业': a part of the metric from elsewhere, not a share of it
+                mentions.remove(m)
+                share_vals.add(id(v))
+            elif m is not None:
+                share_vals.add(id(v))
+                state.pending.append(_Candidate(v, "", [m], "share_pct", None, None, None))
+                state.claimed.append((cs, m.end))
+                mentions.remove(m)
+    return [v for v in values if id(v) not in share_vals]
+
+
+def _subject_in_scope(where: _Where, groups: list[list[_Mention]], cs: int, stats: dict[str, int]) -> bool:
+    """Whether the clause's first metric group speaks of the document's own scope (True without groups)."""
+    if not groups:
+        return True
+    text = where.text
+    prefix = text[cs:groups[0][0].start]
+    if not _prefix_ok(prefix, where.ctx):
+        return False
+    # precision (a subject from another clause): in '…贸易方式试点有序推进,实现出口52.76亿元'
+    # the value is the pilot's, named in an earlier clause, unless the clause names its own scope
+    if SUB_SCOPE_RE.search(text, where.ss, cs) and not OWN_SCOPE_RE.search(prefix):
+        stats[reasons.DROPPED_SUB_SCOPE] += 1
+        return False
+    return True
+
+
+def _pair_values(reader: _Reader, where: _Where, state: _SentenceState, cs: int, values: list[_Value],
+                 groups: list[list[_Mention]], prefix_ok: bool) -> None:
+    """Pairs each value with the nearest metric group before it in the clause, else the sentence's last."""
+    text = where.text
+    cursor = cs
+    group: list[_Mention] | None = None
+    prev_measure = None
+    prev_end = None
+    for v in values:
+        # a number belongs to the nearest metric group before it in its own clause,
+        # else to the sentence's last one (',增长8.3%' continues '生产总值716亿元')
+        before = [gr for gr in groups if gr[-1].end <= v.start]
+        if before:
+            gr = before[-1]
+            if group is not gr:
+                group, prev_measure, prev_end = gr, None, None
+                cursor = gr[-1].end
+                if not prefix_ok and gr is groups[0]:
+                    group = None
+        elif state.last_group is not None and group is None:
+            group = state.last_group
+            cursor = cs
+        if group is None:
+            continue
+        start_gap = prev_end if prev_end is not None else cursor
+        gap = text[start_gap:v.start]
+        # family 2 (targets): '预期目标是在明显提高质量和效益的基础上年均增长7%' — the basis phrase
+        # is a condition of the target, not part of the path from subject to number
+        if len(CONDITION_RE.sub("", gap)) > reader.cfg.max_gap_chars or not _only_tokens(gap, GAP_RE):
+            prev_end = None
+            continue
+        # a level's kind (per_capita, count) is settled per metric once a list is zipped
+        measure = _measure(gap, v.unit, group[0].measure_hint, prev_measure)
+        if measure is None:
+            prev_end = v.end
+            continue
+        state.pending.append(_candidate(text, cs, cursor, v, gap, group, measure, state.pending))
+        state.claimed.append((start_gap, v.end))
+        prev_measure, prev_end = measure, v.end
+
+
+def _candidate(text: str, cs: int, cursor: int, v: _Value, gap: str, group: list[_Mention], measure: str,
+               pending: list[_Candidate]) -> _Candidate:
+    """The candidate for value v of group, gap the words between them (from the previous value on)."""
+    full_gap = text[cursor:v.start]
+    # a year right before the value dates it (从2016年的…, 增加到2021年的…)
+    vyears = [parse_year(m.group(1)) for m in re.finditer(rf"(?<![比较])({_YEAR_NUM})年", gap)]
+    # '比2002年增长65.5%': a growth since a base year covers the years after it
+    base = [parse_year(m.group(1)) for m in re.finditer(rf"[比较]({_YEAR_NUM})年", gap)]
+    scope = text[cs:group[0].start] if group[0].start >= cs else ""
+    return _Candidate(
+        v, full_gap, group, measure, _qualifier(gap, v), vyears[-1] if vyears else None,
+        # the subject itself may carry the span word ('经济年均增长')
+        _span_of(scope + group[-1].surface + gap) or ("cumulative" if base else None),
+        _is_restatement(gap, group, measure, pending), base[-1] if base else None, _plan_years(scope + gap))
+
+
+def _with_sentence_year(where: _Where, clauses: list[tuple[int, int]], claimed: list[tuple[int, int]]) -> _Where:
+    """where with the sentence's own year (stated outside the value gaps) and the base year it keeps."""
+    text, ss, se = where.text, where.ss, where.se
     comparisons = [(cs, ce) for cs, ce in clauses if COMPARISON_CLAUSE_RE.match(text, cs)]
     s_years = [
-        (p, y, dl) for p, y, dl in stated_years(text[ss:se])
-        if not any(a <= ss + p < b for a, b in claimed) and not any(a <= ss + p < b for a, b in comparisons)
+        sy for sy in stated_years(text[ss:se])
+        if not any(a <= ss + sy.position < b for a, b in claimed + comparisons)
     ]
-    sent_year = s_years[0][1] if s_years else None
-    own_base = SENTENCE_BASE_RE.search(text, ss, se)
-    if own_base is None and sent_year is not None:
+    sent_year = s_years[0].year if s_years else None
+    base_year = where.base_year
+    if SENTENCE_BASE_RE.search(text, ss, se) is None and sent_year is not None:
         base_year = None  # a sentence with a year of its own is not a continuation of the comparison
-    where = replace(where, sent_year=sent_year, base_year=base_year)
-    rows = absent + _assign(where, pending, sent_mentions, stats)
-    return rows, sent_year
+    return replace(where, sent_year=sent_year, base_year=base_year)
 
 
 def _is_restatement(gap: str, group: list[_Mention], measure: str, pending: list[_Candidate]) -> bool:
@@ -953,7 +1029,7 @@ class _Where:
     ss: int
     se: int
     sent_year: int | None
-    frame: tuple[str, list[int]] | None
+    frame: _Frame | None
     carried: list[int]
     base_year: int | None = None  # '1986年同1978年相比，…': the year the sentence compares with
 
@@ -1007,7 +1083,7 @@ def _from_to_years(items: list[_Candidate], where: _Where) -> list[int | None] |
     first, second = items[0].value_year, items[1].value_year
     if first is not None and second is not None:
         return [first, second]
-    ph = _period_from_phase(where.ctx)
+    ph = _status_and_period_from_phase(where.ctx)
     end = second or where.sent_year or (ph.end_year if ph else None)
     if end is None:
         return None
@@ -1044,7 +1120,7 @@ def _assign(where: _Where, pending: list[_Candidate], sent_mentions: list[_Menti
                      for a, b in zip(items, items[1:]))
         paired = _targets(items, sent_mentions, joined)
         if paired is None:
-            stats["dropped_unzippable_list"] += len(items)
+            stats[reasons.DROPPED_UNZIPPABLE_LIST] += len(items)
             continue
         items, targets = paired
         # '年均增长5.1%、7.4%': a span word before the first value of a list holds for all of it
@@ -1066,13 +1142,13 @@ def _is_respectively_list(items: list[_Candidate]) -> bool:
     return any("分别" in it.gap for it in items)
 
 
-def _plan_years(words: str) -> tuple[int, int] | None:
+def _plan_years(words: str) -> _YearSpan | None:
     """Family 7: the plan period a value is stated for ('“六五”期间', '“十五”时期'), not one compared with."""
     m = PLAN_PERIOD_RE.search(words)
     if m is None:
         return None
     start = _plan_start_year(m.group("n"))
-    return (start, start + 4) if start is not None else None
+    return _YearSpan(start, start + 4) if start is not None else None
 
 
 def _plan_start_year(numeral: str) -> int | None:
@@ -1091,7 +1167,7 @@ def _drop_stretch_targets(items: list[_Candidate], stats: dict[str, int]) -> lis
     kept = [items[0]]
     for it in items[1:]:
         if STRETCH_RE.search(it.gap[-4:]) and it.value_year is None:
-            stats["dropped_stretch_target"] += 1
+            stats[reasons.DROPPED_STRETCH_TARGET] += 1
             continue
         kept.append(it)
     return kept
@@ -1106,7 +1182,7 @@ def _drop_thresholds(items: list[_Candidate], stats: dict[str, int]) -> list[_Ca
     for i, it in enumerate(items):
         later = items[i + 1:]
         if THRESHOLD_RE.search(it.gap) and any(REACH_RE.search(o.gap) and o.measure == it.measure for o in later):
-            stats["dropped_threshold"] += 1
+            stats[reasons.DROPPED_THRESHOLD] += 1
             continue
         kept.append(it)
     return kept
@@ -1127,18 +1203,18 @@ def _row(where: _Where, it: _Candidate, mention: _Mention, mkey: str, lead_q: st
         # '“十四五”以来…年均增长6.5%': from the plan's first year to the year before the report
         start = _plan_start_year(since.group("n"))
         if start is not None and start < ctx.ref_year:
-            plan = (start, min(start + 4, ctx.ref_year - 1))
+            plan = _YearSpan(start, min(start + 4, ctx.ref_year - 1))
     base_year, span = it.base_year, it.span
     if base_year is None and where.base_year is not None and it.measure == "growth_pct" and span != "average" \
             and not OWN_COMPARISON_RE.search(it.gap):
         base_year, span = where.base_year, "cumulative"
     period = _status_and_period(where, before, it.value_year, span, base_year, plan)
     if period is None:
-        stats["dropped_no_period"] += 1
+        stats[reasons.DROPPED_NO_PERIOD] += 1
         return None
     region = _region(ctx, text[max(ss, mention.start - 4):mention.start] if mention.start >= ss else "")
     if region is False:
-        stats["dropped_outside_region"] += 1
+        stats[reasons.DROPPED_OUTSIDE_REGION] += 1
         return None
     factor, base = split_unit(v.unit)
     number, high = v.number, v.high
@@ -1223,7 +1299,7 @@ def _not_set_rows(where: _Where) -> list[dict]:
         if not re.search("增长|增速|经济", m.group("what")):
             continue
         s_years = stated_years(text[ss:se])
-        year = s_years[0][1] if s_years else (carried[-1] if carried else ctx.ref_year)
+        year = s_years[0].year if s_years else (carried[-1] if carried else ctx.ref_year)
         if year is None:
             continue
         rows.append(_make_row(replace(where, sent_year=year, frame=None), None, "gdp", "growth_pct", _Period("target", year, year, year), {
@@ -1250,7 +1326,7 @@ def _region(ctx: _DocCtx, prefix: str):
 
 
 def _status_and_period(where: _Where, before: str, vyear: int | None, span: str | None,
-                       base_year: int | None = None, plan: tuple[int, int] | None = None) -> _Period | None:
+                       base_year: int | None = None, plan: _YearSpan | None = None) -> _Period | None:
     """Status (actual, target, forecast) and period of one value, or None if it cannot be dated.
 
     Tense markers before the value decide the status first (预计: forecast; 力争/目标/今年:
@@ -1258,7 +1334,7 @@ def _status_and_period(where: _Where, before: str, vyear: int | None, span: str 
     """
     ctx, frame, sentence = where.ctx, where.frame, where.sentence
     # '全面实现年初确定的主要目标，国内生产总值增长7.8%': a target met is a review, not a target
-    lead = ACHIEVED_RE.sub("", (frame[0] if frame else "") + before)
+    lead = ACHIEVED_RE.sub("", (frame.lead if frame else "") + before)
     status = "forecast" if FORECAST_RE.search(lead) else ("target" if TARGET_RE.search(lead) else None)
     span_years = YEAR_SPAN_RE.search(before)
     if span_years and vyear is None and base_year is None and plan is None:
@@ -1271,9 +1347,9 @@ def _status_and_period(where: _Where, before: str, vyear: int | None, span: str 
     if plan is not None:
         # a plan period named with the value: its whole span, achieved if it ended before the report
         if status is None:
-            status = "actual" if ctx.ref_year is None or plan[1] < ctx.ref_year else "target"
-        return _Period(status, plan[1], plan[0], plan[1], "plan_average" if span == "average" else "plan_cumulative")
-    explicit = (vyear or where.sent_year or (frame[1][0] if frame and frame[1] else None)
+            status = "actual" if ctx.ref_year is None or plan.end < ctx.ref_year else "target"
+        return _Period(status, plan.end, plan.start, plan.end, "plan_average" if span == "average" else "plan_cumulative")
+    explicit = (vyear or where.sent_year or (frame.years[0] if frame and frame.years else None)
                 or (where.carried[-1] if where.carried else None))
     if explicit is not None:
         y0 = explicit
@@ -1284,7 +1360,7 @@ def _status_and_period(where: _Where, before: str, vyear: int | None, span: str 
                 y0 = ys[0] + 1
                 explicit = ys[-1]
             else:
-                ph = _period_from_phase(ctx)
+                ph = _status_and_period_from_phase(ctx)
                 if ph is not None and ph.year == explicit and ph.start_year < ph.end_year:
                     y0 = ph.start_year
                 elif span == "average":
@@ -1299,7 +1375,7 @@ def _status_and_period(where: _Where, before: str, vyear: int | None, span: str 
             else:
                 status = "actual" if explicit <= ctx.ref_year else "target"
         return _Period(status, explicit, y0, explicit, _period_kind(span, y0, explicit))
-    ph = _period_from_phase(ctx)
+    ph = _status_and_period_from_phase(ctx)
     if ph is None:
         return None
     year, y0, y1 = ph.year, ph.start_year, ph.end_year

@@ -38,6 +38,7 @@ from tasks import reasons
 from tasks.parallel import map_in_processes
 from tasks.regions import code_of, find_issuer, load_gazetteer, most_mentioned
 from tasks.schemas import column_names
+from tasks.text import CN_DIGIT_VALUES, HAN, HAN_UNIFIED, SENTENCE_TERMINATORS
 
 RESOURCES = Path(__file__).parent / "resources"
 
@@ -86,7 +87,7 @@ class DecodeError(Exception):
 
 # --- decoding -----------------------------------------------------------------
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
+_CJK = re.compile(f"[{HAN}]")
 # control characters other than \t \n \f \r, and U+FFFD (what a wrong decoding leaves)
 _NOT_TEXT = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd]")
 
@@ -260,7 +261,13 @@ def document_region(
 
 # --- shared line patterns ----------------------------------------------------------
 
-_TERMINAL = "。!?;!?;…"
+# Half-width terminators only, as this stage has always had them. Ingest reads raw
+# text, before clean folds full-width punctuation, so a GB18030 line ending in a
+# full-width semicolon or question mark does not count as ending a sentence here
+# (and may be typed a heading). SENTENCE_TERMINATORS would fix that but retype
+# about 2% of the statecouncil corpus's paragraphs: a change of output of its own.
+_HALF_WIDTH_TERMINATORS = SENTENCE_TERMINATORS - frozenset("\uff01\uff1f\uff1b")
+
 _HEADING_PATTERNS = [
     (re.compile(r"^(#{1,6})\s+"), None),  # markdown: level = number of #
     (re.compile(r"^第[一二三四五六七八九十百]+[章篇部分]"), 1),
@@ -311,7 +318,7 @@ def looks_like_heading(line: str) -> bool:
 
 def _ends_sentence(line: str) -> bool:
     s = line.rstrip("”’\"')）】 \ufffd")
-    return bool(s) and s[-1] in _TERMINAL
+    return bool(s) and s[-1] in _HALF_WIDTH_TERMINATORS
 
 
 @dataclass
@@ -622,8 +629,8 @@ def _group_sentences(text: str, target_chars: int) -> list[_Para]:
 
 _SPEAKER = re.compile(
     r"^(?P<date>\d{4}年\d{1,2}月\d{1,2}日)在(?P<meeting>[^,,。]{4,40}?(?:会议|大会)上)"
-    r"(?:\s*(?P<org>[\u4e00-\u9fff]{2,12}?))?\s*"
-    r"(?P<title>代?(?:区长|县长|市长|省长|州长|旗长))\s*(?P<name>[\u4e00-\u9fff]{2,3}?)(?=各位代表|\s|$)"
+    rf"(?:\s*(?P<org>[{HAN_UNIFIED}]{{2,12}}?))?\s*"
+    rf"(?P<title>代?(?:区长|县长|市长|省长|州长|旗长))\s*(?P<name>[{HAN_UNIFIED}]{{2,3}}?)(?=各位代表|\s|$)"
 )
 
 
@@ -677,14 +684,13 @@ def _close_record(record: list[str], docs: list[_Doc], problems: list[tuple[str,
 
 # --- document metadata ------------------------------------------------------------------------
 
-_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _PLAN_PERIOD = re.compile(r"“?十([一二三四五六七八九])五”?")
 
 
 def _plan_period_start(numeral: str) -> int:
     """First year of the Nth five-year plan (十三五 -> 2016, 十四五 -> 2021)."""
     # plans have run back to back in five-year steps since the 11th (2006-2010)
-    n = 10 + _CN_DIGITS[numeral]
+    n = 10 + CN_DIGIT_VALUES[numeral]
     return 2006 + 5 * (n - 11)
 
 
@@ -697,9 +703,9 @@ _CN_DATE = re.compile(r"([〇○零一二三四五六七八九]{4})年([一二�
 def _cn_small(s: str) -> int:
     """一 -> 1, 十二 -> 12, 二十七 -> 27, 三十一 -> 31."""
     if "十" not in s:
-        return _CN_DIGITS[s]
+        return CN_DIGIT_VALUES[s]
     tens, _, ones = s.partition("十")
-    return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
+    return (CN_DIGIT_VALUES[tens] if tens else 1) * 10 + (CN_DIGIT_VALUES[ones] if ones else 0)
 
 
 def _normalize_dates(text: str) -> str:
@@ -793,33 +799,33 @@ def _safe_date(y: int, m: int, d: int) -> date | None:
         return None
 
 
-_SPEAKER_LINE = re.compile(r"(?P<title>代?(?:区长|县长|市长|省长|州长|旗长|书记))\s*(?P<name>[\u4e00-\u9fff]{2,3})$")
-_SPEAKER_INLINE = re.compile(r"(?:人民政府|政府)(?P<title>代?(?:区长|县长|市长|省长))(?P<name>[\u4e00-\u9fff]{2,3}?)(?=各位代表|$|\s)")
-_SPEAKER_BYLINE = re.compile(r"(?:会议|大会)上.{0,14}?(?P<title>代?(?:区长|县长|市长|省长))(?P<name>[\u4e00-\u9fff]{2,3}?)$")
+_SPEAKER_LINE = re.compile(rf"(?P<title>代?(?:区长|县长|市长|省长|州长|旗长|书记))\s*(?P<name>[{HAN_UNIFIED}]{{2,3}})$")
+_SPEAKER_INLINE = re.compile(rf"(?:人民政府|政府)(?P<title>代?(?:区长|县长|市长|省长))(?P<name>[{HAN_UNIFIED}]{{2,3}}?)(?=各位代表|$|\s)")
+_SPEAKER_BYLINE = re.compile(rf"(?:会议|大会)上.{{0,14}}?(?P<title>代?(?:区长|县长|市长|省长))(?P<name>[{HAN_UNIFIED}]{{2,3}}?)$")
 
 
 # A name: two to four characters, a space allowed inside ('张 三' in typeset bylines),
 # or a transliterated name with a middle dot (艾尔肯·吐尼亚孜)
-_NAME = r"(?:[\u4e00-\u9fff]{1,8}[·•・‧．][\u4e00-\u9fff]{1,10}|[\u4e00-\u9fff](?:[ \u3000]?[\u4e00-\u9fff]){1,3})"
+_NAME = rf"(?:[{HAN_UNIFIED}]{{1,8}}[·•・‧．][{HAN_UNIFIED}]{{1,10}}|[{HAN_UNIFIED}](?:[ \u3000]?[{HAN_UNIFIED}]){{1,3}})"
 # A speaker's post: head of a government at any level, or a minister reporting for
 # the State Council ('国务院副总理兼国家计划委员会主任', '国务委员兼…主任')
 _POST = (
-    r"(?:(?:国务院)?(?:副总理|国务委员)兼[\u4e00-\u9fff]{2,14}?(?:主任|部长)"
+    rf"(?:(?:国务院)?(?:副总理|国务委员)兼[{HAN_UNIFIED}]{{2,14}}?(?:主任|部长)"
     r"|(?:代理|代|副)?(?:总理|省长|市长|区长|县长|州长|旗长|盟长|主席))"
 )
 # 'X省人民政府省长 张三', '省长　张三', '国务院总理 李克强', '自治区主席 张 三' as a line of its own
 _SPEAKER_POST_LINE = re.compile(
-    rf"^(?:[\u4e00-\u9fff]{{0,24}}?(?:人民政府|政府|国务院|自治区|省|市|区|县|州|旗|盟))?(?P<title>{_POST})[\s\u3000]*(?P<name>{_NAME})$"
+    rf"^(?:[{HAN_UNIFIED}]{{0,24}}?(?:人民政府|政府|国务院|自治区|省|市|区|县|州|旗|盟))?(?P<title>{_POST})[\s\u3000]*(?P<name>{_NAME})$"
 )
 # the same post and name run on after a dateline or before the salutation:
 # '…第五次会议上国务院总理　李克强', '…会议上国务院总理 李克强各位代表:'
 _SPEAKER_POST_INLINE = re.compile(
-    rf"会议上[\s\u3000]*(?:[\u4e00-\u9fff]{{0,24}}?(?:人民政府|政府|国务院))?(?P<title>{_POST})[\s\u3000]*(?P<name>{_NAME}?)(?=[\s\u3000]*各位代表|[\s\u3000]*$)"
+    rf"会议上[\s\u3000]*(?:[{HAN_UNIFIED}]{{0,24}}?(?:人民政府|政府|国务院))?(?P<title>{_POST})[\s\u3000]*(?P<name>{_NAME}?)(?=[\s\u3000]*各位代表|[\s\u3000]*$)"
 )
 # a photo caption or lead: '国务院总理李克强作政府工作报告', '张三代表省政府作政府工作报告'
 _SPEAKER_CAPTION = re.compile(
-    rf"(?:^|[\s,，。])(?:[\u4e00-\u9fff]{{0,12}}?(?:人民政府|政府|国务院))?(?P<title>{_POST})?(?P<name>{_NAME}?)"
-    r"(?:代表[\u4e00-\u9fff]{2,8}?)?(?:在[^，。]{2,40}?上)?(?:向大会)?作《?政府工作报告"
+    rf"(?:^|[\s,，。])(?:[{HAN_UNIFIED}]{{0,12}}?(?:人民政府|政府|国务院))?(?P<title>{_POST})?(?P<name>{_NAME}?)"
+    rf"(?:代表[{HAN_UNIFIED}]{{2,8}}?)?(?:在[^，。]{{2,40}}?上)?(?:向大会)?作《?政府工作报告"
 )
 
 
@@ -866,7 +872,7 @@ _WIRE_PREFIX = re.compile(r"^.*?\d{1,2}月\d{1,2}日电")
 # a headline about a report, not its name: '温家宝所作政府工作报告（十一届人大三次会议）',
 # 'X在…会议上所作政府工作报告'
 _ABOUT_REPORT = re.compile(
-    r"^[\u4e00-\u9fff·]{2,10}?(?:在[^，。]{2,30}?上)?所?作(?P<name>[\u4e00-\u9fff]{2,20}?报告)(?:[（(][^）)]{2,30}[）)])?$"
+    rf"^[{HAN_UNIFIED}·]{{2,10}}?(?:在[^，。]{{2,30}}?上)?所?作(?P<name>[{HAN_UNIFIED}]{{2,20}}?报告)(?:[（(][^）)]{{2,30}}[）)])?$"
 )
 # titles that are not a name: a dateline subtitle or a wire dateline
 _NOT_A_TITLE = re.compile(r"^(?:——|－－|--|—)|^\d{4}年\d{1,2}月\d{1,2}日(?:[至和]\d{1,2}日)?在.{2,40}会议上$|电$")
@@ -895,7 +901,7 @@ def report_title(title: str, lines: list[str]) -> str:
     for i, raw in enumerate(lines[:15]):
         if "告" not in raw:
             continue  # both name patterns need 报告 (normalising only joins digits and spaced CJK)
-        line = _normalize_dates(re.sub(r"(?<=[\u4e00-\u9fff])[ \u3000](?=[\u4e00-\u9fff])", "", raw.strip()))
+        line = _normalize_dates(re.sub(rf"(?<=[{HAN_UNIFIED}])[ \u3000](?=[{HAN_UNIFIED}])", "", raw.strip()))
         m = _REPORT_NAME.search(line[:600])
         named = _REPORT_NAME_LINE.match(line)
         if not m and named and i + 1 < len(lines) and _DATELINE_START.match(_normalize_dates(lines[i + 1].strip())):

@@ -32,11 +32,12 @@ import pandas as pd
 
 from tasks.plan_tables import conform
 from tasks.schemas import column_names
+from tasks.text import HAN_UNIFIED, kept_paragraphs
 
 RESOURCES = Path(__file__).parent / "resources"
 GAZETTEER = RESOURCES / "gazetteer.tsv"
 
-_CJK = r"\u4e00-\u9fff"
+_CJK = HAN_UNIFIED
 _NUMERALS = "一二三四五六七八九十两双百千"
 _QUOTED_RE = re.compile(r"“([^“”\n]{1,40})”")
 # clause punctuation inside quotes marks a quotation, not a slogan
@@ -172,12 +173,7 @@ def kept_prose(paragraphs: pd.DataFrame, documents: pd.DataFrame | None = None) 
     Returns:
         The paragraphs later stages may read as prose.
     """
-    paras = paragraphs
-    if "is_duplicate" in paras.columns:
-        paras = paras[~paras["is_duplicate"].fillna(False).astype(bool)]
-    if documents is not None and "is_duplicate" in documents.columns:
-        dups = set(documents.loc[documents["is_duplicate"].fillna(False).astype(bool), "doc_id"])
-        paras = paras[~paras["doc_id"].isin(dups)]
+    paras = kept_paragraphs(paragraphs, documents)
     paras = paras[paras["kind"] != "table"]
     return paras.sort_values(["doc_id", "para_id"], kind="stable")
 

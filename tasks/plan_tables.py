@@ -31,7 +31,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pyarrow as pa
 
+from tasks import reasons
 from tasks.schemas import SCHEMAS, column_names
+from tasks.text import kept_paragraphs
 
 ATTRIBUTES = ("预期性", "约束性")
 
@@ -578,16 +580,6 @@ def conform(df: pd.DataFrame, table: str) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def _kept(documents: pd.DataFrame, paragraphs: pd.DataFrame) -> pd.DataFrame:
-    paras = paragraphs
-    if "is_duplicate" in paras.columns:
-        paras = paras[~paras["is_duplicate"].fillna(False).astype(bool)]
-    if documents is not None and "is_duplicate" in documents.columns:
-        dup_docs = set(documents.loc[documents["is_duplicate"].fillna(False).astype(bool), "doc_id"])
-        paras = paras[~paras["doc_id"].isin(dup_docs)]
-    return paras
-
-
 def rebuild_plan_tables(
     documents: pd.DataFrame, paragraphs: pd.DataFrame, cfg: PlanTablesConfig | None = None
 ) -> PlanTablesResult:
@@ -603,15 +595,15 @@ def rebuild_plan_tables(
         The plan_indicators rows, in paragraph then row order, with stats.
     """
     cfg = cfg or PlanTablesConfig()
-    paras = _kept(documents, paragraphs)
+    paras = kept_paragraphs(paragraphs, documents)
     tables = paras[paras["kind"] == "table"].sort_values(["doc_id", "para_id"], kind="stable")
     frames = []
-    stats = {"tables_in": len(tables), "tables_parsed": 0, "dropped_not_indicator_table": 0}
+    stats = {"tables_in": len(tables), "tables_parsed": 0, reasons.DROPPED_NOT_INDICATOR_TABLE: 0}
     for rec in tables.itertuples(index=False):
         try:
             frame = rebuild_table(rec.doc_id, int(rec.para_id), rec.text, cfg)
         except PlanTableError:
-            stats["dropped_not_indicator_table"] += 1
+            stats[reasons.DROPPED_NOT_INDICATOR_TABLE] += 1
             continue
         stats["tables_parsed"] += 1
         frames.append(frame)

@@ -24,6 +24,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tasks.text import HAN_UNIFIED
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -123,7 +125,7 @@ _DATELINE_SUFFIX = re.compile(rf"第[{_CN_NUM}\d]+届人民代表大会")
 # (the post must end its line with a name: '对接杭州市长三角…' is no speaker line)
 _SPEAKER_SUFFIX = re.compile(
     r"(?:人民政府|政府)?(?:代理|代)?(?:省长|市长|区长|县长|州长|旗长|盟长|主席)"
-    r"(?=[\s\u3000]*(?:[\u4e00-\u9fff]{1,8}[·•・][\u4e00-\u9fff]{1,10}|[\u4e00-\u9fff](?:[ \u3000]?[\u4e00-\u9fff]){1,3})\s*$)"
+    rf"(?=[\s\u3000]*(?:[{HAN_UNIFIED}]{{1,8}}[·•・][{HAN_UNIFIED}]{{1,10}}|[{HAN_UNIFIED}](?:[ \u3000]?[{HAN_UNIFIED}]){{1,3}})\s*$)"
 )
 # the country: the State Council, or the National People's Congress in a dateline
 # (a title that merely names the State Council, '…贯彻国务院…', is not its report)

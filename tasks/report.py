@@ -1,8 +1,10 @@
 """Report: the warehouse's marts as one self-contained, offline HTML page.
 
 Takes ``warehouse.duckdb`` and gives one HTML file with charts of indicator
-timelines per region, plan targets against actuals, keyword trends and dedup
-statistics per document, each followed by its numbers as a table. Charts are
+timelines per region, plan targets against actuals, keyword trends, dedup
+statistics per document, topic intensity (regions x years heat maps) and target
+amplification across government levels (with a coverage line counting the
+targets whose parent target is missing), each followed by its numbers as a table. Charts are
 matplotlib PNGs embedded as base64 data URIs, so the page needs no network, no
 CDN and no companion files (the approach of matplotlib's "embedding in a web
 application" example: render to an in-memory buffer, inline it in the page).
@@ -519,6 +521,171 @@ def _draw_dedup(data: tuple, figures: dict):
     return fig
 
 
+# regions in the heat map at most (the regions with the most documents; all are in the mart)
+MAX_HEAT_REGIONS = 30
+
+
+def _topic_chart(con) -> tuple[_Chart | None, pd.DataFrame]:
+    """The topic-intensity heat maps (one panel per topic: regions x years) and their rows."""
+    df = con.execute(
+        """
+        select region, year, topic, per_10k_tokens, n_topic_words, n_tokens, n_documents, top_words
+        from mart_topic_intensity
+        where scope = 'region_year'
+        order by region, year, topic
+        """
+    ).df()
+    if df.empty:
+        return None, df
+    docs = df.drop_duplicates(["region", "year"]).groupby("region")["n_documents"].sum()
+    regions = sorted(docs.sort_values(ascending=False, kind="mergesort").index[:MAX_HEAT_REGIONS])
+    df = df[df["region"].isin(set(regions))]
+    return _Chart("topic-intensity", _draw_topics, (df, regions)), df
+
+
+def _draw_topics(data: tuple, figures: dict):
+    import numpy as np
+
+    df, regions = data
+    topics = sorted(df["topic"].unique())
+    years = sorted(df["year"].unique())
+    row_of = {r: i for i, r in enumerate(regions)}
+    col_of = {y: j for j, y in enumerate(years)}
+    panel_h = 0.28 * len(regions) + 0.9
+    fig = _figure((10, panel_h * len(topics) + 0.4))
+    axes = fig.subplots(len(topics), 1, squeeze=False)
+    # year labels: about 20 along the axis whatever the span
+    step = max(1, int(np.ceil(len(years) / 20)))
+    for ax, topic in zip(axes.flat, topics):
+        grid = np.full((len(regions), len(years)), np.nan)
+        part = df[df["topic"] == topic]
+        grid[[row_of[r] for r in part["region"]], [col_of[y] for y in part["year"]]] = part["per_10k_tokens"]
+        # each topic on its own scale: the panels compare years and regions, not topics
+        image = ax.imshow(np.ma.masked_invalid(grid), aspect="auto", cmap="YlOrRd", interpolation="nearest")
+        fig.colorbar(image, ax=ax, pad=0.01, fraction=0.03)
+        ax.set_title(f"{topic} · 每万词 per 10,000 words", fontsize=10, y=1.0)
+        ax.set_yticks(range(len(regions)), regions, fontsize=8)
+        ax.set_xticks(range(0, len(years), step), [str(y) for y in years[::step]], fontsize=8)
+    left = max(_text_inches(r, 8) for r in regions) + 0.25
+    _layout(fig, len(topics), 1, left=left, right=0.3, top=0.3, bottom=0.35, hgap=0.55)
+    return fig
+
+
+def _amplification_chart(con) -> tuple[_Chart | None, pd.DataFrame, str]:
+    """The amplification scatter (child target against parent target), its rows and the coverage line."""
+    df = con.execute(
+        """
+        select region, parent_region, metric_key, measure, year, target_value, target_value_high, target_modifier,
+            parent_target_value, parent_target_value_high, parent_target_modifier, difference_pct_points,
+            both_from_work_reports, region_level, parent_level
+        from mart_target_amplification
+        order by metric_key, measure, year, region
+        """
+    ).df()
+    # a child target (a rate of a region with a parent in the gazetteer) without its parent's target
+    # is no row of the mart: it is counted here, and so is a missing parent work report
+    coverage = con.execute(
+        """
+        with child_targets as (
+            select region, region_code, parent_region_code, metric_key, measure, year
+            from mart_target_board
+            where measure in ('growth_pct', 'share_pct') and parent_region_code is not null
+        ),
+        unpaired as (
+            select c.*
+            from child_targets as c
+            anti join mart_target_amplification as a using (region, metric_key, measure, year)
+        ),
+        unpaired_region_years as (
+            select distinct parent_region_code, region, year from unpaired
+        )
+        select
+            (select count(*) from child_targets) as n_child_targets,
+            (select count(*) from mart_target_amplification) as n_paired,
+            (select count(*) from unpaired) as n_unpaired,
+            (select count(*) from unpaired_region_years) as n_unpaired_region_years,
+            (select count(*) from unpaired_region_years as u
+             where not exists (
+                 select 1 from documents as d
+                 where d.region_code = u.parent_region_code and d.year = u.year
+                   and d.doc_type = 'gov_work_report'
+             )) as n_without_parent_report
+        """
+    ).fetchone()
+    n_child, n_paired, n_unpaired, n_region_years, n_no_report = coverage
+    line = (f"Coverage: {n_child} rate targets of regions with a parent government; {n_paired} beside the parent's "
+            f"target of the same metric and year (charted); {n_unpaired} without one, in {n_region_years} "
+            f"region-years, {n_no_report} of which have no parent work report of that year in the corpus.")
+    drawn = df[df["difference_pct_points"].notna()]
+    if drawn.empty:
+        return None, df, line
+    return _Chart("target-amplification", _draw_amplification, (drawn,)), df, line
+
+
+def _target_text(value, high, modifier) -> str:
+    if modifier == "not_set":
+        return "not set"
+    shown = f"{value:g}" if pd.isna(high) else f"{value:g}–{high:g}"
+    return f"{shown} ({modifier})" if isinstance(modifier, str) and modifier not in ("point", "range") else shown
+
+
+def _amplification_table(df: pd.DataFrame) -> pd.DataFrame:
+    """The amplification rows as the page shows them: each target as one cell (5–5.5, 6 (about))."""
+    if df.empty:
+        return df
+    return pd.DataFrame({
+        "region": df["region"],
+        "parent_region": df["parent_region"],
+        "metric": df["metric_key"] + " " + df["measure"],
+        "year": df["year"],
+        "target %": [_target_text(*t) for t in zip(df.target_value, df.target_value_high, df.target_modifier)],
+        "parent's target %": [_target_text(*t) for t in zip(df.parent_target_value, df.parent_target_value_high,
+                                                             df.parent_target_modifier)],
+        "difference (pct points)": df["difference_pct_points"],
+        "both from work reports": df["both_from_work_reports"],
+    })
+
+
+def _midpoint(value, high):
+    return (value + high) / 2 if pd.notna(high) else value
+
+
+def _draw_amplification(data: tuple, figures: dict):
+    (df,) = data
+    fig = _figure((9, 5.5))
+    ax, bars = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1]})
+    xs = [_midpoint(r.parent_target_value, r.parent_target_value_high) for r in df.itertuples()]
+    ys = [_midpoint(r.target_value, r.target_value_high) for r in df.itertuples()]
+    pairs = (df["parent_level"].fillna("?") + " → " + df["region_level"].fillna("?")).to_numpy()
+    colors = {"country → province": "#1f77b4", "province → city": "#ff7f0e", "city → district_county": "#2ca02c"}
+    for pair in sorted(set(pairs)):
+        mask = pairs == pair
+        ax.scatter([x for x, m in zip(xs, mask) if m], [y for y, m in zip(ys, mask) if m], label=pair,
+                   color=colors.get(pair, "#7f7f7f"), alpha=0.8)
+    lo, hi = min(xs + ys) - 0.5, max(xs + ys) + 0.5
+    ax.plot([lo, hi], [lo, hi], color="#333", linestyle="--", linewidth=1)
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(lo, hi)
+    ax.set_xlabel("上级目标 parent's target (%)")
+    ax.set_ylabel("本级目标 own target (%)")
+    ax.set_title("目标层层加码 targets vs parent's", fontsize=10, y=1.0)
+    ax.legend(fontsize=8)
+    # mean difference per year and level pair: the amplification over time
+    means = df.assign(pair=pairs).groupby(["pair", "year"])["difference_pct_points"].mean().reset_index()
+    for pair, g in means.groupby("pair"):
+        bars.plot(g["year"], g["difference_pct_points"], marker="o", label=pair, color=colors.get(pair, "#7f7f7f"))
+    bars.axhline(0, color="#333", linewidth=1)
+    # a year on each side: one year alone would get an axis of a century
+    bars.set_xlim(means["year"].min() - 1, means["year"].max() + 1)
+    bars.xaxis.get_major_locator().set_params(integer=True)
+    bars.set_xlabel("year")
+    bars.set_ylabel("平均差 mean difference (pct points)")
+    bars.set_title("本级 − 上级 own − parent", fontsize=10, y=1.0)
+    left = _ytick_inches(ax) + 0.7
+    _layout(fig, 1, 2, left=left, right=0.2, top=0.4, bottom=0.6, wgap=left + 0.3)
+    return fig
+
+
 def _load_drawing() -> None:
     """Imports what drawing a chart needs (about half a second) and looks up the CJK font."""
     # errors are left to the drawing code, which imports again and raises them
@@ -622,6 +789,8 @@ def write_report(db_path: Path | str, html_path: Path | str, workers: int | None
         plan_chart, plan_df = _plan_chart(con)
         kw_chart, _ = _keyword_chart(con)
         dedup_chart, dedup_df = _dedup_chart(con)
+        topic_chart, topic_df = _topic_chart(con)
+        amp_chart, amp_df, amp_coverage = _amplification_chart(con)
         n_docs = con.execute("select count(*) from mart_documents").fetchone()[0]
         n_ind = con.execute("select count(*) from mart_indicator_timeline").fetchone()[0]
         top_kw = con.execute(
@@ -634,7 +803,9 @@ def write_report(db_path: Path | str, html_path: Path | str, workers: int | None
         loader.join()
     font = cjk_font()
 
-    to_draw = [c for c, _ in timelines] + [c for c in (kw_chart, plan_chart, dedup_chart) if c is not None]
+    to_draw = [c for c, _ in timelines] + [
+        c for c in (kw_chart, plan_chart, dedup_chart, topic_chart, amp_chart) if c is not None
+    ]
     pngs = _render_charts(to_draw, _chart_rc(font), workers or _render_workers())
 
     charts: list[str] = []
@@ -683,6 +854,25 @@ def write_report(db_path: Path | str, html_path: Path | str, workers: int | None
     if dedup_chart:
         chart(dedup_chart.name, "dedup per document")
     parts.append(_table(dedup_df, max_rows=200))
+    parts.append("<h2>主题强度 Topic intensity</h2>")
+    parts.append("<p>Topic words per 10,000 words of each region's documents of a year (mart_topic_intensity; "
+                 "dictionaries in tasks/resources/topics/, one file per topic). Each topic has its own colour "
+                 "scale; a blank cell is a year without documents.</p>")
+    if topic_chart:
+        chart(topic_chart.name, "topic intensity heat map")
+        shown = topic_df.pivot_table(index=["region", "year"], columns="topic", values="per_10k_tokens").round(1)
+        shown.columns.name = None
+        parts.append(_table(shown.reset_index(), max_rows=80))
+    else:
+        parts.append("<p class='empty'>no region-year with words</p>")
+    parts.append("<h2>目标层层加码 Target amplification</h2>")
+    parts.append("<p>Each rate target beside the target of the government above for the same metric and year "
+                 "(mart_target_amplification; ranges by their midpoint). Above the dashed line: the lower "
+                 "government set the higher target.</p>")
+    parts.append(f"<p class='coverage'>{html.escape(amp_coverage)}</p>")
+    if amp_chart:
+        chart(amp_chart.name, "target amplification")
+    parts.append(_table(_amplification_table(amp_df), max_rows=60))
     parts.append("</body></html>")
 
     html_path.parent.mkdir(parents=True, exist_ok=True)

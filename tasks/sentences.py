@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 
-TERMINATORS = frozenset("。!?;\uff01\uff1f\uff1b…")  # 。 ! ? ; and full-width ！？；
+from tasks.text import SENTENCE_TERMINATORS as TERMINATORS
+
 OPENERS = {"“": "”", "《": "》", "「": "」", "『": "』"}
 CLOSERS = frozenset("”’》」』)\uff09】")
 

@@ -406,3 +406,19 @@ def test_empty_corpus_gives_empty_tables():
     assert res.paragraphs.empty and res.paragraph_duplicates.empty
     assert res.documents["n_paragraphs"].tolist() == [0]
     assert not res.documents["is_duplicate"].any()
+
+
+def test_seed_drop_counts_add_up_per_method_to_the_lineage(seed_run):
+    """Each dropped paragraph is counted once, under the reason its method names."""
+    from tasks import reasons
+
+    _, _, res = seed_run
+    dups = res.paragraph_duplicates.drop_duplicates(["doc_id", "para_id"])  # a splice has two rows
+    by_method = Counter(dups["method"])
+    s = res.stats
+    assert s[reasons.DROPPED_CONTAINMENT] == by_method[METHOD_CONTAINMENT] > 0
+    assert s[reasons.DROPPED_SPLICE] == by_method[METHOD_SPLICE] > 0
+    # exact drops come from single paragraphs and from copied documents
+    assert s[reasons.DROPPED_EXACT] + s[reasons.DROPPED_DOCUMENT] == by_method[METHOD_EXACT]
+    assert sum(s[k] for k in s if k.startswith("dropped_")) == int(res.paragraphs["is_duplicate"].sum())
+    assert set(res.paragraph_duplicates["method"]) <= {METHOD_EXACT, METHOD_CONTAINMENT, METHOD_SPLICE}

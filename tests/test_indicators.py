@@ -23,6 +23,7 @@ from tasks.indicators import (
     IndicatorConfig,
     extract_indicators,
     load_metric_keys,
+    load_unit_magnitudes,
     parse_number,
     split_unit,
     stated_years,
@@ -67,6 +68,18 @@ def test_units_split_into_magnitude_and_base():
     assert split_unit("亿元") == (1e8, "元")
     assert split_unit("万美元") == (1e4, "美元")
     assert split_unit("%") == (1.0, "%")
+    # the longest prefix wins; a magnitude word alone is no unit to scale
+    assert split_unit("万亿元") == (1e12, "元")
+    assert split_unit("千万元") == (1e7, "元")
+    assert split_unit("万") == (1.0, "万")
+
+
+def test_unit_magnitudes_are_read_from_their_resource_longest_prefix_first(tmp_path):
+    path = tmp_path / "units.tsv"
+    path.write_text("# a comment line\nprefix\tfactor\n万\t1e4\n亿\t1e8\n万亿\t1e12\n", encoding="utf-8")
+    assert list(load_unit_magnitudes(path).items()) == [("万亿", 1e12), ("万", 1e4), ("亿", 1e8)]
+    shipped = load_unit_magnitudes()
+    assert shipped["亿"] == 1e8 and shipped["万亿"] == 1e12 and shipped["千"] == 1e3
 
 
 def test_a_value_does_not_start_inside_a_number_or_after_an_ordinal():

@@ -102,10 +102,8 @@ def build(tmp_path, data, **kw):
 
 
 @pytest.fixture(scope="module")
-def con(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("marts")
-    build(tmp, crafted())
-    c = duckdb.connect(str(tmp / "w.duckdb"), read_only=True)
+def con(crafted_warehouse):
+    c = duckdb.connect(str(crafted_warehouse[0]), read_only=True)
     yield c
     c.close()
 
@@ -197,8 +195,8 @@ def test_unknown_status_and_dangling_lineage_fail(tmp_path):
     assert "assert_paragraph_duplicates__lineage_resolves failed" in msg and "zz" in msg
 
 
-def test_crafted_data_passes_every_data_test(tmp_path):
-    result = build(tmp_path, crafted())
+def test_crafted_data_passes_every_data_test(crafted_warehouse):
+    _, result = crafted_warehouse
     assert result.tests and all(t.failures == 0 for t in result.tests)
     assert {"mart_documents", "mart_indicator_timeline", "mart_plan_vs_actual", "mart_keyword_trends",
             "mart_policy_phrases"} <= set(result.tables)

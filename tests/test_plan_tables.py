@@ -280,3 +280,29 @@ def test_config_is_validated():
         PlanTablesConfig(max_value_cells=0)
     with pytest.raises(ValueError, match="attributes"):
         PlanTablesConfig(attributes=())
+
+
+def test_the_warehouse_scales_plan_units_by_the_same_magnitudes_as_text_indicators(tmp_path):
+    """metric_facts reads tasks/resources/unit_magnitudes.tsv: a plan cell in 亿元 scales as a text value does."""
+    import duckdb
+
+    from tasks.indicators import split_unit
+    from test_marts import build, crafted
+
+    data = crafted()
+    plan = data["plan_indicators"]
+    units = ["万亿元", "千万元", "万人", "万元/人", "万", "%", "平方米"]
+    rows = [{**plan.iloc[0].to_dict(), "row_no": 10 + i, "seq": 10 + i, "indicator": f"指标{i}", "unit": u,
+             "target_value": 2.0} for i, u in enumerate(units)]
+    data["plan_indicators"] = pd.concat([plan, pd.DataFrame(rows)], ignore_index=True)
+    build(tmp_path, data)
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
+        got = dict(con.execute(
+            "select unit, (value_base, base_unit) from metric_facts where source = 'plan_table' and metric like '指标%'"
+        ).fetchall())
+    assert got["万亿元"] == (2e12, "元") and got["千万元"] == (2e7, "元") and got["万人"] == (2e4, "人")
+    for unit in ("万亿元", "千万元", "%"):
+        factor, base = split_unit(unit)
+        assert got[unit] == (2.0 * factor, base)
+    # a ratio is not scaled, and 万 alone is a count word
+    assert got["万元/人"] == (2.0, "万元/人") and got["万"] == (2.0, "万") and got["平方米"] == (2.0, "平方米")

@@ -19,7 +19,7 @@ where d.doc_id is null
    or k.doc_id is null
    or not d.is_duplicate
    or k.is_duplicate
-   or l.method not in ('exact', 'containment', 'splice', 'minhash')
+   or l.method not in ('exact', 'containment', 'splice')
    or l.method is null
    or l.score is null
    or l.score not between 0 and 1

@@ -48,6 +48,20 @@ metric_names as (
     where metric_key not like '%|%'
 ),
 
+-- magnitude prefixes (亿 = 1e8), the same file tasks/indicators.py scales text values by
+unit_magnitudes as (
+    select
+        prefix,
+        cast(factor as double) as factor
+    from read_csv(
+        '{{ var('resources') }}/unit_magnitudes.tsv',
+        delim = '\t',
+        header = true,
+        comment = '#',
+        all_varchar = true
+    )
+),
+
 doc_dates as (
     select
         doc_id,
@@ -106,6 +120,20 @@ plan_cells as (
     ]) as t(cell)
     where cell.cell_year is not null
       and cell.cell_value is not null
+),
+
+-- each plan unit's magnitude: the longest prefix followed by a base unit (万人 -> 万, 人);
+-- a ratio (万元/人) is not scaled, 万 alone is a count word
+plan_unit_magnitudes as (
+    select
+        u.unit,
+        arg_max(m.prefix, length(m.prefix)) as prefix,
+        arg_max(m.factor, length(m.prefix)) as factor
+    from (select distinct unit from plan_cells where unit not like '%/%') as u
+    inner join unit_magnitudes as m
+        on starts_with(u.unit, m.prefix)
+        and length(u.unit) > length(m.prefix)
+    group by u.unit
 ),
 
 plan_name_matches as (
@@ -168,22 +196,10 @@ plan_facts as (
         c.cell_status as status,
         c.cell_value as value,
         c.unit,
-        c.cell_value * case
-            when c.unit is null then 1
-            when starts_with(c.unit, '万亿') then 1e12
-            when starts_with(c.unit, '千亿') then 1e11
-            when starts_with(c.unit, '百亿') then 1e10
-            when starts_with(c.unit, '亿') and c.unit <> '亿' then 1e8
-            when starts_with(c.unit, '千万') then 1e7
-            when starts_with(c.unit, '百万') then 1e6
-            when starts_with(c.unit, '万') and length(c.unit) > 1 and c.unit not like '万%/%' then 1e4
-            else 1
-        end as value_base,
+        c.cell_value * coalesce(u.factor, 1) as value_base,
         case
-            when c.unit is null then null
-            when regexp_matches(c.unit, '^(万亿|千亿|百亿|千万|百万)') and c.unit not like '%/%' then substr(c.unit, 3)
-            when regexp_matches(c.unit, '^(亿|万).') and c.unit not like '%/%' then substr(c.unit, 2)
-            else c.unit
+            when u.prefix is null then c.unit
+            else substr(c.unit, length(u.prefix) + 1)
         end as base_unit,
         c.qualifier,
         -- a plan cell gives one number; its written qualifier says how it bounds the fact
@@ -211,6 +227,8 @@ plan_facts as (
     from plan_cells as c
     left join plan_measures as m
         using (doc_id, para_id, row_no, column_name)
+    left join plan_unit_magnitudes as u
+        on u.unit = c.unit
 ),
 
 unioned as (
