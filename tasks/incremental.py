@@ -17,21 +17,29 @@ whole corpus:
 
 A run with no changed file and the same code version does nothing at all. An
 incremental run gives the same rows as a full rebuild (a test checks this).
+
+``IncrementalRun`` is the planner the flow holds: made once before the stages
+(``IncrementalRun.plan``), it decides which files to ingest and which snapshot
+rows may be reused, wraps ingest (``ingest``) and tells the per-document stages
+what to recompute (``per_document``); ``save`` records the run for the next one.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tasks.ingest import IngestConfig, list_input_files
+from tasks.corpus import Corpus
+from tasks.ingest import IngestConfig, IngestResult, list_input_files
 from tasks.parquet import dataset_files, read_dataset, write_part
-from tasks.runstate import file_sha256
+from tasks.text import kept_paragraphs
+from tasks.runstate import Manifest, code_version, file_sha256, published_snapshot
 
 CACHE = "_cache"
 RAW_PARAGRAPHS = pa.schema(
@@ -117,7 +125,7 @@ def document_keys(documents: pd.DataFrame, paragraphs: pd.DataFrame, salt: str =
         h = hashlib.sha256(salt.encode())
         h.update(repr(tuple(row)).encode())
         hashers[row.doc_id] = h
-    kept = paragraphs[~paragraphs["is_duplicate"].astype(bool)]
+    kept = kept_paragraphs(paragraphs)
     # one pass over plain column lists (a groupby into per-document frames costs ~50x more)
     cols = [kept[c].tolist() for c in ("doc_id", "para_id", "kind", "section", "text")]
     for doc_id, *rest in zip(*cols):
@@ -195,3 +203,140 @@ def copy_doc_rows(
                 docs.update(table.column("doc_id").unique().to_pylist())
         copied[name], found[name] = n, docs
     return copied, found
+
+
+def merge_ingest(fresh: IngestResult, previous: dict[str, pd.DataFrame] | None) -> Corpus:
+    """This run's ingest output plus the reused one, in corpus order (source_file, ordinal).
+
+    Args:
+        fresh: Ingest's output for the files read in this run.
+        previous: The last run's ingest rows of the unchanged files (:func:`read_previous`), or None.
+    """
+    docs, raw, quarantine = fresh.documents, fresh.paragraphs, fresh.quarantine
+    if previous is not None:
+        docs = pd.concat([p for p in (previous["documents"], docs) if len(p)] or [docs], ignore_index=True)
+        raw = pd.concat([p for p in (previous["raw_paragraphs"], raw) if len(p)] or [raw], ignore_index=True)
+        quarantine = pd.concat([p for p in (previous["quarantine"], quarantine) if len(p)] or [quarantine], ignore_index=True)
+    docs = docs.sort_values(["source_file", "source_ordinal"], kind="stable").reset_index(drop=True)
+    order = {d: i for i, d in enumerate(docs["doc_id"])}
+    raw = raw.assign(_o=raw["doc_id"].map(order)).sort_values(["_o", "para_id"], kind="stable").drop(columns="_o").reset_index(drop=True)
+    quarantine = quarantine.sort_values("source_file", kind="stable").reset_index(drop=True)
+    return Corpus(docs, raw, quarantine)
+
+
+@dataclass(frozen=True)
+class DocumentReuse:
+    """What one per-document stage (extract, segment) computes again and what it takes from the last run.
+
+    Attributes:
+        stale: Documents to compute, in corpus order.
+        kept: Documents whose rows are taken from ``previous``, in corpus order.
+        previous: The last run's snapshot, or None when nothing is reused.
+        doc_order: Every document, in corpus order.
+    """
+
+    stale: list[str]
+    kept: list[str]
+    previous: Path | None
+    doc_order: list[str]
+
+    def merge(self, name: str, fresh: pd.DataFrame) -> pd.DataFrame:
+        """This run's rows of dataset ``name`` joined with the kept documents' rows, in corpus order."""
+        return reuse_rows(fresh, self.previous, name, set(self.kept), self.doc_order)
+
+
+@dataclass
+class IncrementalRun:
+    """The incremental plan of one run over an output folder, decided before any stage runs.
+
+    Attributes:
+        out_dir: The output folder.
+        version: Code version the run's rows are computed with (plus the marts' setting).
+        scan: Input files, relative path -> sha256.
+        files: Which files to ingest again; every file unless a previous run can be reused.
+        previous: The published snapshot whose rows may be reused, or None (first run,
+            ``full_rebuild``, another code version, no ingest cache, or new ids).
+        nothing_to_do: No input changed, the code is the same and the outputs are there.
+        doc_keys: This run's key per document for each per-document stage (for the manifest).
+    """
+
+    out_dir: Path
+    version: str
+    scan: dict[str, str]
+    files: RunPlan
+    previous: Path | None
+    nothing_to_do: bool = False
+    doc_keys: dict[str, dict[str, str]] = field(default_factory=dict)
+    _manifest: Manifest = field(default_factory=Manifest, repr=False)
+    _reused_ingest: dict[str, pd.DataFrame] | None = field(default=None, repr=False)
+    _stale: dict[str, int] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def plan(cls, out_dir: Path | str, scan: dict[str, str], full_rebuild: bool = False,
+             include_flagged: bool = False) -> "IncrementalRun":
+        """Compares the inputs and the code with the last complete run of ``out_dir``.
+
+        Args:
+            out_dir: The output folder.
+            scan: Input files from :func:`scan_inputs`.
+            full_rebuild: Reuse nothing.
+            include_flagged: The marts' setting; a run with the other one is not a no-change run.
+        """
+        out_dir = Path(out_dir)
+        version = code_version() + ("+flagged" if include_flagged else "")
+        manifest = Manifest.load(out_dir)
+        previous = published_snapshot(out_dir)
+        if previous is None or full_rebuild or manifest.code_version != version:
+            return cls(out_dir, version, scan, plan_run(scan, None), None, _manifest=manifest)
+        files = plan_run(scan, manifest.files)
+        if files.nothing_changed and (out_dir / "warehouse.duckdb").exists():
+            return cls(out_dir, version, scan, files, previous, nothing_to_do=True, _manifest=manifest)
+        reused = read_previous(previous, files.unchanged)
+        if reused is None:  # a snapshot without the ingest cache: read every file again
+            return cls(out_dir, version, scan, plan_run(scan, None), None, _manifest=manifest)
+        return cls(out_dir, version, scan, files, previous, _manifest=manifest, _reused_ingest=reused)
+
+    def describe(self) -> str:
+        """One line on what the inputs are and what is reused."""
+        return (f"inputs: {len(self.scan)} files, {len(self.files.changed)} new or changed, "
+                f"{len(self.files.unchanged)} unchanged (reused), {len(self.files.removed)} removed")
+
+    def ingest(self, run_ingest: Callable[[list[str] | None], IngestResult], snapshot_dir: Path | str) -> Corpus:
+        """Wraps ingest: reads the changed files only, adds the unchanged files' rows, caches the result.
+
+        Args:
+            run_ingest: Ingest of the given relative paths (None: every file).
+            snapshot_dir: This run's snapshot, where the raw paragraphs are cached for the next run.
+        """
+        reused, self._reused_ingest = self._reused_ingest, None
+        corpus = merge_ingest(run_ingest(sorted(self.files.changed)), reused)
+        del reused
+        if corpus.documents["doc_id"].duplicated().any():
+            # a new file repeats the text of an unchanged one: ids depend on both, so read all again
+            corpus = merge_ingest(run_ingest(None), None)
+            self.previous = None
+        write_raw_cache(snapshot_dir, corpus.paragraphs)
+        return corpus
+
+    def per_document(self, stage: str, keys: dict[str, str], doc_order: list[str]) -> DocumentReuse:
+        """Splits the documents of a per-document stage into stale and kept, and records their keys.
+
+        Args:
+            stage: 'extract' or 'segment' (the manifest's key).
+            keys: This run's key per document (:func:`document_keys`).
+            doc_order: Every document, in corpus order.
+        """
+        self.doc_keys[stage] = keys
+        stale = stale_documents(doc_order, keys, self._manifest.doc_keys.get(stage) if self.previous else None)
+        fresh = set(stale)
+        self._stale[stage] = len(stale)
+        return DocumentReuse(stale, [d for d in doc_order if d not in fresh], self.previous, doc_order)
+
+    def reuse_summary(self, n_docs: int) -> str:
+        """One line on how many documents kept their rows in each per-document stage."""
+        return (f"reused rows of {n_docs - self._stale.get('extract', n_docs)}/{n_docs} documents for extraction, "
+                f"{n_docs - self._stale.get('segment', n_docs)}/{n_docs} for segmentation")
+
+    def save(self) -> None:
+        """Records this run in the manifest (last, once its outputs are published)."""
+        Manifest(code_version=self.version, files=self.scan, doc_keys=self.doc_keys).save(self.out_dir)

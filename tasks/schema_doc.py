@@ -3,8 +3,34 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from tasks.schemas import SCHEMAS, TABLE_DOCS
+from tasks.schemas import PRODUCER_RULES, PRODUCERS, SCHEMAS, TABLE_DOCS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def producer_location(producer: str) -> tuple[str, str]:
+    """(name, file) of a producer: ``tasks.ingest.read_file`` -> (read_file, tasks/ingest.py);
+    a dbt model's file -> (the model's name, the file)."""
+    if producer.endswith(".sql"):
+        return Path(producer).stem, producer
+    parts = producer.split(".")
+    # the longest dotted prefix that is a module file; the rest is the name inside it
+    for i in range(len(parts) - 1, 0, -1):
+        path = "/".join(parts[:i]) + ".py"
+        if (ROOT / path).is_file():
+            return ".".join(parts[i:]), path
+    raise ValueError(f"producer {producer!r} is neither a module's function nor a dbt model file")
+
+
+def _producer_cell(name: str, column: str) -> str:
+    cells = []
+    for producer in PRODUCERS[name][column]:
+        what, where = producer_location(producer)
+        cells.append(f"`{what}` ({where})")
+    cell = " and ".join(cells)
+    return cell + " — see below" if column in PRODUCER_RULES[name] else cell
 
 
 def render_schema_doc() -> str:
@@ -15,12 +41,18 @@ def render_schema_doc() -> str:
         "Each dataset is a folder `<out>/parquet/<dataset>/` of one or more `part-NNNNN.parquet` files (zstd); "
         "read the folder as one table (row order across parts is not guaranteed). `<out>/parquet` is swapped "
         "to a complete new set of datasets at the end of each run.\n",
+        "The *produced by* column names the function that computes each column, with its file (a dbt model "
+        "is named by its SQL file under `warehouse/models/`). A column with two producers names both, and "
+        "the rule that divides them follows the table. The flow that calls them in order is "
+        "`govreports_pipeline` in `flows/pipeline.py`.\n",
     ]
     for name, schema in SCHEMAS.items():
-        parts.append(f"\n## {name}\n\n{TABLE_DOCS[name]}\n\n| column | type | meaning |\n|---|---|---|")
+        parts.append(f"\n## {name}\n\n{TABLE_DOCS[name]}\n\n| column | type | meaning | produced by |\n|---|---|---|---|")
         for f in schema:
             desc = (f.metadata or {}).get(b"description", b"").decode("utf-8")
-            parts.append(f"| `{f.name}` | {f.type} | {desc} |")
+            parts.append(f"| `{f.name}` | {f.type} | {desc} | {_producer_cell(name, f.name)} |")
+        for column, rule in PRODUCER_RULES[name].items():
+            parts.append(f"\n`{name}.{column}`: {rule}")
     return "\n".join(parts) + "\n"
 
 

@@ -5,6 +5,13 @@ downstream teams: names and types here change only with a note in
 ``docs/schemas.md`` (generated from this module by ``govreports schema-doc``).
 Each field carries a description in its metadata; a test checks that none is
 missing. Writers always pass the schema (never infer it from the data).
+
+Each dataset also names the producer of every column (``produced_by``): the
+Python function, as ``module.function`` (importable), or the dbt model, as its
+file under ``warehouse/models/``. A column with two producers lists both and
+explains the rule that divides them (``rules``); a test checks that every
+producer resolves. They live beside the schema, not in the Arrow metadata, so
+the Parquet files stay as they were.
 """
 
 from __future__ import annotations
@@ -13,15 +20,23 @@ import pyarrow as pa
 
 SCHEMAS: dict[str, pa.Schema] = {}
 TABLE_DOCS: dict[str, str] = {}
+# dataset -> column -> its producers, in the order given
+PRODUCERS: dict[str, dict[str, tuple[str, ...]]] = {}
+# dataset -> column -> how its two producers divide the work (columns with more than one producer)
+PRODUCER_RULES: dict[str, dict[str, str]] = {}
 
 
-def _table(name: str, doc: str, fields: list[tuple[str, pa.DataType, str]]) -> pa.Schema:
-    """Registers one dataset's schema.
+def _table(name: str, doc: str, fields: list[tuple[str, pa.DataType, str]], produced_by: dict[str, str],
+           rules: dict[str, str] | None = None) -> pa.Schema:
+    """Registers one dataset's schema and the producer of each of its columns.
 
     Args:
         name: The dataset name, used as the folder under ``parquet/``.
         doc: One sentence on what a row is (the grain).
         fields: (column, arrow type, description) triples in column order.
+        produced_by: Producer -> the columns it produces, space-separated; ``*``
+            stands for every column no other producer claims.
+        rules: Column -> the rule dividing its producers, for every column with more than one.
     """
     if name in SCHEMAS:
         raise ValueError(f"schema {name!r} registered twice")
@@ -30,7 +45,35 @@ def _table(name: str, doc: str, fields: list[tuple[str, pa.DataType, str]]) -> p
     )
     SCHEMAS[name] = schema
     TABLE_DOCS[name] = doc
+    PRODUCERS[name] = _producers(name, schema.names, produced_by)
+    rules = rules or {}
+    shared = sorted(col for col, by in PRODUCERS[name].items() if len(by) > 1)
+    if sorted(rules) != shared:
+        raise ValueError(f"{name}: rules must explain exactly the columns with two producers, {shared}")
+    PRODUCER_RULES[name] = rules
     return schema
+
+
+def _producers(name: str, columns: list[str], produced_by: dict[str, str]) -> dict[str, tuple[str, ...]]:
+    """Column -> its producers, from producer -> columns (``*``: every column not named)."""
+    named: dict[str, list[str]] = {col: [] for col in columns}
+    default = [p for p, cols in produced_by.items() if cols.strip() == "*"]
+    for producer, cols in produced_by.items():
+        for col in cols.split() if cols.strip() != "*" else ():
+            if col not in named:
+                raise ValueError(f"{name}.produced_by: {producer} names {col!r}, not a column")
+            named[col].append(producer)
+    if len(default) > 1:
+        raise ValueError(f"{name}.produced_by: more than one producer of '*'")
+    missing = [col for col, by in named.items() if not by and not default]
+    if missing:
+        raise ValueError(f"{name}.produced_by: no producer for {missing}")
+    return {col: tuple(by or default) for col, by in named.items()}
+
+
+def producers(name: str, column: str) -> tuple[str, ...]:
+    """The producers of one column: ``module.function`` or ``warehouse/models/.../<model>.sql``."""
+    return PRODUCERS[name][column]
 
 
 def column_names(name: str) -> list[str]:
@@ -68,6 +111,18 @@ DOCUMENTS = _table(
         ("is_duplicate", pa.bool_(), "True when the whole document repeats an earlier document (see duplicate_of)."),
         ("duplicate_of", pa.string(), "doc_id of the earlier document this one repeats; null if not a duplicate."),
     ],
+    produced_by={
+        "tasks.ingest.read_file": "*",
+        "tasks.ingest.ingest_folder": "doc_id source_ordinal",
+        "tasks.ingest.decode_bytes": "encoding",
+        "tasks.ingest.detect_layout": "source_layout",
+        "tasks.ingest.report_title": "title",
+        "tasks.ingest.classify_doc_type": "doc_type",
+        "tasks.ingest.document_region": "region region_code region_reason",
+        "tasks.ingest.infer_event": "year event_date",
+        "tasks.ingest.infer_speaker": "speaker speaker_title",
+        "tasks.dedup.dedup_corpus": "n_paragraphs is_duplicate duplicate_of",
+    },
 )
 
 PARAGRAPHS = _table(
@@ -82,6 +137,12 @@ PARAGRAPHS = _table(
         ("n_chars", pa.int32(), "Length of text in characters."),
         ("is_duplicate", pa.bool_(), "True when the paragraph repeats text kept elsewhere (lineage in paragraph_duplicates)."),
     ],
+    produced_by={
+        "tasks.clean.clean_paragraphs": "*",
+        "tasks.ingest.classify_lines": "kind",
+        "tasks.ingest.read_file": "section",
+        "tasks.dedup.dedup_corpus": "n_chars is_duplicate",
+    },
 )
 
 QUARANTINE = _table(
@@ -95,6 +156,7 @@ QUARANTINE = _table(
         ("reason", pa.string(), "Machine-readable reason, a snake_case constant from tasks/reasons.py."),
         ("detail", pa.string(), "Human-readable explanation of what was wrong."),
     ],
+    produced_by={"tasks.ingest.ingest_folder": "*"},
 )
 
 # --- clean ------------------------------------------------------------------
@@ -111,6 +173,7 @@ PARAGRAPH_REPAIRS = _table(
         ("join_offsets", pa.list_(pa.int32()), "Character offset in the cleaned text where each source paragraph starts."),
         ("detail", pa.string(), "Human-readable context: the characters on both sides of each join."),
     ],
+    produced_by={"tasks.clean.clean_paragraphs": "*"},
 )
 
 # --- dedup ------------------------------------------------------------------
@@ -124,9 +187,10 @@ PARAGRAPH_DUPLICATES = _table(
         ("para_id", pa.int32(), "para_id of the duplicate paragraph (paragraphs.is_duplicate is true)."),
         ("kept_doc_id", pa.string(), "Document of the kept paragraph that holds the text."),
         ("kept_para_id", pa.int32(), "para_id of the kept paragraph that holds the text."),
-        ("method", pa.string(), "exact (same normalised key), containment (inside one kept paragraph), splice (pieces of two) or minhash."),
+        ("method", pa.string(), "exact (same normalised key), containment (inside one kept paragraph) or splice (pieces of two)."),
         ("score", pa.float64(), "Share of the duplicate's character n-grams found in its source(s); 1.0 for exact."),
     ],
+    produced_by={"tasks.dedup.dedup_corpus": "*"},
 )
 
 # --- segment ----------------------------------------------------------------
@@ -143,6 +207,7 @@ SENTENCES = _table(
         ("char_end", pa.int32(), "Offset just past the sentence's last character in the paragraph text."),
         ("text", pa.string(), "Sentence text: the paragraph text between char_start and char_end."),
     ],
+    produced_by={"tasks.segment.segment_jobs": "*"},
 )
 
 TOKENS = _table(
@@ -158,6 +223,7 @@ TOKENS = _table(
         ("char_start", pa.int32(), "Offset of the token's first character in the paragraph text."),
         ("char_end", pa.int32(), "Offset just past the token's last character in the paragraph text."),
     ],
+    produced_by={"tasks.segment.segment_jobs": "*", "tasks.segment.Segmenter.tag": "pos"},
 )
 
 SEGMENT_LEXICON = _table(
@@ -169,6 +235,7 @@ SEGMENT_LEXICON = _table(
         ("pos", pa.string(), "Part of speech assigned to the word."),
         ("source", pa.string(), "userdict (tasks/resources/userdict.txt), harvested (quoted phrase “…” of the input) or extra (SegmentConfig.extra_words)."),
     ],
+    produced_by={"tasks.segment.build_lexicon": "*"},
 )
 
 TERM_STATS = _table(
@@ -183,6 +250,7 @@ TERM_STATS = _table(
         ("idf", pa.float64(), "ln(N / (1 + df)) + 1, N = documents in this corpus, df = documents containing the term."),
         ("tfidf", pa.float64(), "tf * idf."),
     ],
+    produced_by={"tasks.terms.chunk_terms": "*", "tasks.terms.term_stats_from_counts": "idf tfidf"},
 )
 
 KEYWORDS = _table(
@@ -190,11 +258,22 @@ KEYWORDS = _table(
     "One row per document, method and rank: the document's top terms by tf-idf and by TextRank.",
     [
         ("doc_id", pa.string(), "Document (documents.doc_id)."),
-        ("method", pa.string(), "tfidf (term_stats.tfidf) or textrank (jieba's TextRank graph over co-occurrence within 5 tokens)."),
+        ("method", pa.string(), "tfidf (tf times jieba's background IDF times ln((N+1)/(df+0.5)) over the run's documents, so words every report uses score near zero) or textrank (jieba's TextRank graph over co-occurrence within 5 tokens)."),
         ("rank", pa.int32(), "1 for the best keyword of the document and method."),
         ("term", pa.string(), "The keyword."),
-        ("score", pa.float64(), "tf-idf value, or TextRank weight normalised to at most 1 per document."),
+        ("score", pa.float64(), "Blended tf-idf (tf x background IDF x corpus spread; not term_stats.tfidf), or TextRank weight normalised to at most 1 per document."),
     ],
+    produced_by={
+        "tasks.terms.merge_keywords": "*",
+        "tasks.terms.chunk_terms": "rank score",
+        "tasks.terms.tfidf_keywords": "rank score",
+    },
+    rules={
+        "rank": "Two producers, one per method: chunk_terms (per segmentation chunk) ranks by TextRank "
+                "score, tfidf_keywords (once IDF is known) by the blended tf-idf (tasks.terms.keyword_idf); the row's method says which. "
+                "merge_keywords puts both lists of a document together.",
+        "score": "As rank: a TextRank score for method textrank, a tf-idf for method tfidf.",
+    },
 )
 
 # --- extract ----------------------------------------------------------------
@@ -232,6 +311,21 @@ INDICATORS = _table(
         ("period_kind", pa.string(), "year (a value of one year; a bare value of a five-year section keeps the section's span), plan_average (年均: average annual growth over start_year..end_year) or plan_cumulative (五年, 累计, 较'十三五', 比2020年: a total or growth over the whole span)."),
         ("is_comparable_basis", pa.bool_(), "True when the value is restated on a comparable basis (同口径, 可比口径), beside the value as reported."),
     ],
+    produced_by={
+        "tasks.indicators.extract_indicators": "*",
+        "tasks.indicators._status_and_period": "status year start_year end_year period_kind",
+        "warehouse/models/marts/metric_facts.sql": "status",
+        "tasks.regions.with_region_codes": "region_code",
+    },
+    rules={
+        "status": "Two producers with two rules. Running-text rows (this dataset) get it in Python, "
+                  "_status_and_period: a tense marker before the value first (预计: forecast; 力争, 目标, 今年: "
+                  "target), else a plan period named with the value or the value's year against the report's year "
+                  "(earlier: actual; later: target; the report's own year: target in a work report or plan, "
+                  "actual elsewhere), else the phase of the section. Plan-table rows get it in SQL, in the mart metric_facts "
+                  "(metric_facts.sql): a value from the table's target column is target, from its baseline or "
+                  "actual column actual; a table cell is never a forecast.",
+    },
 )
 
 # (plan tables, policy phrases, officials, places: tasks/plan_tables.py, tasks/mentions.py)
@@ -267,6 +361,7 @@ PLAN_INDICATORS = _table(
         ("raw_cells", pa.list_(pa.string()), "The row's cells exactly as in the paragraph, from its 序号 to its attribute, for audit."),
         ("notes", pa.string(), "Parser remarks: unplaced cells and their candidate columns, stray cells; null if none."),
     ],
+    produced_by={"tasks.plan_tables.rebuild_table": "*"},
 )
 
 POLICY_PHRASES = _table(
@@ -279,6 +374,7 @@ POLICY_PHRASES = _table(
         ("count", pa.int32(), "Occurrences in the document's kept non-table paragraphs."),
         ("first_para_id", pa.int32(), "Paragraph of the first occurrence (paragraphs.para_id)."),
     ],
+    produced_by={"tasks.mentions.policy_phrases": "*"},
 )
 
 OFFICIALS = _table(
@@ -292,6 +388,7 @@ OFFICIALS = _table(
         ("region", pa.string(), "Full name of the place the title belongs to (台州市路桥区), from the gazetteer or the document's region."),
         ("evidence", pa.string(), "The text span 'place [人民政府] title name' the row was read from, or 'documents.speaker'."),
     ],
+    produced_by={"tasks.mentions.officials": "*"},
 )
 
 PLACES = _table(
@@ -306,6 +403,7 @@ PLACES = _table(
         ("count", pa.int32(), "Mentions (longest match, any surface form) in the document's kept non-table paragraphs."),
         ("first_para_id", pa.int32(), "Paragraph of the first mention (paragraphs.para_id)."),
     ],
+    produced_by={"tasks.mentions.places": "*"},
 )
 # (extract stage tables go here)
 
@@ -322,4 +420,5 @@ QUALITY_FLAGS = _table(
         ("flag", pa.string(), "Rule broken, one of tasks.quality.FLAGS (growth_rate_implausible, share_outside_0_100, ...)."),
         ("detail", pa.string(), "The values that broke the rule, for a person to check (growth_pct 1036.0 outside [-100, 1000])."),
     ],
+    produced_by={"tasks.quality.flag_implausible_values": "*"},
 )
