@@ -50,3 +50,17 @@ def prefect_harness(tmp_path_factory):
 
     with prefect_test_harness(server_startup_timeout=180):
         yield
+
+
+@pytest.fixture(scope="session")
+def crafted_warehouse(tmp_path_factory):
+    """The warehouse built once from tests/test_marts.py's crafted rows, for tests that only read it.
+
+    Returns:
+        The warehouse file and the build's WarehouseResult (tables and data test outcomes).
+    """
+    from test_marts import build, crafted
+
+    tmp = tmp_path_factory.mktemp("crafted")
+    result = build(tmp, crafted())
+    return tmp / "w.duckdb", result
