@@ -31,8 +31,14 @@ through its Python binding ``rjieba``), with these changes:
 * Part of speech comes from the dictionary's tag column (what jieba.posseg
   does for every dictionary word; the lexicon's tag wins); words the HMM
   invents get :func:`guess_oov_pos`. The tag is looked up in Python after
-  rjieba's ``cut``: rjieba's ``tag`` gives the same tags for dictionary words,
-  but its own guess for unknown ones, and costs twice the cut.
+  rjieba's ``cut``, once per distinct word (Arrow's dictionary encoding of the
+  batch's tokens finds them; the word -> tag memo lives as long as the
+  process): rjieba's ``tag`` gives the same tags for dictionary words, but its
+  own guess for unknown ones, and costs twice the cut.
+* The token columns are built in Arrow (``pa.array`` of the engine's words,
+  ``take`` into text order) and handed on as pandas' Arrow-backed ``str``
+  columns: Parquet and the term counting read them without a Python object
+  per token.
 
 Where rjieba's cut differs from ``jieba.lcut`` with the same dictionary (about
 one paragraph in a hundred, always ASCII text joined by - _ or . that rjieba
@@ -59,11 +65,15 @@ from pathlib import Path
 import jieba
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import rjieba
 
 from tasks.parallel import map_in_processes
 from tasks.schemas import column_names
 from tasks.sentences import sentence_spans
+from tasks.text import HAN_JIEBA
+from tasks.reasons import DROPPED_DUPLICATE, DROPPED_EMPTY, dropped_kind
 
 RESOURCES = Path(__file__).resolve().parent / "resources"
 DEFAULT_USERDICT = RESOURCES / "userdict.txt"
@@ -72,7 +82,7 @@ SEGMENT_KINDS = ("body", "heading", "caption")
 
 # CJK ideographs as jieba's own regexes define them, plus 〇 (U+3007), which
 # jieba treats as punctuation although it is the zero of 二〇三五年.
-HAN = "\u4e00-\u9fd5\u3007"
+HAN = HAN_JIEBA
 ZERO = "\u3007"
 
 # Units that follow an Arabic number; longest first so 万平方米 beats 万.
@@ -298,6 +308,7 @@ def dictionary_words() -> dict[str, str]:
 PLACE_SUFFIXES = frozenset("省市区县镇乡村街路湖山江河港湾岛桥塘屿溪岭峰洋浦")
 ORG_SUFFIXES = frozenset("局委办院会部处厅所司厂校站队社行馆")
 CN_DIGITS = frozenset("〇一二三四五六七八九十百千万亿两")
+_CN_DIGITS_STR = "".join(sorted(CN_DIGITS))
 
 
 def guess_oov_pos(word: str, tags: dict[str, str]) -> str:
@@ -312,13 +323,14 @@ def guess_oov_pos(word: str, tags: dict[str, str]) -> str:
         word: The unknown word.
         tags: jieba's word -> tag table.
     """
-    if all(ch in CN_DIGITS for ch in word):
+    if not word.strip(_CN_DIGITS_STR):  # every character a Chinese numeral
         return "m"
     last = word[-1]
-    if len(word) > 1 and last in PLACE_SUFFIXES:
-        return "ns"
-    if len(word) > 1 and last in ORG_SUFFIXES:
-        return "nt"
+    if len(word) > 1:
+        if last in PLACE_SUFFIXES:
+            return "ns"
+        if last in ORG_SUFFIXES:
+            return "nt"
     head = tags.get(last, "n")
     return "v" if head.startswith("v") else "n"
 
@@ -359,8 +371,7 @@ class Segmenter:
         self.hmm = hmm
         self.tags = dict(dict_tags)
         self.tags.update(lex_tags)
-        self._oov_tag: dict[str, str] = {}
-        self._piece_tags: dict[str, str] = {}  # piece outside the CJK runs -> its tag
+        self._reset_tag_memo()
         # rjieba, like jieba, ends a block of CJK characters at 〇 (U+3007), so
         # it never finds lexicon words that hold one (二〇三五年): those are
         # matched first, longest first, in the runs that hold a 〇
@@ -375,16 +386,11 @@ class Segmenter:
         """Part of speech of a word: the dictionary's (lexicon's) tag, else a guess.
 
         Words outside the dictionary are ones the HMM invented; their tag comes
-        from :func:`guess_oov_pos`, memoised per word.
+        from :func:`guess_oov_pos` (once per word and process: the code table
+        of :meth:`segment_batch` keeps it).
         """
         t = self.tags.get(word)
-        if t is None:
-            t = self._oov_tag.get(word)
-            if t is None:
-                if len(self._oov_tag) > 200_000:
-                    self._oov_tag.clear()  # bounded; the tag never depends on it
-                t = self._oov_tag[word] = guess_oov_pos(word, self.tags)
-        return t
+        return guess_oov_pos(word, self.tags) if t is None else t
 
     def _piece_pos(self, piece: str) -> str:
         """Part of speech of a piece outside the CJK runs ("" for whitespace, which is dropped)."""
@@ -399,9 +405,6 @@ class Segmenter:
             pos = ""
         else:
             pos = "m" if piece.isdigit() else "x"
-        if len(self._piece_tags) > 200_000:
-            self._piece_tags.clear()  # bounded; the tag never depends on it
-        self._piece_tags[piece] = pos
         return pos
 
     def _cut_runs(self, runs: list[str], run_off: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -416,11 +419,11 @@ class Segmenter:
             run_off: Their offsets in the batch text.
 
         Returns:
-            (offset, length, word) arrays of their words.
+            (offset, length, word, tag code) arrays of their words.
         """
         i64 = np.int64
         if not runs:
-            return np.zeros(0, i64), np.zeros(0, i64), np.zeros(0, dtype=object)
+            return np.zeros(0, i64), np.zeros(0, i64), pa.array([], pa.string()), np.zeros(0, i64)
         cut = self.jieba.cut("\n".join(runs), self.hmm)
         if cut.count("\n") != len(runs) - 1:  # pragma: no cover - engine invariant
             raise AssertionError("rjieba did not cut at a run separator")
@@ -431,8 +434,12 @@ class Segmenter:
         run = np.searchsorted(run_j, joff, side="right") - 1
         inside = joff - run_j[run]
         keep = inside < run_len[run]  # the separators sit just after their run
-        words = np.array(cut, dtype=object)[keep]
-        return inside[keep] + run_off[run[keep]], lens[keep], words
+        # a separator gets the whitespace tag, as the newline piece between paragraphs has
+        words, tags = self._encode(cut, self._word_tag)
+        return inside[keep] + run_off[run[keep]], lens[keep], words.filter(pa.array(keep)), tags[keep]
+
+    def _word_tag(self, word: str) -> str:
+        return "" if word == "\n" else self.tag(word)
 
     def _zero_words(self, runs: list[str], run_off: np.ndarray) -> tuple[list[str], list[int], list[tuple[int, str]]]:
         """Takes the lexicon words holding 〇 out of the runs.
@@ -468,7 +475,39 @@ class Segmenter:
             Tokens in text order; text[start:end] == token.
         """
         out = self.segment_batch([text])
-        return list(zip(out["t_start"].tolist(), out["t_end"].tolist(), out["words"], out["tags"]))
+        words, tags = batch_words(out)
+        return list(zip(out["t_start"].tolist(), out["t_end"].tolist(), words, tags))
+
+    def _tag_codes(self, words: list[str], tag_of) -> np.ndarray:
+        """Tag code of each of distinct words, computing a new word's tag with ``tag_of(word)`` once per process."""
+        memo = self._tag_memo
+        codes = list(map(memo.get, words))
+        if None in codes:
+            for i in [i for i, c in enumerate(codes) if c is None]:
+                tag = tag_of(words[i])
+                t = self._tag_code.get(tag)
+                if t is None:
+                    t = self._tag_code[tag] = len(self._tag_names)
+                    self._tag_names.append(tag)
+                codes[i] = memo[words[i]] = t
+        return np.array(codes, dtype=np.int64)
+
+    def _encode(self, words: list[str], tag_of) -> tuple[pa.Array, np.ndarray]:
+        """Words as an Arrow string array and the tag code of each.
+
+        The tag is looked up once per distinct word (Arrow's dictionary
+        encoding finds them), not once per token.
+        """
+        arr = pa.array(words, type=pa.string())
+        enc = pc.dictionary_encode(arr)
+        tags = self._tag_codes(enc.dictionary.to_pylist(), tag_of)
+        return arr, tags[enc.indices.to_numpy(zero_copy_only=False)] if len(arr) else np.zeros(0, np.int64)
+
+    def _reset_tag_memo(self) -> None:
+        """Empties the word -> tag memo (pieces hold numbers, so it grows with the input; bounded here)."""
+        self._tag_memo: dict[str, int] = {}
+        self._tag_code: dict[str, int] = {"": 0}  # "" = whitespace, dropped
+        self._tag_names: list[str] = [""]
 
     def segment_batch(self, texts: list[str]) -> dict:
         """Segments a batch of paragraphs into compact column arrays.
@@ -476,15 +515,20 @@ class Segmenter:
         The batch is worked on as one text (paragraphs joined by newlines, a
         whitespace piece that is dropped): one regex split, one rjieba call,
         and array arithmetic for the offsets instead of a Python step per token.
+        Tokens go into an Arrow string array and tags are looked up once per
+        distinct word, so nothing is done in Python per token.
 
         Args:
             texts: Paragraph texts.
 
         Returns:
             Dict of sentence and token columns (int32 arrays), plus the tokens
-            and their tags as lists ("words", "tags").
+            ("words", an Arrow string array) and their tags ("tag_codes" into
+            "tag_values"); :func:`batch_words` gives both as plain lists.
         """
         i32, i64 = np.int32, np.int64
+        if len(self._tag_memo) > 500_000:
+            self._reset_tag_memo()
         s_start: list[int] = []
         s_end: list[int] = []
         n_sent = np.zeros(len(texts), dtype=i64)
@@ -502,17 +546,13 @@ class Segmenter:
         lens = np.fromiter(map(len, parts), i64, len(parts))
         offs = np.cumsum(lens) - lens
         # odd parts: the pieces the rules cut (numbers, Latin, punctuation, whitespace)
-        pieces = parts[1::2]
-        p_tags = np.array(list(map(self._piece_tags.get, pieces)), dtype=object)
-        for i in np.flatnonzero(np.equal(p_tags, None)).tolist():
-            p_tags[i] = self._piece_pos(pieces[i])
-        keep = p_tags != ""
-        p_words = np.empty(len(pieces), dtype=object)
-        p_words[:] = pieces
+        p_words, p_tags = self._encode(parts[1::2], self._piece_pos)
+        keep = p_tags != 0
         # even parts: the runs of CJK characters (empty between two pieces)
         r_len = lens[0::2]
         r_idx = np.flatnonzero(r_len)
         runs = [parts[2 * i] for i in r_idx.tolist()]
+        del parts
         run_off = offs[0::2][r_idx]
         z_off: list[int] = []
         z_words: list[str] = []
@@ -528,27 +568,16 @@ class Segmenter:
             run_off = np.concatenate([run_off[rest], np.asarray(z_runs_off, dtype=i64)])
             z_off = [a for a, _w in found]
             z_words = [w for _a, w in found]
-        h_off, h_len, h_words = self._cut_runs(runs, run_off)
-        h_tags = np.array(list(map(self.tags.get, h_words)), dtype=object)
-        oov = np.flatnonzero(np.equal(h_tags, None))
-        if len(oov):
-            # words the HMM made up: memoised guesses, computed once per word
-            words_oov = h_words[oov].tolist()
-            guessed = list(map(self._oov_tag.get, words_oov))
-            for j in [j for j, t in enumerate(guessed) if t is None]:
-                guessed[j] = self.tag(words_oov[j])
-            h_tags[oov] = guessed
+        h_off, h_len, h_words, h_tags = self._cut_runs(runs, run_off)
+        # lexicon words holding 〇: their tag is the lexicon's, which self.tag gives too
+        z_w, z_tags = self._encode(z_words, self.tag)
 
-        z_w = np.empty(len(z_words), dtype=object)
-        z_w[:] = z_words
-        z_t = np.empty(len(z_words), dtype=object)
-        z_t[:] = [self.tags[w] for w in z_words]
         off = np.concatenate([h_off, offs[1::2][keep], np.asarray(z_off, dtype=i64)])
         length = np.concatenate([h_len, lens[1::2][keep], np.fromiter(map(len, z_words), i64, len(z_words))])
         order = np.argsort(off, kind="stable")  # back in text order
         off, length = off[order], length[order]
-        words = np.concatenate([h_words, p_words[keep], z_w])[order].tolist()
-        tags = np.concatenate([h_tags, p_tags[keep], z_t])[order].tolist()
+        words = pa.concat_arrays([h_words, p_words.filter(pa.array(keep)), z_w]).take(pa.array(order))
+        tag_codes = np.concatenate([h_tags, p_tags[keep], z_tags])[order]
         t_para = np.searchsorted(para_at, off, side="right") - 1
         t_start_a = off - para_at[t_para]
         t_end_a = t_start_a + length
@@ -575,8 +604,15 @@ class Segmenter:
             "t_start": t_start_a.astype(i32),
             "t_end": t_end_a.astype(i32),
             "words": words,
-            "tags": tags,
+            "tag_codes": tag_codes.astype(i32),
+            "tag_values": list(self._tag_names),
         }
+
+
+def batch_words(out: dict) -> tuple[list[str], list[str]]:
+    """The tokens and tags of a :meth:`Segmenter.segment_batch` result as plain lists."""
+    tags = out["tag_values"]
+    return out["words"].to_pylist(), [tags[i] for i in out["tag_codes"].tolist()]
 
 
 # One Segmenter per (lexicon, hmm) and process: built by the pool
@@ -615,12 +651,9 @@ def _init_worker(lexicon: list[tuple], hmm: bool) -> None:
 
 def _run_batch(texts: list[str]) -> dict:
     assert _WORKER is not None, "worker initializer did not run"
-    out = _WORKER.segment_batch(texts)
-    # the result goes back to the parent: tokens and tags joined by newlines (they never hold
-    # whitespace) pickle much faster than millions of small strings
-    out["words"] = "\n".join(out["words"])
-    out["tags"] = "\n".join(out["tags"])
-    return out
+    # the result goes back to the parent as arrays: the tokens an Arrow array (a few
+    # buffers to pickle, not millions of small strings), the tags codes
+    return _WORKER.segment_batch(texts)
 
 
 def _batches(lengths: np.ndarray, n_batches: int) -> list[tuple[int, int]]:
@@ -656,15 +689,15 @@ def _segmentable(paragraphs: pd.DataFrame, cfg: SegmentConfig) -> tuple[list[str
     keep = pd.Series(True, index=paragraphs.index)
     if "is_duplicate" in paragraphs.columns:
         dup = paragraphs["is_duplicate"].fillna(False).astype(bool)
-        stats["dropped_duplicate"] = int(dup.sum())
+        stats[DROPPED_DUPLICATE] = int(dup.sum())
         keep &= ~dup
     kind_ok = paragraphs["kind"].isin(cfg.kinds)
     for kind in sorted(set(paragraphs.loc[keep & ~kind_ok, "kind"].astype(str))):
-        stats[f"dropped_kind_{kind}"] = int((keep & ~kind_ok & (paragraphs["kind"] == kind)).sum())
+        stats[dropped_kind(kind)] = int((keep & ~kind_ok & (paragraphs["kind"] == kind)).sum())
     keep &= kind_ok
     texts_s = paragraphs["text"].fillna("").astype(str)
     empty = texts_s.str.strip() == ""
-    stats["dropped_empty"] = int((keep & empty).sum())
+    stats[DROPPED_EMPTY] = int((keep & empty).sum())
     keep &= ~empty
     rows = paragraphs.loc[keep]
     texts = texts_s[keep].tolist()
@@ -838,8 +871,27 @@ def _run_job(job: SegmentJob, handle):
     return handle(job.part, sentences, tokens, job.split_docs)
 
 
+def _string_column(codes: np.ndarray, values) -> pd.Series:
+    """A string column built in Arrow from codes into distinct values.
+
+    pandas' Arrow-backed ``str`` column: the same strings as a column of
+    Python objects, but built with one ``take`` and handed to Parquet and to
+    the term counting without a Python object per row.
+    """
+    return _arrow_str_series(pa.array(list(values), type=pa.string()).take(pa.array(np.asarray(codes, dtype=np.int64))))
+
+
+def _arrow_str_series(arr: pa.Array) -> pd.Series:
+    """pandas' ``str`` column over an Arrow string array (no copy)."""
+    return pd.Series(pd.array(arr, dtype=pd.StringDtype("pyarrow", na_value=np.nan)))
+
+
 def _assemble(outs, ranges, texts, doc_ids, para_ids) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Concatenates batch outputs (in input order) into the two tables."""
+    """Concatenates batch outputs (in input order) into the two tables.
+
+    doc_id, token and pos are built in Arrow from codes into their distinct
+    values (see :func:`_string_column`).
+    """
     s_cols = ["s_para", "s_id", "s_start", "s_end", "t_para", "t_sent", "t_idx", "t_start", "t_end"]
     cat: dict[str, np.ndarray] = {}
     for col in s_cols:
@@ -848,20 +900,17 @@ def _assemble(outs, ranges, texts, doc_ids, para_ids) -> tuple[pd.DataFrame, pd.
             arr = out[col]
             parts.append(arr + a if col in ("s_para", "t_para") else arr)
         cat[col] = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
-    words: list[str] = []
-    tags: list[str] = []
-    for out in outs:
-        w, t = out["words"], out["tags"]
-        if isinstance(w, str):  # joined by _run_batch to cross processes
-            w = w.split("\n") if len(out["t_para"]) else []
-            t = t.split("\n") if w else []
-        words.extend(w)
-        tags.extend(t)
-
+    words = pa.concat_arrays([out["words"] for out in outs]) if outs else pa.array([], pa.string())
+    # each batch numbers its own tags: renumber into one table
+    tag_values = [v for out in outs for v in out["tag_values"]]
+    shift = np.cumsum([0] + [len(out["tag_values"]) for out in outs])
+    tag_codes = [out["tag_codes"] + s for out, s in zip(outs, shift.tolist())]
+    tags = _string_column(np.concatenate(tag_codes) if tag_codes else np.zeros(0, np.int64), tag_values)
+    doc_codes, doc_values = pd.factorize(np.asarray(doc_ids, dtype=object)) if len(doc_ids) else (np.zeros(0, np.int64), [])
     s_text = [texts[p][a:b] for p, a, b in zip(cat["s_para"].tolist(), cat["s_start"].tolist(), cat["s_end"].tolist())]
     sentences = pd.DataFrame(
         {
-            "doc_id": doc_ids[cat["s_para"]] if len(doc_ids) else np.array([], dtype=object),
+            "doc_id": _string_column(doc_codes[cat["s_para"]], doc_values),
             "para_id": para_ids[cat["s_para"]] if len(para_ids) else np.array([], dtype=np.int32),
             "sent_id": cat["s_id"],
             "char_start": cat["s_start"],
@@ -872,12 +921,12 @@ def _assemble(outs, ranges, texts, doc_ids, para_ids) -> tuple[pd.DataFrame, pd.
     )
     tokens = pd.DataFrame(
         {
-            "doc_id": doc_ids[cat["t_para"]] if len(doc_ids) else np.array([], dtype=object),
+            "doc_id": _string_column(doc_codes[cat["t_para"]], doc_values),
             "para_id": para_ids[cat["t_para"]] if len(para_ids) else np.array([], dtype=np.int32),
             "sent_id": cat["t_sent"],
             "token_idx": cat["t_idx"],
-            "token": pd.Series(words, dtype=object),
-            "pos": pd.Series(tags, dtype=object),
+            "token": _arrow_str_series(words),
+            "pos": tags,
             "char_start": cat["t_start"],
             "char_end": cat["t_end"],
         },

@@ -4,11 +4,15 @@ Takes the ``tokens`` table of :mod:`tasks.segment` and gives, per document,
 the count, tf, idf and tf-idf of every content term (``term_stats``) and the
 top terms by two methods (``keywords``):
 
-* ``tfidf``: the classic weighting, with IDF from this corpus itself,
-  ``idf = ln(N / (1 + df)) + 1`` (N documents, df documents holding the term).
-  The +1 in the denominator damps terms of a single document in tiny corpora,
-  the trailing +1 keeps terms found in every document positive, as in
-  scikit-learn's smooth_idf.
+* ``tfidf``: ``term_stats`` holds the classic weighting, with IDF from this
+  corpus itself, ``idf = ln(N / (1 + df)) + 1`` (N documents, df documents
+  holding the term). The +1 in the denominator damps terms of a single
+  document in tiny corpora, the trailing +1 keeps terms found in every
+  document positive, as in scikit-learn's smooth_idf. The tf-idf keywords
+  are ranked by tf times a blended IDF (:func:`keyword_idf`): jieba's
+  background IDF of general Chinese (``jieba/analyse/idf.txt``, what
+  ``jieba.analyse.extract_tags`` uses) times ``ln((N + 1) / (df + 0.5))``,
+  so that a word every report uses (建设, 发展, 工作) scores near zero.
 * ``textrank``: Mihalcea & Tarau's TextRank as jieba implements it
   (``fxsjy/jieba:jieba/analyse/textrank.py``): an undirected graph whose
   edges count co-occurrence of candidate words within a window of 5 tokens,
@@ -36,6 +40,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+import jieba
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -49,6 +54,8 @@ from tasks.schemas import SCHEMAS, column_names
 
 RESOURCES = Path(__file__).resolve().parent / "resources"
 DEFAULT_STOPWORDS = RESOURCES / "stopwords.txt"
+# jieba's IDF table from a large general corpus, the one jieba.analyse.extract_tags uses
+DEFAULT_BACKGROUND_IDF = Path(jieba.__file__).resolve().parent / "analyse" / "idf.txt"
 
 CONTENT_POS = frozenset(
     "n nr nr1 nr2 nrj nrf nrfg nrt ns nsf nt nz nl ng v vn vd vi vl vf vx a an ad al i l j eng".split()
@@ -69,12 +76,16 @@ class TermsConfig:
         window: TextRank co-occurrence window in tokens (jieba's span).
         min_chars: Shortest term, in characters.
         stopwords: File of stop words, one per line or space-separated.
+        background_idf: ``word idf`` file of a general corpus (jieba's) blended
+            into the tf-idf keywords' IDF (see :func:`keyword_idf`); None ranks
+            them by this corpus's IDF alone.
     """
 
     top_k: int = 20
     window: int = 5
     min_chars: int = 2
     stopwords: Path = DEFAULT_STOPWORDS
+    background_idf: Path | None = DEFAULT_BACKGROUND_IDF
 
     def __post_init__(self) -> None:
         if not isinstance(self.top_k, int) or self.top_k < 1:
@@ -85,6 +96,8 @@ class TermsConfig:
             raise ValueError(f"min_chars must be an int >= 1, got {self.min_chars!r}")
         if not Path(self.stopwords).is_file():
             raise ValueError(f"stopwords {self.stopwords} is not a file")
+        if self.background_idf is not None and not Path(self.background_idf).is_file():
+            raise ValueError(f"background_idf {self.background_idf} is not a file")
 
 
 def load_stopwords(path: Path = DEFAULT_STOPWORDS) -> frozenset[str]:
@@ -98,6 +111,45 @@ def load_stopwords(path: Path = DEFAULT_STOPWORDS) -> frozenset[str]:
         if not line.lstrip().startswith("#"):
             words.update(line.split())
     return frozenset(words)
+
+
+@functools.lru_cache(maxsize=2)
+def load_background_idf(path: str) -> tuple[dict[str, float], float]:
+    """Reads a ``word idf`` table; returns it and its median, which a word not listed gets (as in jieba's IDFLoader)."""
+    idf: dict[str, float] = {}
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.split()
+            if len(parts) == 2:
+                idf[parts[0]] = float(parts[1])
+    return idf, (sorted(idf.values())[len(idf) // 2] if idf else 0.0)
+
+
+def keyword_idf(terms, corpus_idf: np.ndarray, n_docs: int, cfg: "TermsConfig") -> np.ndarray:
+    """The IDF the tf-idf keywords are ranked by: background IDF times the spread across this corpus.
+
+    ``background(term) * ln((N + 1) / (df + 0.5))``: a word of general
+    Chinese (建设, 发展, 工作) has a low background IDF, and a word in every
+    report of the run a spread near zero (``ln((N + 1) / (N + 0.5))``), so
+    either keeps it out of the keywords; a word of one document in a large
+    run weighs most. With one document the spread is constant and the ranking
+    is jieba's own ``extract_tags`` weighting. The corpus IDF alone when
+    ``cfg.background_idf`` is None.
+
+    Args:
+        terms: The terms (strings), one per row.
+        corpus_idf: term_stats' idf of each row, ``ln(N / (1 + df)) + 1``, from which df is recovered exactly.
+        n_docs: N, documents of the run.
+        cfg: Keyword settings (background_idf).
+    """
+    corpus_idf = np.asarray(corpus_idf, dtype=np.float64)
+    if cfg.background_idf is None:
+        return corpus_idf
+    df = np.rint(n_docs * np.exp(1.0 - corpus_idf) - 1.0)
+    spread = np.log((n_docs + 1.0) / (df + 0.5))
+    table, median = load_background_idf(str(cfg.background_idf))
+    background = np.fromiter((table.get(t, median) for t in terms), dtype=np.float64, count=len(corpus_idf))
+    return background * spread
 
 
 def is_content_term(token: str, pos: str, stopwords: frozenset[str], min_chars: int = 2) -> bool:
@@ -209,7 +261,10 @@ def term_stats(tokens: pd.DataFrame, stopwords: frozenset[str] | None = None, mi
     return _term_stats(c, cols)
 
 
-def _term_stats(c: _Coded, cols: list[str]) -> pd.DataFrame:
+def _term_stats(c: _Coded, cols: list[str], counts_only: bool = False) -> pd.DataFrame:
+    """term_stats rows of coded tokens; with ``counts_only`` just the DOC_TERM_COLUMNS, by
+    (document, first appearance of the term): idf and the tf-idf order need the whole corpus
+    (:func:`term_stats_from_counts` sorts them)."""
     n_docs = len(c.doc_values)
     m = c.content
     if not m.any():
@@ -228,6 +283,16 @@ def _term_stats(c: _Coded, cols: list[str]) -> pd.DataFrame:
     doc, term = dt_u // n_tok, dt_u % n_tok
     total = np.bincount(doc, weights=count, minlength=n_docs)  # integer-valued floats, exact
     tf = count.astype(np.float64) / total[doc]
+    if counts_only:
+        return pd.DataFrame(
+            {
+                "doc_id": c.doc_values.take(doc).array,
+                "term": c.tok_index.take(term).array,
+                "pos": c.pos_index.take(pos_u).array,
+                "count": count.astype("int32"),
+                "tf": tf,
+            }
+        )
     df = np.bincount(term, minlength=n_tok)[term]
     ratio = n_docs / (1.0 + df)
     # math.log, not np.log: the two may differ in the last bit
@@ -298,8 +363,10 @@ def _textrank_all(tokens: pd.DataFrame, c: _Coded, window: int) -> tuple[np.ndar
     doc = c.doc[rows].astype(np.int64)
     # paragraphs in order of first appearance within their document, tokens in table order
     seq_id, _ = pd.factorize(doc * (int(para.max()) + 1) + para[rows])
-    order = np.lexsort((seq_id, doc))
-    rows, doc, seq_id = rows[order], doc[order], seq_id[order]
+    # a segmentation chunk gives its tokens grouped so already: then no sort is needed
+    if not (np.all(doc[1:] >= doc[:-1]) and np.all(seq_id[1:] >= seq_id[:-1])):
+        order = np.lexsort((seq_id, doc))
+        rows, doc, seq_id = rows[order], doc[order], seq_id[order]
     n_tok = len(c.tok_values)
     node_key = doc * n_tok + c.tok_rank[c.tok[rows]]  # a missing token (-1) is masked out below
     nodes = np.unique(node_key[c.keyword[rows]])
@@ -322,22 +389,23 @@ def _textrank_all(tokens: pd.DataFrame, c: _Coded, window: int) -> tuple[np.ndar
         scan.append(at_node[i] * window + gap[i])
     if not a or sum(len(x) for x in a) == 0:
         return empty
-    pair = (np.concatenate(a) * n_nodes + np.concatenate(b))[np.argsort(np.concatenate(scan))]
-    by_pair = np.argsort(pair, kind="stable")
-    runs = np.flatnonzero(np.r_[True, pair[by_pair][1:] != pair[by_pair][:-1]])
-    first = by_pair[runs]  # scan position of each distinct pair's first co-occurrence
-    weight = np.diff(np.r_[runs, len(pair)])
-    edges = np.argsort(first)  # jieba adds edges in order of first co-occurrence
-    pair, weight = pair[first[edges]], weight[edges]
+    # pairs in scan order: scan positions are distinct and bounded, so they index slots (no sort)
+    scan = np.concatenate(scan)
+    slots = np.full(int(scan.max()) + 1, -1, dtype=np.int64)
+    slots[scan] = np.concatenate(a) * n_nodes + np.concatenate(b)
+    pair = slots[slots >= 0]
+    del slots
+    # distinct pairs in order of first co-occurrence (jieba adds edges in that order), with their counts
+    first_seen, pair = pd.factorize(pair)
+    weight = np.bincount(first_seen, minlength=len(pair))
     n_edges = len(pair)
     start, end = pair // n_nodes, pair % n_nodes
-    # addEdge(a, b) appends (a -> b) to a's list, then (b -> a) to b's: each node's list in that order
-    src = np.concatenate([start, end])
-    nbr = np.concatenate([end, start])
-    w = np.concatenate([weight, weight]).astype(np.float64)
-    seq = np.concatenate([np.arange(n_edges), np.arange(n_edges)])
-    half = np.repeat([0, 1], n_edges)
-    o = np.lexsort((half, seq, src))
+    # addEdge(a, b) appends (a -> b) to a's list, then (b -> a) to b's: each node's list in that
+    # order, i.e. the entries (a0->b0, b0->a0, a1->b1, ...) sorted stably by their source
+    src = np.column_stack([start, end]).ravel()
+    nbr = np.column_stack([end, start]).ravel()
+    w = np.repeat(weight, 2).astype(np.float64)
+    o = np.argsort(src, kind="stable")
     src, nbr, w = src[o], nbr[o], w[o]
     out_sum = np.bincount(src, weights=w, minlength=n_nodes)  # integer-valued, exact in any order
     coef = w / out_sum[nbr]  # e[2] / outSum[e[1]], times ws[e[1]] below
@@ -470,7 +538,8 @@ def _keywords(tokens: pd.DataFrame, c: _Coded, stats: pd.DataFrame, cfg: TermsCo
         if len(sel):
             s_term = stats["term"].to_numpy(dtype=object)[sel]
             term_codes, term_values = pd.factorize(s_term)
-            tfidf = stats["tfidf"].to_numpy()[sel]
+            tfidf = stats["tf"].to_numpy(dtype=np.float64)[sel] * keyword_idf(
+                s_term, stats["idf"].to_numpy(dtype=np.float64)[sel], len(c.doc_values), cfg)
             idx, rank = _top_k(s_doc[sel], tfidf, _str_ranks(pd.Index(term_values))[term_codes], cfg.top_k)
             parts.append((s_doc[sel][idx], 0, rank, s_term[idx].tolist(), tfidf[idx].tolist()))
     g_doc, g_tok, g_score = _textrank_all(tokens, c, cfg.window)
@@ -503,9 +572,16 @@ DOC_TERM_COLUMNS = ["doc_id", "term", "pos", "count", "tf"]
 
 
 def doc_term_counts(tokens: pd.DataFrame, stopwords: frozenset[str] | None = None, min_chars: int = 2) -> pd.DataFrame:
-    """The per-document part of :func:`term_stats`: doc_id, term, pos, count, tf."""
-    stats = term_stats(tokens, stopwords, min_chars)
-    return stats[DOC_TERM_COLUMNS].reset_index(drop=True) if len(stats) else pd.DataFrame(columns=DOC_TERM_COLUMNS)
+    """The per-document part of :func:`term_stats`: doc_id, term, pos, count, tf.
+
+    Rows by document, then term in order of first appearance (not by tf-idf:
+    :func:`term_stats_from_counts` orders the finished rows).
+    """
+    stopwords = load_stopwords() if stopwords is None else frozenset(stopwords)
+    if tokens.empty:
+        return pd.DataFrame(columns=DOC_TERM_COLUMNS)
+    counts = _term_stats(_Coded.of(tokens, stopwords, min_chars), DOC_TERM_COLUMNS, counts_only=True)
+    return counts.reset_index(drop=True) if len(counts) else pd.DataFrame(columns=DOC_TERM_COLUMNS)
 
 
 def chunk_terms(tokens: pd.DataFrame, cfg: TermsConfig = TermsConfig()) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -513,8 +589,8 @@ def chunk_terms(tokens: pd.DataFrame, cfg: TermsConfig = TermsConfig()) -> tuple
     if tokens.empty:
         return pd.DataFrame(columns=DOC_TERM_COLUMNS), pd.DataFrame(columns=column_names("keywords"))
     c = _Coded.of(tokens, load_stopwords(cfg.stopwords), cfg.min_chars)
-    stats = _term_stats(c, column_names("term_stats"))
-    counts = stats[DOC_TERM_COLUMNS].reset_index(drop=True) if len(stats) else pd.DataFrame(columns=DOC_TERM_COLUMNS)
+    counts = _term_stats(c, DOC_TERM_COLUMNS, counts_only=True)
+    counts = counts.reset_index(drop=True) if len(counts) else pd.DataFrame(columns=DOC_TERM_COLUMNS)
     return counts, _keywords(tokens, c, pd.DataFrame(columns=column_names("term_stats")), cfg)
 
 
@@ -700,7 +776,7 @@ def _finish_part(job: tuple[Path, np.ndarray], parquet_root: str, n_docs: int, p
     path, df = job
     stats = term_stats_from_counts(pq.read_table(path).to_pandas(), n_docs, positions, df)
     write_part(stats, "term_stats", parquet_root, int(path.stem.split("-")[1]))
-    return len(stats), tfidf_keywords(stats, cfg)
+    return len(stats), tfidf_keywords(stats, cfg, n_docs)
 
 
 def _doc_term_files(folder: Path | str) -> list[Path]:
@@ -838,20 +914,30 @@ def _top_k_candidates(group: np.ndarray, score: np.ndarray, k: int) -> np.ndarra
     return np.flatnonzero((at < k) | (score == kth) | (nan & np.isnan(kth)))
 
 
-def tfidf_keywords(stats: pd.DataFrame, cfg: TermsConfig = TermsConfig()) -> pd.DataFrame:
-    """Each document's top_k keyword-like terms by tf-idf (ties by term), from ``term_stats``."""
+def tfidf_keywords(stats: pd.DataFrame, cfg: TermsConfig = TermsConfig(), n_docs: int | None = None) -> pd.DataFrame:
+    """Each document's top_k keyword-like terms by tf times :func:`keyword_idf` (ties by term), from ``term_stats``.
+
+    Args:
+        stats: ``term_stats`` rows (tf and idf used).
+        cfg: Keyword settings (top_k, background_idf).
+        n_docs: N of the IDF (documents of the run); the documents in ``stats`` when None.
+    """
     cols = column_names("keywords")
     if stats.empty:
         return pd.DataFrame(columns=cols)
+    n_docs = int(stats["doc_id"].nunique()) if n_docs is None else n_docs
     if stats["doc_id"].isna().any() or stats["term"].isna().any():
-        return _tfidf_keywords_rows(stats, cfg, cols)
+        return _tfidf_keywords_rows(stats, cfg, cols, n_docs)
     doc = _factorize_runs(stats["doc_id"])[0]  # documents in order of first appearance, as pd.unique
     rows = np.flatnonzero(stats["pos"].isin(KEYWORD_POS).to_numpy(dtype=bool))
-    doc, score = doc[rows], stats["tfidf"].to_numpy(dtype=np.float64, na_value=np.nan)[rows]
+    terms = stats["term"].take(rows)
+    score = stats["tf"].to_numpy(dtype=np.float64, na_value=np.nan)[rows] * keyword_idf(
+        terms.tolist(), stats["idf"].to_numpy(dtype=np.float64, na_value=np.nan)[rows], n_docs, cfg)
+    doc = doc[rows]
     cand = _top_k_candidates(doc, score, cfg.top_k)
     if cand is not None:  # only these need ordering by term
-        rows, doc, score = rows[cand], doc[cand], score[cand]
-    term, term_values = pd.factorize(stats["term"].take(rows))
+        rows, doc, score, terms = rows[cand], doc[cand], score[cand], terms.take(cand)
+    term, term_values = pd.factorize(terms)
     o = _sort_groups_desc(doc, score, _str_ranks(term_values)[term])
     rank = np.arange(1, len(o) + 1)
     if len(o):
@@ -860,14 +946,15 @@ def tfidf_keywords(stats: pd.DataFrame, cfg: TermsConfig = TermsConfig()) -> pd.
     keep = rank <= cfg.top_k
     top = stats.take(rows[o[keep]])
     out = pd.DataFrame({"doc_id": top["doc_id"].to_numpy(), "method": "tfidf", "rank": rank[keep].astype("int32"),
-                        "term": top["term"].to_numpy(), "score": top["tfidf"].astype("float64").to_numpy()})
+                        "term": top["term"].to_numpy(), "score": score[o[keep]]})
     return out[cols]
 
 
-def _tfidf_keywords_rows(stats: pd.DataFrame, cfg: TermsConfig, cols: list[str]) -> pd.DataFrame:
+def _tfidf_keywords_rows(stats: pd.DataFrame, cfg: TermsConfig, cols: list[str], n_docs: int) -> pd.DataFrame:
     """:func:`tfidf_keywords` with pandas' sort, for stats with a missing doc_id or term."""
     s = stats[stats["pos"].isin(KEYWORD_POS)]
-    s = s.assign(_doc=s["doc_id"].map({d: i for i, d in enumerate(pd.unique(stats["doc_id"]))}))
+    s = s.assign(_doc=s["doc_id"].map({d: i for i, d in enumerate(pd.unique(stats["doc_id"]))}),
+                 tfidf=s["tf"].to_numpy(dtype=np.float64) * keyword_idf(s["term"].tolist(), s["idf"].to_numpy(), n_docs, cfg))
     s = s.sort_values(["_doc", "tfidf", "term"], ascending=[True, False, True], kind="mergesort")
     s = s.assign(rank=s.groupby("_doc", sort=False).cumcount() + 1)
     s = s[s["rank"] <= cfg.top_k]

@@ -353,16 +353,43 @@ def test_engine_cuts_cjk_runs_exactly_as_jieba_lcut(engines, seed_ingest):
 
 
 def test_a_batch_cuts_each_paragraph_as_it_would_alone(seed_ingest, seed_segments):
-    from tasks.segment import get_segmenter
+    from tasks.segment import batch_words, get_segmenter
 
     seg = get_segmenter(list(seed_segments.lexicon.itertuples(index=False, name=None)))
     texts = [t for t in seed_ingest.paragraphs.loc[seed_ingest.paragraphs["kind"] == "body", "text"] if t.strip()][:60]
     texts += ["", "  ", "二〇三五年", "5G-A与PM_2.5,2026-02-11"]
     out = seg.segment_batch(texts)
+    words, tags = batch_words(out)
     alone = [tok for t in texts for tok in seg.tokenize(t)]
-    assert out["words"] == [w for _a, _b, w, _p in alone]
-    assert out["tags"] == [p for _a, _b, _w, p in alone]
+    assert words == [w for _a, _b, w, _p in alone]
+    assert tags == [p for _a, _b, _w, p in alone]
     assert out["t_start"].tolist() == [a for a, _b, _w, _p in alone]
+
+
+def test_token_text_columns_are_arrow_strings_that_write_as_the_schema(seed_segments):
+    from tasks.parquet import to_arrow
+    from tasks.schemas import SCHEMAS
+
+    toks = seed_segments.tokens
+    for col in ("doc_id", "token", "pos"):
+        # built in Arrow from codes: no Python object per row
+        assert isinstance(toks[col].dtype, pd.StringDtype) and toks[col].dtype.storage == "pyarrow", col
+    table = to_arrow(toks, "tokens")
+    assert [f.type for f in table.schema] == [f.type for f in SCHEMAS["tokens"]]
+    assert table.column("token").to_pylist() == toks["token"].tolist()
+    assert table.column("pos").to_pylist() == toks["pos"].tolist()
+
+
+def test_a_word_keeps_its_tag_across_batches_of_one_segmenter(seed_segments):
+    from tasks.segment import batch_words, get_segmenter
+
+    seg = get_segmenter(list(seed_segments.lexicon.itertuples(index=False, name=None)))
+    # the first batch teaches the segmenter the words (tags memoised per distinct word)
+    first = batch_words(seg.segment_batch(["洋屿村做靓两链,台州市路桥区。", "12月28日GDP增长8.3%。"]))
+    again = batch_words(seg.segment_batch(["台州市路桥区。", "洋屿村做靓两链,12月28日GDP增长8.3%。"]))
+    tag = dict(zip(*first))
+    assert all(tag[w] == p for w, p in zip(*again) if w in tag)
+    assert tag["8.3%"] == "m" and tag["12月28日"] == "t" and tag["GDP"] == "eng"
 
 
 def test_lexicon_words_holding_a_zero_come_out_whole():
@@ -455,8 +482,10 @@ def test_seed_keywords_are_sensible(seed_ingest, seed_segments):
     chapters = paras[(paras.doc_id == plan) & (paras.kind == "heading") & paras.text.str.match(r"^[一二三四五六七八九十]+、")]
     chapter_text = "".join(chapters.text)
     assert len(chapters) >= 5
+    # the plan's own place leads, and some of its chapter themes follow (words every report
+    # uses, 建设 or 发展, no longer fill the top 10: tasks.terms.keyword_idf)
     in_titles = [w for w in tfidf[plan][:10] if w in chapter_text]
-    assert len(in_titles) >= 5, (tfidf[plan], chapter_text[:200])
+    assert "路桥" in tfidf[plan][:3] and len(in_titles) >= 2, (tfidf[plan], chapter_text[:200])
 
     # each place-specific report names its place among its keywords
     for title, place in [("2018年温州市瓯海区政府工作报告", "瓯海"), ("2018年庆元县政府工作报告", "庆元"), ("2018年衢州市政府工作报告", "衢州")]:
@@ -468,4 +497,4 @@ def test_seed_keywords_are_sensible(seed_ingest, seed_segments):
     assert "数字化改革" in tfidf[d][:3]
     # nothing boilerplate or numeric anywhere
     assert not set(kw.term) & {"我们", "推进", "加快", "全区"}
-    assert not kw.term.str.match(r"^[\d.%]+").any()
+    assert not kw.term.str.fullmatch(r"[\d.%]+").any()  # numbers; 5G (eng) may be a keyword

@@ -7,6 +7,7 @@ import pytest
 
 from tasks.segment import segment_paragraphs
 from tasks.terms import (
+    TermsConfig,
     chunk_terms,
     doc_term_counts,
     keywords,
@@ -71,8 +72,9 @@ def test_tfidf_ties_are_broken_by_term_even_for_categorical_terms():
                           "tf": 0.5, "idf": 1.0, "tfidf": 0.5})
     # categories in another order than the strings sort
     cat = stats.assign(term=pd.Categorical(stats.term, categories=["交易平台", "公共资源", "一网"]))
+    corpus_only = TermsConfig(background_idf=None)  # equal scores: the background IDF would tell them apart
     for frame in (stats, cat.iloc[::-1]):
-        assert tfidf_keywords(frame)["term"].astype(str).tolist() == ["一网", "交易平台", "公共资源"]
+        assert tfidf_keywords(frame, corpus_only)["term"].astype(str).tolist() == ["一网", "交易平台", "公共资源"]
 
 
 def test_textrank_keywords_equal_jieba_graph_ranking_of_each_document(seed_tokens):
@@ -91,3 +93,54 @@ def test_textrank_keywords_equal_jieba_graph_ranking_of_each_document(seed_token
         assert mine["score"].tolist() == [s for _, s in ref], doc  # bit for bit
         checked += len(ref) > 0
     assert checked >= 10
+
+
+def test_textrank_of_interleaved_documents_equals_that_of_grouped_ones(seed_tokens):
+    import numpy as np
+
+    docs = list(pd.unique(seed_tokens.doc_id))[:4]
+    grouped = seed_tokens[seed_tokens.doc_id.isin(docs)].reset_index(drop=True)
+    # round robin over the documents, row by row: each document's own order kept
+    mixed = grouped.take(np.lexsort((np.arange(len(grouped)), grouped.groupby("doc_id").cumcount().to_numpy())))
+    assert mixed["doc_id"].iloc[:8].nunique() == 4
+    want = textrank_keywords(grouped).sort_values(["doc_id", "rank"]).reset_index(drop=True)
+    got = textrank_keywords(mixed).sort_values(["doc_id", "rank"]).reset_index(drop=True)
+    assert len(want) > 40
+    pd.testing.assert_frame_equal(got, want)
+
+
+def test_doc_term_counts_do_not_depend_on_row_order_once_finished(seed_tokens):
+    order = list(pd.unique(seed_tokens.doc_id))
+    counts = doc_term_counts(seed_tokens)
+    shuffled = counts.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    assert not shuffled["term"].equals(counts["term"])
+    pd.testing.assert_frame_equal(term_stats_from_counts(shuffled, len(order), order),
+                                  term_stats_from_counts(counts, len(order), order))
+
+
+def test_seed_tfidf_keywords_leave_out_words_every_report_uses(seed_tokens):
+    kw = keywords(seed_tokens)
+    top10 = kw[(kw.method == "tfidf") & (kw["rank"] <= 10)]
+    assert top10.doc_id.nunique() == seed_tokens.doc_id.nunique()
+    assert not set(top10.term) & {"建设", "发展", "工作", "服务"}
+    # with this corpus's IDF alone they fill the top 10 (the reason for the background)
+    alone = keywords(seed_tokens, cfg=TermsConfig(background_idf=None))
+    assert set(alone[(alone.method == "tfidf") & (alone["rank"] <= 10)].term) & {"建设", "发展", "工作", "服务"}
+
+
+def test_keyword_idf_of_a_word_in_every_document_is_near_zero():
+    import math
+
+    from tasks.terms import keyword_idf
+
+    n = 100
+    corpus_idf = lambda df: math.log(n / (1 + df)) + 1  # noqa: E731 - term_stats' idf
+    words = ["飞龙湖", "飞龙湖", "建设"]
+    got = keyword_idf(words, [corpus_idf(1), corpus_idf(n), corpus_idf(1)], n, TermsConfig())
+    # the same word: in one document it weighs, in all of them next to nothing
+    assert got[1] < 0.01 * got[0]
+    # the same spread: a word of general Chinese weighs less than a place name
+    assert got[2] < 0.6 * got[0]
+    # a word jieba's table does not list gets its median, as extract_tags does
+    assert keyword_idf(["龘龘龘"], [corpus_idf(1)], n, TermsConfig())[0] > 0
+    assert list(keyword_idf(words, [1.5, 1.0, 2.0], n, TermsConfig(background_idf=None))) == [1.5, 1.0, 2.0]
