@@ -252,6 +252,22 @@ def test_distinctive_terms_find_the_word_only_one_document_uses_with_its_fightin
 
 # --- seeds ----------------------------------------------------------------------------------
 
+def test_distinctive_terms_keep_each_units_top_terms_by_z(seed_con):
+    con, parquet = seed_con
+    # term_stats' content terms per non-duplicate document: every seed report uses far more than 100
+    docs = pd.read_parquet(parquet / "documents")
+    used = pd.read_parquet(parquet / "term_stats").merge(docs.loc[~docs.is_duplicate, ["doc_id"]]).groupby("doc_id").size()
+    kept = con.execute("select unit_id, count(*) as n, max(rank_in_unit) as top, "
+                       "min(z_score) filter (where rank_in_unit = 100) as z100 from mart_distinctive_terms "
+                       "where scope = 'document' group by unit_id").df().set_index("unit_id")
+    assert (used > 100).sum() >= 5
+    assert kept.n.to_dict() == used.clip(upper=100).to_dict()
+    assert (kept.top == kept.n).all()
+    # a document using more than 100 terms keeps exactly ranks 1-100
+    assert kept.z100.notna().sum() == (used > 100).sum()
+
+
+
 @pytest.fixture(scope="module")
 def seed_con():
     from test_queries import build_seed_warehouse
