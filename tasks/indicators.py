@@ -400,7 +400,7 @@ NATIONAL_REGIONS = {"全国", "中国", "中华人民共和国"}
 # a province-level place: its own report's 全省 is itself
 PROVINCE_RE = re.compile(r"[^省市县区]{2,7}(?:省|自治区)|北京市|天津市|上海市|重庆市")
 TARGET_RE = re.compile(
-    rf"力争|确保|争取|预期目标|主要目标|目标为|目标是|目标:|力求|努力|今年|明年|将|(?<![加长高升降少年])[到至]{_YEAR_TOKEN}"
+    rf"力争|确保|争取|预期目标|主要目标|目标为|目标是|目标[:：]|力求|努力|今年|明年|将|(?<![加长高升降少年])[到至]{_YEAR_TOKEN}"
 )
 
 # document phases: (status, first year offset, last year offset) from the report's year

@@ -261,18 +261,12 @@ def document_region(
 
 # --- shared line patterns ----------------------------------------------------------
 
-# Half-width terminators only, as this stage has always had them. Ingest reads raw
-# text, before clean folds full-width punctuation, so a GB18030 line ending in a
-# full-width semicolon or question mark does not count as ending a sentence here
-# (and may be typed a heading). SENTENCE_TERMINATORS would fix that but retype
-# about 2% of the statecouncil corpus's paragraphs: a change of output of its own.
-_HALF_WIDTH_TERMINATORS = SENTENCE_TERMINATORS - frozenset("\uff01\uff1f\uff1b")
 
 _HEADING_PATTERNS = [
     (re.compile(r"^(#{1,6})\s+"), None),  # markdown: level = number of #
     (re.compile(r"^第[一二三四五六七八九十百]+[章篇部分]"), 1),
     (re.compile(r"^[一二三四五六七八九十]+、"), 1),
-    (re.compile(r"^[((][一二三四五六七八九十]+[))]"), 2),
+    (re.compile(r"^[(（][一二三四五六七八九十]+[)）]"), 2),
     (re.compile(r"^\d{1,2}[.、](?!\d)"), 3),
 ]
 _CAPTION_NOUNS = re.compile(r"(全景图?|效果图|景观|夜色|一角|现场|风光|掠影|航拍|鸟瞰|供图|图片)$")
@@ -310,15 +304,15 @@ def looks_like_heading(line: str) -> bool:
     """
     return (
         len(line) <= 26
-        and not re.search(r"[。;!?;!?]", line)
-        and not line.endswith((",", ",", "、", ":", ":"))
+        and not re.search(r"[。;!?；！？]", line)
+        and not line.endswith((",", "，", "、", ":", "："))
         and not re.search(r"\d", line[-4:])
     )
 
 
 def _ends_sentence(line: str) -> bool:
     s = line.rstrip("”’\"')）】 \ufffd")
-    return bool(s) and s[-1] in _HALF_WIDTH_TERMINATORS
+    return bool(s) and s[-1] in SENTENCE_TERMINATORS
 
 
 @dataclass
@@ -440,7 +434,7 @@ def _article_paras(lines: list[str], *, captions: bool) -> list[_Para]:
     return paras
 
 
-_FORUM_MARKERS = ("发表于", "显示全部楼层", "阅读模式", "TA的每日心情", "签到天数", "您需要登录后才可以回帖", "Powered by", "本版积分规则", "设为首页", "收藏本站", "回复:")
+_FORUM_MARKERS = ("发表于", "显示全部楼层", "阅读模式", "TA的每日心情", "签到天数", "您需要登录后才可以回帖", "Powered by", "本版积分规则", "设为首页", "收藏本站", "回复:", "回复：")
 _FORUM_FOOTER = re.compile(r"^(您需要登录后才可以回帖|本版积分规则|Powered by|客服中心|返回列表|快速回复)")
 _PORTAL_MARKERS = ("索引号", "公开方式", "发布机构", "访问次数", "打印本页", "关闭窗口", "信息来源", "文件编号", "当前位置", "【字体", "来源：", "发布时间", "分享到")
 _PORTAL_CHROME = re.compile(
@@ -483,7 +477,7 @@ def split_tag(title: str) -> tuple[str, str | None]:
 
 def parse_forum(lines: list[str]) -> _Doc:
     """Keeps the first post of a forum thread; drops badges, counters and footer."""
-    title = next((l.strip() for l in lines if l.strip() and not any(m in l for m in ("设为首页", "查看:", "回复:"))), "")
+    title = next((l.strip() for l in lines if l.strip() and not any(m in l for m in ("设为首页", "查看:", "回复:", "查看：", "回复："))), "")
     title, tag = split_tag(title)
     start = next((i + 1 for i, l in enumerate(lines) if "发表于" in l), 0)
     end = next((i for i in range(start, len(lines)) if _FORUM_FOOTER.match(lines[i].strip())), len(lines))
@@ -571,8 +565,8 @@ def parse_article(lines: list[str], layout: str) -> _Doc:
 
 # --- listing pages ---------------------------------------------------------------------------
 
-_ITEM_MARK = re.compile(r"(?<=[。;!?”])(?=\d{1,2}\.(?!\d))")
-_HEADING_END = re.compile(r"\d{1,2}\.(?!\d)|[。;:!?]|一年来|过去一年|各位代表|按照|根据|今年|当前|\d{4}年是")
+_ITEM_MARK = re.compile(r"(?<=[。;!?；！？”])(?=\d{1,2}\.(?!\d))")
+_HEADING_END = re.compile(r"\d{1,2}\.(?!\d)|[。;:!?；：！？]|一年来|过去一年|各位代表|按照|根据|今年|当前|\d{4}年是")
 
 
 def split_listing_body(body: str, target_chars: int = 300) -> list[_Para]:
@@ -584,11 +578,11 @@ def split_listing_body(body: str, target_chars: int = 300) -> list[_Para]:
     ``target_chars`` characters so no paragraph is a whole article.
     """
     paras: list[_Para] = []
-    for segment in re.split(r"\s+(?=[一二三四五六七八九十]+、|[((][一二三四五六七八九十]+[))])|(?<=[。!?])(?=[((][一二三四五六七八九十]+[))])", body.strip()):
+    for segment in re.split(r"\s+(?=[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）])|(?<=[。!?！？])(?=[(（][一二三四五六七八九十]+[)）])", body.strip()):
         segment = segment.strip()
         if not segment:
             continue
-        mark = re.match(r"^([一二三四五六七八九十]+、|[((][一二三四五六七八九十]+[))])", segment)
+        mark = re.match(r"^([一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）])", segment)
         if mark:
             level = 1 if mark.group(1).endswith("、") else 2
             marker = mark.group(1)
@@ -613,7 +607,7 @@ def _group_sentences(text: str, target_chars: int) -> list[_Para]:
         return []
     out: list[_Para] = []
     buf = ""
-    for piece in re.split(r"(?<=[。!?;])", text):
+    for piece in re.split(r"(?<=[。!?;！？；])", text):
         # spaces inside a flattened body are breaks, not content
         piece = re.sub(r"\s+", "", piece) if re.search(r"[\u3400-\u9fff]\s+[\u3400-\u9fff]", piece) else piece.strip()
         if not piece:
@@ -628,7 +622,7 @@ def _group_sentences(text: str, target_chars: int) -> list[_Para]:
 
 
 _SPEAKER = re.compile(
-    r"^(?P<date>\d{4}年\d{1,2}月\d{1,2}日)在(?P<meeting>[^,,。]{4,40}?(?:会议|大会)上)"
+    r"^(?P<date>\d{4}年\d{1,2}月\d{1,2}日)在(?P<meeting>[^,，。]{4,40}?(?:会议|大会)上)"
     rf"(?:\s*(?P<org>[{HAN_UNIFIED}]{{2,12}}?))?\s*"
     rf"(?P<title>代?(?:区长|县长|市长|省长|州长|旗长))\s*(?P<name>[{HAN_UNIFIED}]{{2,3}}?)(?=各位代表|\s|$)"
 )
@@ -766,7 +760,7 @@ def infer_event(doc_type: str, title: str, text: str) -> tuple[date | None, int 
         if said and int(said.group(1)) == year + 1 and int(m.group(2)) >= 11:
             year += 1
         return d, year
-    m = re.search(r"(?<![\d年])(\d{1,2})月(\d{1,2})日(?:至\d{1,2}日)?[,,]?[^。]{0,20}?召开", head)
+    m = re.search(r"(?<![\d年])(\d{1,2})月(\d{1,2})日(?:至\d{1,2}日)?[,，]?[^。]{0,20}?召开", head)
     if m:
         month, day = int(m.group(1)), int(m.group(2))
         year = None

@@ -42,7 +42,7 @@ _NUMERALS = "一二三四五六七八九十两双百千"
 _QUOTED_RE = re.compile(r"“([^“”\n]{1,40})”")
 # clause punctuation inside quotes marks a quotation, not a slogan
 # (“开局就是决战,起步就是冲刺”); 、 is allowed (“一窗受理、集成服务”)
-_QUOTE_PUNCT_RE = re.compile(r"[,,。;;::!?!?]")
+_QUOTE_PUNCT_RE = re.compile(r"[,，。;；:：!?！？]")
 _NUMBERED_NOUNS = (
     "民生实事|实事|功能片区|片区|区块|板块|战略|目标|行动|专项行动|工程|任务|体系|平台|"
     "主导产业|产业|基地|中心|攻坚战|攻坚|革命|举措|计划|会战|走廊|集群|高地|示范区|"
@@ -81,7 +81,7 @@ SURNAMES = frozenset(
 # what may follow a name: end of text, space, punctuation, or the usual
 # continuations of a speaker line / report sentence
 _NAME_STOP_RE = re.compile(
-    r"(?:$|[\s,,。;;::、!?!?()()“”《》]|各位|同志|在|作|代表|表示|说|指出|强调|主持|出席|讲话|参加|带领|调研|率队|一行)"
+    r"(?:$|[\s,，。;；:：、!?！？()（）“”《》]|各位|同志|在|作|代表|表示|说|指出|强调|主持|出席|讲话|参加|带领|调研|率队|一行)"
 )
 _NOT_NAMES = frozenset("项目 工作 会议 办公 助理 热线 信箱 杯赛 批示 指出 强调 一行 信箱".split())
 

@@ -267,3 +267,42 @@ def test_a_county_page_with_literal_line_break_escapes_counters_and_lost_spaces_
     assert any(t.startswith("现在，我代表县人民政府") for t in kept)
     assert "0" not in kept and not any("??" in t for t in kept)
     assert (cleaned.repairs["repair"] == REPAIR_DROP_NO_TEXT).sum() == 1
+
+
+# --- full-width punctuation: real reports write ，；：！？（）, the seeds happen to write ASCII -------
+
+FULL_WIDTH = str.maketrans(",;:!?()", "，；：！？（）")
+
+
+@pytest.mark.parametrize("width", ["ascii", "full"])
+def test_line_types_do_not_depend_on_punctuation_width(width):
+    from tasks.ingest import classify_lines
+
+    lines = [
+        "(一)继续加强农业,保持农业生产稳步发展。",  # numbered sub-heading (family: (一) outline marks)
+        "各位代表!",  # salutation: ends a sentence, not a heading
+        "一年来,我们主要做了以下工作:",  # lead-in to a list
+        "工业部门为二百四十八亿五千万元,占百分之五十八点二;",  # list item cut at a semicolon
+        "推进全域整治,",  # a line cut at a comma
+        "深化国有企业改革",  # an unnumbered short heading
+    ]
+    if width == "full":
+        lines = [line.translate(FULL_WIDTH) for line in lines]
+        assert "（一）" in lines[0] and lines[1].endswith("！")
+    paras = classify_lines(lines, captions=False)
+    assert [(p.kind, p.level) for p in paras] == [
+        ("heading", 2), ("body", None), ("body", None), ("body", None), ("body", None), ("heading", 1)]
+
+
+def test_statecouncil_outline_sub_headings_are_headings():
+    from conftest import STATECOUNCIL
+
+    if not STATECOUNCIL.is_dir():
+        pytest.skip(f"no development corpus at {STATECOUNCIL}")
+    paras = ingest_folder(STATECOUNCIL, only={"2009.txt"}).paragraphs
+    marked = paras[paras.text.str.match(r"^（[一二三四五六七八九十]+）")]
+    # the 2009 report's sub-headings are written （一）… with full-width brackets
+    assert len(marked) >= 8
+    assert (marked.kind == "heading").all()
+    salutations = paras[paras.text.str.fullmatch(r"各位代表[！：]")]
+    assert len(salutations) >= 1 and (salutations.kind == "body").all()

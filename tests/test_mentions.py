@@ -254,3 +254,11 @@ def test_numbered_phrases_do_not_start_after_a_numeral():
     assert ("十三大战略", "numbered") in got
     assert ("三大战略", "numbered") not in got
     assert ("四纵四横一环一绕", "numbered") in got and ("纵四横一环一绕", "numbered") not in got
+
+
+@pytest.mark.parametrize("comma", [",", "，"])
+def test_a_quotation_with_clause_punctuation_is_not_a_phrase_at_either_width(comma):
+    from tasks.mentions import phrase_spans
+
+    text = f"坚持“开局就是决战{comma}起步就是冲刺”,推进“最多跑一次”改革。"
+    assert [s[2] for s in phrase_spans(text)] == ["最多跑一次"]
