@@ -27,6 +27,7 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -250,37 +251,55 @@ _CHUNK_ROWS = 4096
 _VOTE_SLICE = 1 << 19
 
 
-def _found_elsewhere(
-    texts: list[str], probes: dict[object, tuple[set[int], str]], cfg: CleanConfig
-) -> set[object]:
-    """Finds probe texts that are mostly found in other paragraphs of the corpus.
+class _Holders(NamedTuple):
+    """Which corpus rows hold each wanted n-gram (arrays indexed like all_wanted).
+
+    Attributes:
+        df: Rows holding each wanted n-gram (its document frequency).
+        rows: Holder rows grouped by n-gram, only for n-grams held by at most
+            _BOILERPLATE_DF rows: those of n-gram i are rows[start[i]:start[i] + df[i]].
+        start: Where each n-gram's holders begin in rows.
+    """
+
+    df: np.ndarray
+    rows: np.ndarray
+    start: np.ndarray
+
+
+def _probe_hashes(probes: dict[object, tuple[set[int], str]], n: int) -> dict[object, np.ndarray]:
+    """The distinct n-gram hashes of each probe text, leaving out probes too short to have any.
 
     Args:
-        texts: All cleaned paragraph texts of the corpus, by global row.
-        probes: Probe id -> (rows not to count as "other": the pair being
-            considered for a join, the probe text).
-        cfg: Clean settings.
+        probes: Probe id -> (rows not to count as "other", the probe text).
+        n: Characters per n-gram.
 
     Returns:
-        Probe ids with at least fragment_share of their n-grams held by one
-        other paragraph (an exact copy of a row counts as other text).
+        Probe id -> sorted distinct hashes of the probe's dedup key.
     """
-    if not probes:
-        return set()
-    n = cfg.ngram
     wanted: dict[object, np.ndarray] = {}
     for pid, (_, probe) in probes.items():
         h = sorted_unique(ngram_hashes(dedup_key(probe), n))
         if len(h):
             wanted[pid] = h
-    if not wanted:
-        return set()
-    all_wanted = sorted_unique(np.concatenate(list(wanted.values())))
+    return wanted
+
+
+def _holders_of_wanted(texts: list[str], all_wanted: np.ndarray, n: int) -> _Holders:
+    """Counts and lists the rows holding each wanted n-gram, in one pass over the corpus.
+
+    Never pairwise, and in chunks so memory stays bounded: the holders of a set
+    phrase (more than _BOILERPLATE_DF rows) are never asked for, so they are not
+    kept, which leaves at most that many per n-gram.
+
+    Args:
+        texts: All cleaned paragraph texts of the corpus, by global row.
+        all_wanted: Sorted distinct n-gram hashes of all probes.
+        n: Characters per n-gram.
+
+    Returns:
+        The document frequency and the grouped holder rows of each wanted n-gram.
+    """
     n_rows = len(texts)
-    # One pass over the corpus (never pairwise), in chunks so memory stays
-    # bounded: how many rows hold each wanted n-gram, and which rows while
-    # they are at most _BOILERPLATE_DF (the holders of a set phrase are never
-    # asked for, so they are not kept: at most that many per n-gram).
     df = np.zeros(len(all_wanted), dtype=np.int64)
     held_w, held_r = [], []
     # a hash table: a binary search per corpus n-gram takes several times longer
@@ -305,28 +324,71 @@ def _found_elsewhere(
     w = np.concatenate([pw[k] for pw, k in zip(held_w, few)] + [np.zeros(0, dtype=np.int32)])
     r = np.concatenate([pr[k] for pr, k in zip(held_r, few)] + [np.zeros(0, dtype=np.int32)])
     del held_w, held_r, few
-    # holders grouped by n-gram: the rows of wanted n-gram i are hr[start[i]:start[i] + df[i]]
     hr = r[np.argsort(w, kind="stable")]
     del w, r
     n_held = np.where(df <= _BOILERPLATE_DF, df, 0)
-    start = np.cumsum(n_held) - n_held
-    del n_held
+    return _Holders(df=df, rows=hr, start=np.cumsum(n_held) - n_held)
 
-    # Votes, vectorised: for every (probe, n-gram), the other rows holding it.
-    pids = list(wanted)
+
+def _best_holder_votes(
+    pids: list[object],
+    wanted: dict[object, np.ndarray],
+    probes: dict[object, tuple[set[int], str]],
+    all_wanted: np.ndarray,
+    holders: _Holders,
+    n_rows: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Counts, per probe, its telling n-grams and the most of them one other row holds.
+
+    Vectorised: for every (probe, n-gram), the other rows holding it vote for
+    being the source of the probe.
+
+    Args:
+        pids: The probe ids with n-grams, in the order of the returned arrays.
+        wanted: Probe id -> its distinct n-gram hashes.
+        probes: Probe id -> (rows not to count as "other", the probe text).
+        all_wanted: Sorted distinct n-gram hashes of all probes.
+        holders: The holders of each wanted n-gram.
+        n_rows: Rows of the corpus.
+
+    Returns:
+        Per probe, the votes of its best other row and its number of n-grams
+        that are not set phrases.
+    """
     ph = np.concatenate([wanted[p] for p in pids])
     pi = np.repeat(np.arange(len(pids)), [len(wanted[p]) for p in pids])
     widx = np.searchsorted(all_wanted, ph)
-    size = df[widx]
+    size = holders.df[widx]
     # set phrases held everywhere are no sign of a copy: they do not count at all
     telling = np.bincount(pi[size <= _BOILERPLATE_DF], minlength=len(pids))
     ok = (size > 0) & (size <= _BOILERPLATE_DF)
-    lo, size, pi = start[widx[ok]], size[ok], pi[ok]
+    lo, size, pi = holders.start[widx[ok]], size[ok], pi[ok]
     del ph, widx, ok
-    best = np.zeros(len(pids), dtype=np.int64)
     mine = np.array([sorted(probes[p][0]) + [-1] * (2 - len(probes[p][0])) for p in pids], dtype=np.int64)
-    # whole probes at a time, about _VOTE_SLICE holders (up to _BOILERPLATE_DF
-    # per n-gram), so the work arrays stay small; entries are in probe order
+    best = _max_votes(lo, size, pi, holders.rows, mine, n_rows)
+    return best, telling
+
+
+def _max_votes(
+    lo: np.ndarray, size: np.ndarray, pi: np.ndarray, hr: np.ndarray, mine: np.ndarray, n_rows: int
+) -> np.ndarray:
+    """The most votes any one other row gives each probe, counted a slice of probes at a time.
+
+    Whole probes at a time, about _VOTE_SLICE holders (up to _BOILERPLATE_DF
+    per n-gram), so the work arrays stay small.
+
+    Args:
+        lo: Per (probe, n-gram) entry, where its holders begin in hr; entries are in probe order.
+        size: Per entry, how many rows hold the n-gram.
+        pi: Per entry, the probe's index.
+        hr: Holder rows grouped by n-gram.
+        mine: Per probe, the (up to two, -1 padded) rows that are not "other".
+        n_rows: Rows of the corpus.
+
+    Returns:
+        Per probe index, the votes of its best other row (0 when none).
+    """
+    best = np.zeros(len(mine), dtype=np.int64)
     ends = np.cumsum(size)
     b0 = 0
     while b0 < len(size):
@@ -340,11 +402,38 @@ def _found_elsewhere(
         probe = np.repeat(p, s)
         del pos, e
         other = (who != mine[probe, 0]) & (who != mine[probe, 1])
-        key = probe[other] * len(texts) + who[other]
+        key = probe[other] * n_rows + who[other]
         del who, probe, other
         pair, votes = np.unique(key, return_counts=True)
-        np.maximum.at(best, pair // len(texts), votes)
+        np.maximum.at(best, pair // n_rows, votes)
         b0 = b1
+    return best
+
+
+def _found_elsewhere(
+    texts: list[str], probes: dict[object, tuple[set[int], str]], cfg: CleanConfig
+) -> set[object]:
+    """Finds probe texts that are mostly found in other paragraphs of the corpus.
+
+    Args:
+        texts: All cleaned paragraph texts of the corpus, by global row.
+        probes: Probe id -> (rows not to count as "other": the pair being
+            considered for a join, the probe text).
+        cfg: Clean settings.
+
+    Returns:
+        Probe ids with at least fragment_share of their n-grams held by one
+        other paragraph (an exact copy of a row counts as other text).
+    """
+    if not probes:
+        return set()
+    wanted = _probe_hashes(probes, cfg.ngram)
+    if not wanted:
+        return set()
+    all_wanted = sorted_unique(np.concatenate(list(wanted.values())))
+    holders = _holders_of_wanted(texts, all_wanted, cfg.ngram)
+    pids = list(wanted)
+    best, telling = _best_holder_votes(pids, wanted, probes, all_wanted, holders, len(texts))
     # one other paragraph must hold most of it: a copy, not shared phrasing.
     # Text made only of set phrases gives no evidence either way; it is not
     # joined, since a wrong join can hide a copy while a missed one loses nothing.
@@ -376,85 +465,178 @@ def _text_column(texts: list[str]) -> object:
     return pd.array(pa.chunked_array(chunks, type=pa.large_string()), dtype=dtype)
 
 
-def clean_paragraphs(paragraphs: pd.DataFrame, cfg: CleanConfig = CleanConfig()) -> CleanResult:
-    """Normalises paragraph text and re-joins paragraphs cut mid-sentence.
+class _Rows(NamedTuple):
+    """The raw paragraph columns as lists, in reading order (documents as given, then para_id).
+
+    Attributes:
+        docs: Document id of each row.
+        para_ids: Ingest para_id of each row.
+        kinds: Paragraph kind of each row.
+        sections: Section of each row.
+        texts: Text of each row (normalised in place by _normalise_texts).
+    """
+
+    docs: list
+    para_ids: list[int]
+    kinds: list
+    sections: list
+    texts: list
+
+
+def _reading_order(paragraphs: pd.DataFrame) -> tuple[dict[object, int], list[int]]:
+    """The position of each document and the order of the rows to read.
 
     Args:
-        paragraphs: Raw paragraphs from ingest (doc_id, para_id, kind, section, text).
-        cfg: Clean settings.
+        paragraphs: Raw paragraphs from ingest.
 
     Returns:
-        CleanResult with cleaned paragraphs (para_id renumbered 0..n-1 per
-        document, in the input order of documents), the repairs table and stats.
+        Document id -> its position in the input, and the row positions of
+        paragraphs sorted by that position, then by their ingest para_id.
     """
-    missing = [c for c in PARAGRAPH_COLUMNS if c not in paragraphs.columns]
-    if missing:
-        raise ValueError(f"paragraphs lacks columns {missing}")
-    release_free_memory()  # what earlier stages left
-    # keep document order as given, paragraphs ordered by their ingest id
     doc_order = {d: i for i, d in enumerate(pd.unique(paragraphs["doc_id"]))}
     sort_keys = pd.DataFrame({
         "_doc_ord": paragraphs["doc_id"].map(doc_order).reset_index(drop=True),
         "para_id": paragraphs["para_id"].reset_index(drop=True),
     })
-    order = sort_keys.sort_values(["_doc_ord", "para_id"], kind="stable").index.tolist()
-    del sort_keys
+    return doc_order, sort_keys.sort_values(["_doc_ord", "para_id"], kind="stable").index.tolist()
+
+
+def _read_columns(paragraphs: pd.DataFrame, order: list[int]) -> _Rows:
+    """The columns of paragraphs as lists in the given row order (no sorted copy of the table).
+
+    Args:
+        paragraphs: Raw paragraphs from ingest.
+        order: Row positions in reading order.
+
+    Returns:
+        The columns, reordered.
+    """
 
     def column(values: list) -> list:
-        # the columns are read as lists in that order: no sorted copy of the table
         return [values[i] for i in order]
 
-    stats = {"paragraphs_in": len(paragraphs), "joins": 0, DROPPED_EMPTY: 0, DROPPED_NO_TEXT: 0, "text_changed": 0}
-    kinds = column(paragraphs["kind"].tolist())
-    docs = column(paragraphs["doc_id"].tolist())
-    para_ids = column(paragraphs["para_id"].astype(int).tolist())
-    sections = column(paragraphs["section"].tolist())
-    texts = column(paragraphs["text"].tolist())
-    for row, (kind, text) in enumerate(zip(kinds, texts)):
+    return _Rows(
+        docs=column(paragraphs["doc_id"].tolist()),
+        para_ids=column(paragraphs["para_id"].astype(int).tolist()),
+        kinds=column(paragraphs["kind"].tolist()),
+        sections=column(paragraphs["section"].tolist()),
+        texts=column(paragraphs["text"].tolist()),
+    )
+
+
+def _normalise_texts(rows: _Rows, cfg: CleanConfig) -> int:
+    """Normalises every text in place (a missing text becomes empty).
+
+    Args:
+        rows: The paragraph columns; rows.texts is rewritten.
+        cfg: Clean settings.
+
+    Returns:
+        How many texts normalisation changed.
+    """
+    changed = 0
+    texts = rows.texts
+    for row, (kind, text) in enumerate(zip(rows.kinds, texts)):
         text = text if isinstance(text, str) else ""
         clean = normalize_text(text, kind, cfg)
         if clean != text:
-            stats["text_changed"] += 1
+            changed += 1
         texts[row] = clean
+    return changed
 
-    repairs: list[dict] = []
-    # drop empty paragraphs first, so a cut sentence around an empty line still joins
-    # and paragraphs that are chrome without letters (page counters), recorded the same way
+
+def _drop_textless(rows: _Rows, stats: dict[str, int]) -> tuple[list[int], list[dict]]:
+    """Drops empty paragraphs and short non-table ones without letters (chrome).
+
+    Empty paragraphs go before joining, so a cut sentence around an empty line
+    still joins; chrome without letters (page counters) is recorded the same way.
+
+    Args:
+        rows: The normalised paragraph columns.
+        stats: Clean counts; dropped_empty and dropped_no_text are added to.
+
+    Returns:
+        The kept rows in order, and one repair row per dropped paragraph.
+    """
     keep_rows = []
-    for row, text in enumerate(texts):
-        if text and (kinds[row] == "table" or len(text) > NO_TEXT_MAX_CHARS or _LETTER.search(text)):
+    repairs: list[dict] = []
+    for row, text in enumerate(rows.texts):
+        if text and (rows.kinds[row] == "table" or len(text) > NO_TEXT_MAX_CHARS or _LETTER.search(text)):
             keep_rows.append(row)
             continue
         repair, stat, detail = ((REPAIR_DROP_NO_TEXT, DROPPED_NO_TEXT, f"no letters: {text!r}") if text
                                 else (REPAIR_DROP_EMPTY, DROPPED_EMPTY, "empty after normalisation"))
         stats[stat] += 1
-        repairs.append({"doc_id": docs[row], "para_id": None, "repair": repair,
-                        "source_para_ids": [para_ids[row]], "join_offsets": [0], "detail": detail})
+        repairs.append({"doc_id": rows.docs[row], "para_id": None, "repair": repair,
+                        "source_para_ids": [rows.para_ids[row]], "join_offsets": [0], "detail": detail})
+    return keep_rows, repairs
 
-    # candidate joins (row -> next row in the same document)
+
+def _candidate_joins(rows: _Rows, keep_rows: list[int], cfg: CleanConfig) -> dict[int, int]:
+    """Joins allowed by the paragraphs themselves, before the corpus test.
+
+    Args:
+        rows: The normalised paragraph columns.
+        keep_rows: The rows kept after the drops, in reading order.
+        cfg: Clean settings.
+
+    Returns:
+        Row -> the next kept row of the same document it may be joined to.
+    """
     can_join: dict[int, int] = {}
-    if cfg.join_cut_paragraphs:
-        by_doc: dict[str, list[int]] = {}
-        for row in keep_rows:
-            by_doc.setdefault(docs[row], []).append(row)
-        for rows in by_doc.values():
-            flags = _join_candidates([(kinds[r], texts[r]) for r in rows], cfg)
-            for i, flag in enumerate(flags):
-                if flag:
-                    can_join[rows[i]] = rows[i + 1]
-        # B's opening found elsewhere: B is the displaced tail of another
-        # paragraph (seeds/000 '转型步伐,…'). A found elsewhere: A is itself a
-        # copied piece, and gluing a unique B to it would hide the copy from dedup.
-        probes: dict[object, tuple[set[int], str]] = {}
-        for a, b in can_join.items():
-            probes[("head", b)] = ({a, b}, _first_sentence(texts[b]))
-            probes[("tail", a)] = ({a, b}, texts[a])
-        displaced = _found_elsewhere(texts, probes, cfg)
-        can_join = {
-            a: b for a, b in can_join.items()
-            if ("head", b) not in displaced and ("tail", a) not in displaced
-        }
+    by_doc: dict[str, list[int]] = {}
+    for row in keep_rows:
+        by_doc.setdefault(rows.docs[row], []).append(row)
+    for doc_rows in by_doc.values():
+        flags = _join_candidates([(rows.kinds[r], rows.texts[r]) for r in doc_rows], cfg)
+        for i, flag in enumerate(flags):
+            if flag:
+                can_join[doc_rows[i]] = doc_rows[i + 1]
+    return can_join
 
+
+def _without_displaced_pieces(texts: list[str], can_join: dict[int, int], cfg: CleanConfig) -> dict[int, int]:
+    """Leaves out the joins whose pieces are found elsewhere in the corpus.
+
+    B's opening found elsewhere: B is the displaced tail of another paragraph
+    (seeds/000 '转型步伐,…'). A found elsewhere: A is itself a copied piece, and
+    gluing a unique B to it would hide the copy from dedup.
+
+    Args:
+        texts: All normalised paragraph texts, by row.
+        can_join: Candidate joins, row A -> row B.
+        cfg: Clean settings.
+
+    Returns:
+        The candidate joins neither of whose pieces is found elsewhere.
+    """
+    probes: dict[object, tuple[set[int], str]] = {}
+    for a, b in can_join.items():
+        probes[("head", b)] = ({a, b}, _first_sentence(texts[b]))
+        probes[("tail", a)] = ({a, b}, texts[a])
+    displaced = _found_elsewhere(texts, probes, cfg)
+    return {
+        a: b for a, b in can_join.items()
+        if ("head", b) not in displaced and ("tail", a) not in displaced
+    }
+
+
+def _join_chains(
+    rows: _Rows, keep_rows: list[int], can_join: dict[int, int], stats: dict[str, int], repairs: list[dict]
+) -> dict[str, list]:
+    """Builds the output paragraphs, each chain of joined rows made one paragraph.
+
+    Args:
+        rows: The normalised paragraph columns.
+        keep_rows: The rows kept after the drops, in reading order.
+        can_join: The joins to make, row A -> row B.
+        stats: Clean counts; joins is added to.
+        repairs: Repair rows; one join row per joined paragraph is appended.
+
+    Returns:
+        The output columns (CLEAN_COLUMNS) as lists, para_id renumbered 0..n-1 per document.
+    """
+    texts, docs = rows.texts, rows.docs
     out_cols: dict[str, list] = {c: [] for c in CLEAN_COLUMNS}
     joined_into: set[int] = set(can_join.values())
     new_id: dict[str, int] = {}
@@ -471,7 +653,7 @@ def clean_paragraphs(paragraphs: pd.DataFrame, cfg: CleanConfig = CleanConfig())
             text += texts[r]
         pid = new_id.get(docs[row], 0)
         new_id[docs[row]] = pid + 1
-        values = (docs[row], pid, kinds[row], sections[row], text, len(text))
+        values = (docs[row], pid, rows.kinds[row], rows.sections[row], text, len(text))
         for col, value in zip(CLEAN_COLUMNS, values):
             out_cols[col].append(value)
         if len(chain) > 1:
@@ -481,24 +663,82 @@ def clean_paragraphs(paragraphs: pd.DataFrame, cfg: CleanConfig = CleanConfig())
             )
             repairs.append(
                 {"doc_id": docs[row], "para_id": pid, "repair": REPAIR_JOIN,
-                 "source_para_ids": [para_ids[r] for r in chain], "join_offsets": offsets,
+                 "source_para_ids": [rows.para_ids[r] for r in chain], "join_offsets": offsets,
                  "detail": detail}
             )
+    return out_cols
 
-    # built from columns: from rows, pandas first makes an object matrix of them
-    # (and an empty table is typed as from rows: object columns)
-    del texts
+
+def _paragraph_table(out_cols: dict[str, list]) -> pd.DataFrame:
+    """The cleaned paragraphs table, built from the output columns, which are emptied.
+
+    Built from columns: from rows, pandas first makes an object matrix of them
+    (and an empty table is typed as from rows: object columns).
+
+    Args:
+        out_cols: The output columns (CLEAN_COLUMNS) as lists; cleared once the
+            table holds them, so their memory can go back.
+
+    Returns:
+        The paragraphs table, para_id and n_chars as int32.
+    """
     out_cols["text"] = _text_column(out_cols["text"])
     out = pd.DataFrame(out_cols if len(out_cols["text"]) else [], columns=CLEAN_COLUMNS)
-    del out_cols
+    out_cols.clear()
     release_free_memory()
     out["para_id"] = out["para_id"].astype("int32")
     out["n_chars"] = out["n_chars"].astype("int32")
+    return out
+
+
+def _repair_table(repairs: list[dict], doc_order: dict[object, int]) -> pd.DataFrame:
+    """The paragraph_repairs table, in document order, drops before the joins of a document.
+
+    Args:
+        repairs: Repair rows (REPAIR_COLUMNS).
+        doc_order: Document id -> its position in the input.
+
+    Returns:
+        The repairs table, para_id as nullable Int32.
+    """
     rep = pd.DataFrame(repairs, columns=REPAIR_COLUMNS)
     if len(rep):
         rep["_o"] = rep["doc_id"].map(doc_order)
         rep = rep.sort_values(["_o", "para_id"], kind="stable", na_position="first").drop(columns="_o")
         rep = rep.reset_index(drop=True)
     rep["para_id"] = rep["para_id"].astype("Int32")
+    return rep
+
+
+def clean_paragraphs(paragraphs: pd.DataFrame, cfg: CleanConfig = CleanConfig()) -> CleanResult:
+    """Normalises paragraph text and re-joins paragraphs cut mid-sentence.
+
+    Args:
+        paragraphs: Raw paragraphs from ingest (doc_id, para_id, kind, section, text).
+        cfg: Clean settings.
+
+    Returns:
+        CleanResult with cleaned paragraphs (para_id renumbered 0..n-1 per
+        document, in the input order of documents), the repairs table and stats.
+    """
+    missing = [c for c in PARAGRAPH_COLUMNS if c not in paragraphs.columns]
+    if missing:
+        raise ValueError(f"paragraphs lacks columns {missing}")
+    release_free_memory()  # what earlier stages left
+    # keep document order as given, paragraphs ordered by their ingest id
+    doc_order, order = _reading_order(paragraphs)
+    rows = _read_columns(paragraphs, order)
+    del order
+    stats = {"paragraphs_in": len(paragraphs), "joins": 0, DROPPED_EMPTY: 0, DROPPED_NO_TEXT: 0, "text_changed": 0}
+    stats["text_changed"] = _normalise_texts(rows, cfg)
+    keep_rows, repairs = _drop_textless(rows, stats)
+    can_join: dict[int, int] = {}
+    if cfg.join_cut_paragraphs:
+        can_join = _without_displaced_pieces(rows.texts, _candidate_joins(rows, keep_rows, cfg), cfg)
+    out_cols = _join_chains(rows, keep_rows, can_join, stats, repairs)
+    # the pieces' texts go before the text column is built
+    del rows
+    out = _paragraph_table(out_cols)
+    rep = _repair_table(repairs, doc_order)
     stats["paragraphs_out"] = len(out)
     return CleanResult(paragraphs=out, repairs=rep, stats=stats)

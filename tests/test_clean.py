@@ -295,3 +295,15 @@ def test_short_paragraphs_without_letters_are_dropped_as_chrome_and_recorded():
     assert drops["source_para_ids"].map(list).tolist() == [[0], [2], [4]]
     assert result.repairs[result.repairs["repair"] == REPAIR_DROP_EMPTY]["source_para_ids"].map(list).tolist() == [[3]]
     assert result.stats["dropped_no_text"] == 3 and result.stats["dropped_empty"] == 1
+
+
+def test_found_elsewhere_does_not_depend_on_chunk_or_vote_slice_sizes(seed_ingest, monkeypatch):
+    import tasks.clean as clean
+
+    texts = [normalize_text(t, k) for t, k in zip(seed_ingest.paragraphs["text"], seed_ingest.paragraphs["kind"])]
+    probes = {("tail", a): ({a, a + 1}, texts[a]) for a in range(len(texts) - 1) if texts[a]}
+    whole = clean._found_elsewhere(texts, probes, CleanConfig())
+    # many corpus chunks and vote slices of a few probes each: the slices must cut between probes
+    monkeypatch.setattr(clean, "_CHUNK_ROWS", 7)
+    monkeypatch.setattr(clean, "_VOTE_SLICE", 500)
+    assert whole and clean._found_elsewhere(texts, probes, CleanConfig()) == whole
