@@ -42,7 +42,7 @@ from tasks.dedup import (
 from tasks.parallel import release_free_memory
 from tasks.reasons import DROPPED_EMPTY, DROPPED_NO_TEXT, REPAIR_DROP_EMPTY, REPAIR_DROP_NO_TEXT, REPAIR_JOIN
 from tasks.schemas import column_names
-from tasks.text import LETTER
+from tasks.text import LETTER, SENTENCE_TERMINATORS
 
 PARAGRAPH_COLUMNS = ["doc_id", "para_id", "kind", "section", "text"]
 CLEAN_COLUMNS = PARAGRAPH_COLUMNS + ["n_chars"]
@@ -91,7 +91,7 @@ _LETTER = re.compile(f"[{LETTER}]")
 NO_TEXT_MAX_CHARS = 20
 # A paragraph ends a sentence if its last non-closer character is one of
 # these; a colon ends a lead-in ("以下六方面工作:"), not a cut sentence.
-_SENT_END = frozenset("。!?;!?;…")
+_SENT_END = SENTENCE_TERMINATORS
 _HEADING_START = re.compile(
     r"^(#|第[一二三四五六七八九十百零〇\d]+[章节条部分篇]|[一二三四五六七八九十]+、"
     r"|[(（][一二三四五六七八九十\d]+[)）]|\d+[.、．](?!\d))"
@@ -203,7 +203,7 @@ def _not_a_title(text: str, cfg: CleanConfig) -> bool:
     if any(ch in _SENT_END for ch in text) or len(text) >= cfg.min_unterminated_chars:
         return True
     # title lines rarely carry a comma; '完成城市有机更新10万平方' cut lines do
-    return len(text) >= cfg.min_unterminated_chars // 2 and any(ch in ",,、" for ch in text)
+    return len(text) >= cfg.min_unterminated_chars // 2 and any(ch in ",，、" for ch in text)
 
 
 def _ends_with_number(text: str, ntext: str) -> bool:

@@ -307,3 +307,26 @@ def test_found_elsewhere_does_not_depend_on_chunk_or_vote_slice_sizes(seed_inges
     monkeypatch.setattr(clean, "_CHUNK_ROWS", 7)
     monkeypatch.setattr(clean, "_VOTE_SLICE", 500)
     assert whole and clean._found_elsewhere(texts, probes, CleanConfig()) == whole
+
+
+# --- full-width punctuation: real reports write ，；！？, the seeds happen to write ASCII ---------
+
+@pytest.mark.parametrize("marks", [(",", ";"), ("，", "；")])
+def test_cut_lines_are_told_from_titles_by_punctuation_of_either_width(marks):
+    comma, semicolon = marks
+    # a short line cut after a clause (a comma, or a sentence end inside) is a cut sentence;
+    # a short line without either is a title and stays alone
+    res = clean_paragraphs(make_paras(
+        ("body", f"全区上下坚持解放思想{comma}大力推进城市有机"),
+        ("body", "更新和全域整治。"),
+        ("body", f"一是稳增长{semicolon}二是推进改革开放和"),
+        ("body", "创新驱动发展。"),
+        ("body", "实施三大战略实干奋进实现新跨越"),
+        ("body", "未来五年,全区上下将坚持解放思想。"),
+    ))
+    assert res.paragraphs["text"].tolist() == [
+        f"全区上下坚持解放思想{comma}大力推进城市有机更新和全域整治。",
+        f"一是稳增长{semicolon}二是推进改革开放和创新驱动发展。",
+        "实施三大战略实干奋进实现新跨越",
+        "未来五年,全区上下将坚持解放思想。",
+    ]
