@@ -132,6 +132,13 @@ def _set(name, column, value, i=0):
     return mutate
 
 
+def _null_flag(name, i):
+    def mutate(d):
+        d[name]["is_duplicate"] = d[name]["is_duplicate"].astype("boolean")
+        d[name].loc[i, "is_duplicate"] = pd.NA
+    return mutate
+
+
 def _append_document_without_id(d):
     row = d["documents"].iloc[[3]].copy()
     row["doc_id"] = None
@@ -150,11 +157,13 @@ BREAKS = {
     "documents__doc_id_unique": _dup("documents"),
     "documents__doc_id_not_null": _append_document_without_id,
     "documents__doc_type_not_null": _set("documents", "doc_type", None, 3),
+    "documents__is_duplicate_not_null": _null_flag("documents", 3),
     "documents__doc_type_accepted": _set("documents", "doc_type", "speech", 3),
     "paragraphs__key_unique": _dup("paragraphs"),
     "paragraphs__doc_id_resolves": lambda d: d.__setitem__("paragraphs", pd.concat(
         [d["paragraphs"], pd.DataFrame([make_para("zz", 0, "没有文件的段落。")])], ignore_index=True)),
     "paragraphs__kind_not_null": _set("paragraphs", "kind", None, 1),
+    "paragraphs__is_duplicate_not_null": _null_flag("paragraphs", 2),
     "paragraphs__kind_accepted": _set("paragraphs", "kind", "footnote", 1),
     "sentences__key_unique": _dup("sentences"),
     "keywords__key_unique": _dup("keywords"),

@@ -22,7 +22,7 @@ documents as (
         region,
         year
     from {{ ref('stg_documents') }}
-    where is_duplicate is not true
+    where not is_duplicate
 ),
 
 term_counts as (

@@ -20,7 +20,7 @@ documents as (
         region_code,
         year
     from {{ ref('stg_documents') }}
-    where is_duplicate is not true
+    where not is_duplicate
 ),
 
 tokens as (
