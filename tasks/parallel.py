@@ -101,3 +101,15 @@ def release_free_memory() -> None:
     pa = sys.modules.get("pyarrow")
     if pa is not None:
         pa.default_memory_pool().release_unused()
+
+
+def call_in_fresh_process(fn: Callable[..., R], /, *args, **kwargs) -> R:
+    """Runs fn(*args, **kwargs) in a new spawned process and returns its result (or raises its error).
+
+    For a step whose memory peak should not add to the caller's (the warehouse build: DuckDB
+    may take its whole memory_limit): a spawned child starts from a bare interpreter, so its peak
+    is its own; a forked one would also count the caller's pages. Costs a process start (~1 s).
+    fn, its arguments and its result must pickle.
+    """
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(fn, *args, **kwargs).result()
