@@ -168,3 +168,26 @@ def test_the_page_embeds_a_font_subset_holding_a_glyph_for_every_chinese_charact
     shown = {c for c in page if ord(c) > 127}
     assert "报" in shown and not [c for c in shown if ord(c) not in cmap]
     assert "font-family: 'govreports-cjk'," in page
+
+
+def test_seed_report_has_the_topic_heat_map_and_counts_targets_without_a_parent_target(report):
+    page = report.path.read_text(encoding="utf-8")
+    assert "topic-intensity" in report.charts and "主题强度 Topic intensity" in page
+    # no seed region has its parent government's report: no amplification chart, but the line says why
+    assert "target-amplification" not in report.charts
+    assert re.search(r"Coverage: \d+ rate targets of regions with a parent government; 0 beside", page)
+
+
+def test_amplification_chart_and_coverage_line_on_a_province_and_its_cities(tmp_path):
+    from test_marts import build
+    from test_research_marts import multilevel
+
+    build(tmp_path, multilevel())
+    result = write_report(tmp_path / "w.duckdb", tmp_path / "report.html", workers=1)
+    page = result.path.read_text(encoding="utf-8")
+    assert {"topic-intensity", "target-amplification"} <= set(result.charts)
+    # by hand: rate targets of 浙江省, 台州市, 温州市 (2023) and 台州市路桥区 (2022) have a parent; three are
+    # paired, the district's is not, and 台州市 has no work report of 2022
+    assert ("Coverage: 4 rate targets of regions with a parent government; 3 beside the parent&#x27;s target of "
+            "the same metric and year (charted); 1 without one, in 1 region-years, 1 of which have no parent work "
+            "report of that year in the corpus.") in page
