@@ -67,12 +67,12 @@ _UNIT_RE = re.compile(
 )
 # a unit written inside the name: '(亿元)' at the end, or '(%' whose closing
 # bracket the source lost
-_NAME_UNIT_RE = re.compile(r"^(?P<name>.+?)\s*[((](?P<unit>[^()()]+)[))]?\s*$")
+_NAME_UNIT_RE = re.compile(r"^(?P<name>.+?)\s*[(（](?P<unit>[^()（）]+)[)）]?\s*$")
 
 _NUM_RE = re.compile(
     r"^(?P<lb>[\[［【])?\s*(?P<num>[-+]?\d+(?:\.\d+)?)\s*(?P<rb>[\]］】])?\s*"
     r"(?P<qual>及以上|及以下|以上|以下|左右|以内|以外)?\s*"
-    r"(?:[((](?P<note>[^()()]*)[))])?$"
+    r"(?:[(（](?P<note>[^()（）]*)[)）])?$"
 )
 _INT_RE = re.compile(r"^\d{1,3}$")
 # text value cells: outcome descriptions (fit actual/baseline columns) and
@@ -198,7 +198,7 @@ def split_name_unit(name: str) -> tuple[str, str | None]:
         does not hold a unit (执业(助理)医师数(常住人口) keeps its brackets).
     """
     text = name.strip()
-    m = re.search(r"[((]([^()()]*)[))]?$", text)
+    m = re.search(r"[(（]([^()（）]*)[)）]?$", text)
     if m and is_unit(m.group(1)):
         # a lost closing bracket only counts at the very end ('(%')
         return text[: m.start()].rstrip(), m.group(1).strip()

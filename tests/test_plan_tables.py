@@ -219,6 +219,17 @@ def test_units_inside_names_are_split_off_even_without_closing_bracket():
     assert split_name_unit("亿元GDP生产安全事故死亡率(人/亿元)")[1] == "人/亿元"
 
 
+@pytest.mark.parametrize("width", ["ascii", "full"])
+def test_brackets_of_either_width_hold_units_and_notes(width):
+    # real plan tables write （亿元） and （%）; the seeds happen to write ASCII brackets
+    fold = str.maketrans("()", "（）") if width == "full" else {}
+    assert split_name_unit("森林覆盖率(%".translate(fold)) == ("森林覆盖率", "%")
+    assert split_name_unit("地区生产总值(GDP)增长(亿元)".translate(fold)) == (
+        "地区生产总值(GDP)增长".translate(fold), "亿元")
+    assert split_name_unit("每千人口执业(助理)医师数".translate(fold))[1] is None
+    assert parse_value_cell("13.2(1100套)".translate(fold)).value == 13.2
+
+
 def test_value_cells_are_typed():
     c = parse_value_cell("[8]以上")
     assert (c.kind, c.value, c.qualifier, c.cumulative) == ("cumulative", 8.0, "以上", True)
