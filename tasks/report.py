@@ -770,6 +770,178 @@ def _docs_href(db_path: Path | str, html_path: Path | str) -> str:
     return Path(os.path.relpath(site, Path(html_path).resolve().parent)).as_posix()
 
 
+@dataclass(frozen=True)
+class _Marts:
+    """What the page needs from the warehouse: the charts to draw, the rows of its tables and two counts."""
+
+    timelines: list[tuple[_Chart, pd.DataFrame]]
+    plan_chart: _Chart | None
+    plan_df: pd.DataFrame
+    keyword_chart: _Chart | None
+    top_keywords: pd.DataFrame
+    dedup_chart: _Chart | None
+    dedup_df: pd.DataFrame
+    topic_chart: _Chart | None
+    topic_df: pd.DataFrame
+    amplification_chart: _Chart | None
+    amplification_df: pd.DataFrame
+    amplification_coverage: str
+    n_documents: int
+    n_indicator_rows: int
+
+
+def _read_marts(con) -> _Marts:
+    """Runs the mart queries on an open connection."""
+    timelines = _timeline_charts(con)
+    plan_chart, plan_df = _plan_chart(con)
+    keyword_chart, _ = _keyword_chart(con)
+    dedup_chart, dedup_df = _dedup_chart(con)
+    topic_chart, topic_df = _topic_chart(con)
+    amp_chart, amp_df, amp_coverage = _amplification_chart(con)
+    n_documents = con.execute("select count(*) from mart_documents").fetchone()[0]
+    n_indicator_rows = con.execute("select count(*) from mart_indicator_timeline").fetchone()[0]
+    top_keywords = con.execute(
+        "select region, year, string_agg(term, '、' order by rank_in_region_year, term) as top_terms "
+        "from mart_keyword_trends where rank_in_region_year <= 10 group by region, year order by region, year"
+    ).df()
+    return _Marts(
+        timelines=timelines, plan_chart=plan_chart, plan_df=plan_df,
+        keyword_chart=keyword_chart, top_keywords=top_keywords, dedup_chart=dedup_chart, dedup_df=dedup_df,
+        topic_chart=topic_chart, topic_df=topic_df, amplification_chart=amp_chart, amplification_df=amp_df,
+        amplification_coverage=amp_coverage, n_documents=n_documents, n_indicator_rows=n_indicator_rows,
+    )
+
+
+def _read_warehouse(db_path: Path | str) -> _Marts:
+    """The marts of the warehouse, read while matplotlib loads in a helper thread."""
+    # matplotlib loads while DuckDB answers the queries (which release the GIL)
+    loader = threading.Thread(target=_load_drawing, name="report-load-drawing", daemon=True)
+    loader.start()
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        return _read_marts(con)
+    finally:
+        # closed before any render process forks: workers get data, not a connection
+        con.close()
+        loader.join()
+
+
+def _charts_to_draw(marts: _Marts) -> list[_Chart]:
+    """Every chart of the page: the timelines, then keywords, plan, dedup, topics, amplification."""
+    others = (marts.keyword_chart, marts.plan_chart, marts.dedup_chart, marts.topic_chart, marts.amplification_chart)
+    return [c for c, _ in marts.timelines] + [c for c in others if c is not None]
+
+
+@dataclass
+class _Page:
+    """The page being built: its HTML lines, the charts shown so far and the rendered images by name."""
+
+    pngs: dict[str, str]
+    parts: list[str] = field(default_factory=list)
+    charts: list[str] = field(default_factory=list)
+
+    def add(self, *lines: str) -> None:
+        self.parts.extend(lines)
+
+    def chart(self, name: str, alt: str) -> None:
+        """Adds the chart's image (a data URI) and records its name."""
+        self.charts.append(name)
+        self.parts.append(f"<img class='chart' id='{html.escape(name)}' alt='{html.escape(alt)}' "
+                          f"src='{self.pngs[name]}'>")
+
+
+def _header_section(page: _Page, marts: _Marts, db_path: Path | str, html_path: Path, font: str | None) -> None:
+    """Doctype, head and the opening lines; a warning when no CJK font is installed."""
+    page.add(
+        "<!DOCTYPE html>",
+        "<html lang='zh-CN'><head><meta charset='utf-8'>",
+        "<title>govreports 报告</title>",
+        "<style>{font_face}" + _CSS + "</style></head><body>",
+        "<h1>govreports 报告 · run report</h1>",
+        f"<p>{marts.n_documents} documents, {marts.n_indicator_rows} indicator timeline rows. "
+        f"Source: <code>{html.escape(str(db_path))}</code></p>",
+        # dbt's docs site (tasks/warehouse.build_docs, `govreports docs`) sits in dbt/ beside the warehouse
+        f"<p>Models, columns, data tests and lineage from the Parquet sources to the marts: "
+        f"<a href='{html.escape(_docs_href(db_path, html_path))}'>dbt docs</a> "
+        f"(built by <code>govreports docs</code>; opens offline).</p>",
+    )
+    if not font:
+        page.add("<p class='warn'>No CJK font installed: Chinese chart labels may show as boxes "
+                 "(Debian: <code>apt-get install fonts-wqy-microhei</code>).</p>")
+
+
+def _timeline_section(page: _Page, marts: _Marts) -> None:
+    page.add("<h2>指标时间线 Indicator timelines per region</h2>",
+             "<p>Filled dots: actual values; open dots: targets or forecasts, a bar for a target range "
+             "(mart_indicator_timeline, one-year values). A target stated as not set (modifier not_set) "
+             "has no value and shows only in the table.</p>")
+    if not marts.timelines:
+        page.add("<p class='empty'>no region has two years of one metric</p>")
+    for timeline, df in marts.timelines:
+        page.chart(timeline.name, f"timeline {timeline.name}")
+        page.add(_table(df, max_rows=25))
+
+
+def _plan_section(page: _Page, marts: _Marts) -> None:
+    page.add("<h2>规划目标与实际 Plan targets vs actuals</h2>")
+    if marts.plan_chart:
+        page.chart(marts.plan_chart.name, "plan targets vs actuals")
+        plan_with_ratio = int(marts.plan_df["attainment"].notna().sum())
+        if plan_with_ratio > PLAN_CHART_BARS:
+            page.add(f"<p class='note'>chart: first {PLAN_CHART_BARS} of {plan_with_ratio} targets with an "
+                     "actual value; all of them are in mart_plan_vs_actual</p>")
+    page.add(_table(marts.plan_df, max_rows=60))
+
+
+def _keyword_section(page: _Page, marts: _Marts) -> None:
+    page.add("<h2>关键词趋势 Keyword trends</h2>")
+    if marts.keyword_chart:
+        page.chart(marts.keyword_chart.name, "keyword trends")
+    page.add(_table(marts.top_keywords, max_rows=60))
+
+
+def _dedup_section(page: _Page, marts: _Marts) -> None:
+    page.add("<h2>去重统计 Dedup per document</h2>")
+    if marts.dedup_chart:
+        page.chart(marts.dedup_chart.name, "dedup per document")
+    page.add(_table(marts.dedup_df, max_rows=200))
+
+
+def _topic_section(page: _Page, marts: _Marts) -> None:
+    page.add("<h2>主题强度 Topic intensity</h2>",
+             "<p>Topic words per 10,000 words of each region's documents of a year (mart_topic_intensity; "
+             "dictionaries in tasks/resources/topics/, one file per topic). Each topic has its own colour "
+             "scale; a blank cell is a year without documents.</p>")
+    if marts.topic_chart:
+        page.chart(marts.topic_chart.name, "topic intensity heat map")
+        shown = marts.topic_df.pivot_table(index=["region", "year"], columns="topic",
+                                           values="per_10k_tokens").round(1)
+        shown.columns.name = None
+        page.add(_table(shown.reset_index(), max_rows=80))
+    else:
+        page.add("<p class='empty'>no region-year with words</p>")
+
+
+def _amplification_section(page: _Page, marts: _Marts) -> None:
+    page.add("<h2>目标层层加码 Target amplification</h2>",
+             "<p>Each rate target beside the target of the government above for the same metric and year "
+             "(mart_target_amplification; ranges by their midpoint). Above the dashed line: the lower "
+             "government set the higher target.</p>",
+             f"<p class='coverage'>{html.escape(marts.amplification_coverage)}</p>")
+    if marts.amplification_chart:
+        page.chart(marts.amplification_chart.name, "target amplification")
+    page.add(_table(_amplification_table(marts.amplification_df), max_rows=60))
+
+
+def _write_page(html_path: Path, parts: list[str]) -> None:
+    """Joins the lines, embeds the font subset and writes the page beside html_path, then renames it into place."""
+    html_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = html_path.with_name(f".{html_path.name}.tmp-{os.getpid()}")
+    page = "\n".join(parts)
+    tmp.write_text(page.replace("{font_face}", embedded_font_css(page), 1), encoding="utf-8")
+    os.replace(tmp, html_path)
+
+
 def write_report(db_path: Path | str, html_path: Path | str, workers: int | None = None) -> ReportResult:
     """Writes the HTML report of a built warehouse.
 
@@ -780,104 +952,13 @@ def write_report(db_path: Path | str, html_path: Path | str, workers: int | None
             MAX_RENDER_WORKERS; 1 draws them in this process.
     """
     html_path = Path(html_path)
-    # matplotlib loads while DuckDB answers the queries (which release the GIL)
-    loader = threading.Thread(target=_load_drawing, name="report-load-drawing", daemon=True)
-    loader.start()
-    con = duckdb.connect(str(db_path), read_only=True)
-    try:
-        timelines = _timeline_charts(con)
-        plan_chart, plan_df = _plan_chart(con)
-        kw_chart, _ = _keyword_chart(con)
-        dedup_chart, dedup_df = _dedup_chart(con)
-        topic_chart, topic_df = _topic_chart(con)
-        amp_chart, amp_df, amp_coverage = _amplification_chart(con)
-        n_docs = con.execute("select count(*) from mart_documents").fetchone()[0]
-        n_ind = con.execute("select count(*) from mart_indicator_timeline").fetchone()[0]
-        top_kw = con.execute(
-            "select region, year, string_agg(term, '、' order by rank_in_region_year, term) as top_terms "
-            "from mart_keyword_trends where rank_in_region_year <= 10 group by region, year order by region, year"
-        ).df()
-    finally:
-        # closed before any render process forks: workers get data, not a connection
-        con.close()
-        loader.join()
+    marts = _read_warehouse(db_path)
     font = cjk_font()
-
-    to_draw = [c for c, _ in timelines] + [
-        c for c in (kw_chart, plan_chart, dedup_chart, topic_chart, amp_chart) if c is not None
-    ]
-    pngs = _render_charts(to_draw, _chart_rc(font), workers or _render_workers())
-
-    charts: list[str] = []
-    parts = [
-        "<!DOCTYPE html>",
-        "<html lang='zh-CN'><head><meta charset='utf-8'>",
-        "<title>govreports 报告</title>",
-        "<style>{font_face}" + _CSS + "</style></head><body>",
-        "<h1>govreports 报告 · run report</h1>",
-        f"<p>{n_docs} documents, {n_ind} indicator timeline rows. Source: <code>{html.escape(str(db_path))}</code></p>",
-        # dbt's docs site (tasks/warehouse.build_docs, `govreports docs`) sits in dbt/ beside the warehouse
-        f"<p>Models, columns, data tests and lineage from the Parquet sources to the marts: "
-        f"<a href='{html.escape(_docs_href(db_path, html_path))}'>dbt docs</a> "
-        f"(built by <code>govreports docs</code>; opens offline).</p>",
-    ]
-    if not font:
-        parts.append("<p class='warn'>No CJK font installed: Chinese chart labels may show as boxes "
-                     "(Debian: <code>apt-get install fonts-wqy-microhei</code>).</p>")
-
-    def chart(name: str, alt: str) -> None:
-        charts.append(name)
-        parts.append(f"<img class='chart' id='{html.escape(name)}' alt='{html.escape(alt)}' src='{pngs[name]}'>")
-
-    parts.append("<h2>指标时间线 Indicator timelines per region</h2>")
-    parts.append("<p>Filled dots: actual values; open dots: targets or forecasts, a bar for a target range "
-                 "(mart_indicator_timeline, one-year values). A target stated as not set (modifier not_set) "
-                 "has no value and shows only in the table.</p>")
-    if not timelines:
-        parts.append("<p class='empty'>no region has two years of one metric</p>")
-    for timeline, df in timelines:
-        chart(timeline.name, f"timeline {timeline.name}")
-        parts.append(_table(df, max_rows=25))
-    parts.append("<h2>规划目标与实际 Plan targets vs actuals</h2>")
-    if plan_chart:
-        chart(plan_chart.name, "plan targets vs actuals")
-        plan_with_ratio = int(plan_df["attainment"].notna().sum())
-        if plan_with_ratio > PLAN_CHART_BARS:
-            parts.append(f"<p class='note'>chart: first {PLAN_CHART_BARS} of {plan_with_ratio} targets with an "
-                         "actual value; all of them are in mart_plan_vs_actual</p>")
-    parts.append(_table(plan_df, max_rows=60))
-    parts.append("<h2>关键词趋势 Keyword trends</h2>")
-    if kw_chart:
-        chart(kw_chart.name, "keyword trends")
-    parts.append(_table(top_kw, max_rows=60))
-    parts.append("<h2>去重统计 Dedup per document</h2>")
-    if dedup_chart:
-        chart(dedup_chart.name, "dedup per document")
-    parts.append(_table(dedup_df, max_rows=200))
-    parts.append("<h2>主题强度 Topic intensity</h2>")
-    parts.append("<p>Topic words per 10,000 words of each region's documents of a year (mart_topic_intensity; "
-                 "dictionaries in tasks/resources/topics/, one file per topic). Each topic has its own colour "
-                 "scale; a blank cell is a year without documents.</p>")
-    if topic_chart:
-        chart(topic_chart.name, "topic intensity heat map")
-        shown = topic_df.pivot_table(index=["region", "year"], columns="topic", values="per_10k_tokens").round(1)
-        shown.columns.name = None
-        parts.append(_table(shown.reset_index(), max_rows=80))
-    else:
-        parts.append("<p class='empty'>no region-year with words</p>")
-    parts.append("<h2>目标层层加码 Target amplification</h2>")
-    parts.append("<p>Each rate target beside the target of the government above for the same metric and year "
-                 "(mart_target_amplification; ranges by their midpoint). Above the dashed line: the lower "
-                 "government set the higher target.</p>")
-    parts.append(f"<p class='coverage'>{html.escape(amp_coverage)}</p>")
-    if amp_chart:
-        chart(amp_chart.name, "target amplification")
-    parts.append(_table(_amplification_table(amp_df), max_rows=60))
-    parts.append("</body></html>")
-
-    html_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = html_path.with_name(f".{html_path.name}.tmp-{os.getpid()}")
-    page = "\n".join(parts)
-    tmp.write_text(page.replace("{font_face}", embedded_font_css(page), 1), encoding="utf-8")
-    os.replace(tmp, html_path)
-    return ReportResult(path=html_path, charts=charts, font=font)
+    page = _Page(pngs=_render_charts(_charts_to_draw(marts), _chart_rc(font), workers or _render_workers()))
+    _header_section(page, marts, db_path, html_path, font)
+    for section in (_timeline_section, _plan_section, _keyword_section, _dedup_section, _topic_section,
+                    _amplification_section):
+        section(page, marts)
+    page.add("</body></html>")
+    _write_page(html_path, page.parts)
+    return ReportResult(path=html_path, charts=page.charts, font=font)
