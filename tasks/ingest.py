@@ -751,7 +751,7 @@ def infer_event(doc_type: str, title: str, text: str) -> tuple[date | None, int 
     """
     head = _normalize_dates(text[:1500])
     # a dateline may span days: '7月5日至6日', '12月21日和22日', '11月30日和12月1日'
-    m = re.search(r"((?:19|20)\d{2})年(\d{1,2})月(\d{1,2})日(?:[至和、](?:\d{1,2}月)?\d{1,2}日)?\s*[在,,，]", head)
+    m = re.search(r"((?:19|20)\d{2})年(\d{1,2})月(\d{1,2})日(?:[至和、](?:\d{1,2}月)?\d{1,2}日)?\s*[在,，]", head)
     if m:
         d = _safe_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         year = int(m.group(1))

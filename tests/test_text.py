@@ -74,3 +74,32 @@ def test_the_han_classes_differ_where_their_names_say():
 def test_chinese_digits_have_their_values():
     assert set(CN_DIGIT_VALUES) == set(CN_DIGITS)
     assert [CN_DIGIT_VALUES[c] for c in "零〇一二两三四五六七八九"] == [0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9]
+
+
+def _classes_repeating_an_ascii_mark(source: str) -> list[tuple[int, str]]:
+    """Regex character classes in a module's string literals that hold one ASCII mark twice."""
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            for m in re.finditer(r"(?<!\\)\[((?:\\.|[^\]\\])*)\]", node.value):
+                body = re.sub(r"\\.", "", m.group(1))
+                # a class of marks, not prose in brackets ('[group, score, tie]' in a docstring)
+                if re.search(r"[A-Za-z ]", body):
+                    continue
+                if any(body.count(mark) > 1 for mark in ",;:!?()"):
+                    found.append((node.lineno, m.group(0)))
+    return found
+
+
+def test_no_pattern_in_tasks_lists_an_ascii_mark_twice():
+    # the first sources lost their full-width forms ([,，] became [,,], [(（] became [((]); a class
+    # holding the same ASCII mark twice is that loss, and the rule it belongs to misses real text
+    from pathlib import Path
+
+    tasks = Path(__file__).resolve().parent.parent / "tasks"
+    offenders = {p.name: found for p in sorted(tasks.glob("*.py"))
+                 if (found := _classes_repeating_an_ascii_mark(p.read_text(encoding="utf-8")))}
+    assert offenders == {}
+    assert _classes_repeating_an_ascii_mark('X = r"[,,。]"\nY = r"[,，。]"\n') == [(1, "[,,。]")]
