@@ -35,25 +35,7 @@ term_counts as (
 ),
 
 doc_units as (
-    select
-        'document' as scope,
-        doc_id as unit_id,
-        doc_id,
-        doc_id as unit_doc_id,
-        region,
-        year
-    from documents
-    union all
-    select
-        'region_year' as scope,
-        region || ' ' || year as unit_id,
-        doc_id,
-        null as unit_doc_id,
-        region,
-        year
-    from documents
-    where region is not null
-      and year is not null
+    select * from {{ ref('int_document_units') }}
 ),
 
 unit_terms as (

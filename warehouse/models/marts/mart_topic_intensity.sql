@@ -13,16 +13,6 @@
 -- series over years shows the zeros.
 with
 
-documents as (
-    select
-        doc_id,
-        region,
-        region_code,
-        year
-    from {{ ref('stg_documents') }}
-    where not is_duplicate
-),
-
 tokens as (
     select
         doc_id,
@@ -115,27 +105,7 @@ doc_word_counts as (
 
 -- each document belongs to its own unit and to its region-year (when it has a region and a year)
 doc_units as (
-    select
-        'document' as scope,
-        doc_id as unit_id,
-        doc_id,
-        doc_id as unit_doc_id,
-        region,
-        region_code,
-        year
-    from documents
-    union all
-    select
-        'region_year' as scope,
-        region || ' ' || year as unit_id,
-        doc_id,
-        null as unit_doc_id,
-        region,
-        region_code,
-        year
-    from documents
-    where region is not null
-      and year is not null
+    select * from {{ ref('int_document_units') }}
 ),
 
 units as (
