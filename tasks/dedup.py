@@ -36,8 +36,11 @@ so the first occurrence is the one kept):
 4. Documents whose body paragraphs all duplicate one other document (each
    kept document is keyed once, however many documents repeat it).
 
-Only body and caption paragraphs are deduplicated: headings, bylines and
-tables legitimately repeat ('预期性', '主要指标').
+Body and caption paragraphs are deduplicated across the corpus. Headings and
+bylines legitimately repeat across documents ('一、主要工作', a premier's name),
+so they are deduplicated by exact key within their own document only (a crawl
+holding the page text twice repeats every heading); tables are never
+deduplicated ('预期性', '主要指标').
 """
 
 from __future__ import annotations
@@ -65,6 +68,10 @@ METHOD_CONTAINMENT = "containment"
 METHOD_SPLICE = "splice"
 
 DEDUP_KINDS = frozenset({"body", "caption"})
+# Headings and bylines repeat across documents as a matter of course (一、主要工作, 国务院总理 李鹏),
+# so they are deduplicated within their own document only: a crawl that holds a page's text two or
+# three times over (portal pages) repeats every heading, and the first of each stays.
+WITHIN_DOCUMENT_KINDS = frozenset({"heading", "byline"})
 
 _WS = re.compile(r"\s+")
 _QUOTE_RE = re.compile("[“”„‟「」『』〝〞＂‘’‚‛＇]")
@@ -877,11 +884,24 @@ def _find_copied_documents(rows: _Rows, verdicts: _Verdicts) -> None:
 
 
 def _find_exact_paragraphs(rows: _Rows, verdicts: _Verdicts, cfg: DedupConfig) -> list[int]:
-    """Step 2: paragraphs whose key equals an earlier one's; returns the rows left unique."""
+    """Step 2: paragraphs whose key equals an earlier one's; returns the rows left unique.
+
+    Body and caption paragraphs are compared across the corpus, headings and bylines
+    within their document (WITHIN_DOCUMENT_KINDS).
+    """
     first_of: dict[int, int] = {}
+    first_in_document: dict[tuple[str, str, str], int] = {}
     unique: list[int] = []
     for i in range(len(rows.keys)):
-        if i in verdicts.parent or rows.kinds[i] not in DEDUP_KINDS or len(rows.keys[i]) < cfg.min_exact_chars:
+        if i in verdicts.parent or len(rows.keys[i]) < cfg.min_exact_chars:
+            continue
+        kind = rows.kinds[i]
+        if kind in WITHIN_DOCUMENT_KINDS:
+            first = first_in_document.setdefault((rows.doc_ids[i], kind, rows.keys[i]), i)
+            if first != i:
+                verdicts.drop(i, [first], METHOD_EXACT, 1.0, reasons.DROPPED_EXACT)
+            continue
+        if kind not in DEDUP_KINDS:
             continue
         h = xxhash.xxh3_64_intdigest(rows.keys[i].encode())
         if h in first_of:

@@ -148,11 +148,25 @@ def test_copy_with_an_inserted_word_stays():
     assert not dedup_corpus(docs, paras).paragraphs["is_duplicate"].any()
 
 
-def test_headings_bylines_and_tables_are_never_deduplicated():
+def test_headings_bylines_and_tables_of_different_documents_are_never_deduplicated():
     doc = [("heading", "主要预期目标"), ("table", "指标\n预期性"), ("byline", "本报记者黄方考整理"), ("body", P1)]
     docs, paras = make_corpus(doc, [("heading", "主要预期目标"), ("table", "指标\n预期性"), ("byline", "本报记者黄方考整理"), ("body", P3)])
     res = dedup_corpus(docs, paras)
     assert not res.paragraphs["is_duplicate"].any()
+
+
+def test_a_heading_or_byline_repeated_within_its_document_is_a_duplicate_of_its_first():
+    # a portal page crawled with its text twice over: every heading comes back (State Council corpus)
+    doc = [("heading", "一、过去一年的工作"), ("byline", "国务院总理 李鹏"), ("body", P1),
+           ("heading", "一、过去一年的工作"), ("byline", "国务院总理 李鹏"), ("body", P1),
+           ("heading", "二、今年的主要任务"), ("table", "指标\n预期性"), ("table", "指标\n预期性")]
+    docs, paras = make_corpus(doc, [("heading", "一、过去一年的工作"), ("body", P3)])
+    res = dedup_corpus(docs, paras)
+    flags = dup_flags(res)
+    assert [flags[("d0", i)] for i in range(9)] == [False, False, False, True, True, True, False, False, False]
+    assert lineage(res)[("d0", 3)] == [("d0", 0, "exact")] and lineage(res)[("d0", 4)] == [("d0", 1, "exact")]
+    # the same heading in another document stays: headings repeat across reports as a matter of course
+    assert flags[("d1", 0)] is False
 
 
 def test_same_article_in_two_files_is_a_document_duplicate():
