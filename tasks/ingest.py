@@ -440,7 +440,9 @@ _PORTAL_MARKERS = ("索引号", "公开方式", "发布机构", "访问次数", 
 _PORTAL_CHROME = re.compile(
     r"^(索引号|发布机构|有效性|发布日期|公开日期|访问次数|信息来源|打印本页|关闭窗口|如果内容不能正常显示|【字体|分享到|扫一扫"
     # portal page frames: the breadcrumb, HTML comment remnants, the print/download bar
-    r"|当前位置|首页\s*[>＞»]|发布时间|<!--|-->|(?:[【\[]?\s*(?:下载|打印|全屏|收藏|关闭|分享)\s*[】\]]?\s*){2,}$)"
+    r"|当前位置|首页\s*[>＞»]|发布时间|<!--|-->|(?:[【\[]?\s*(?:下载|打印|全屏|收藏|关闭|分享)\s*[】\]]?\s*){2,}$"
+    # article footers: the editor's credit, the e-mail/recommend bar, page numbers
+    r"|[（(【\[]?\s*责任编辑\s*[:：]|[【\[]?\s*E-?mail\s*推荐|(?:\|?<<\s*)?上一页[\s\d]*下一页)"
 )
 # a portal's source line: '中央政府门户网站 www.gov.cn 2006年02月23日 14时43分 来源：人民网'
 _SOURCE_LINE = re.compile(r"^.{0,80}?来源\s*[:：]\s*(?P<src>[^\s]{2,20})\s*$")

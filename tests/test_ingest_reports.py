@@ -63,6 +63,26 @@ def test_provincial_portal_page_with_breadcrumb_and_print_bar(tmp_path):
     assert doc["source_layout"] == "portal" and doc["publish_date"] == date(2026, 2, 3)
 
 
+def test_portal_article_footers_are_chrome_not_headings(tmp_path):
+    # family: a portal article's footer (editor credit, e-mail/recommend bar, page numbers), at the
+    # end of the text and again after each copy of it when the crawl holds the page twice
+    footer = "【E-mail推荐\n（责任编辑： 王某）\n上一页 1 2 3 下一页\n|<< 上一页 4 下一页\n"
+    page = (
+        "当前位置：首页 > 政务公开 > 政府工作报告\n\n"
+        "2026年湖南省政府工作报告\n"
+        "湖南省人民政府门户网站　2026年02月03日　来源：湖南日报\n"
+        "【字体：大 中 小】\n"
+        "——2026年1月27日在湖南省第十四届人民代表大会第四次会议上\n"
+        "湖南省人民政府省长　王五\n" + BODY + footer + BODY + footer
+    )
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "page.txt").write_text(page, encoding="utf-8")
+    paras = ingest_folder(folder).paragraphs
+    assert not paras.text.str.contains("责任编辑|E-mail|上一页|下一页").any()
+    assert paras.text.str.contains("地区生产总值增长5.2%").sum() == 2
+
+
 def test_city_newspaper_report_with_chinese_numeral_dateline(tmp_path):
     page = (
         "政府工作报告\n"
