@@ -384,90 +384,195 @@ def read_table_cells(text: str) -> tuple[str, list[str], list[str]]:
     return title, headers, cells[i:]
 
 
-def _parse_rows(body: list[str], has_unit_col: bool, attributes: tuple[str, ...]) -> tuple[list[_Row], list[str]]:
-    rows: list[_Row] = []
-    notes: list[str] = []
-    pending: list[str] = []  # text cells after a row's end: a category or a seq-less sub-row
-    pending_raw: list[str] = []
+@dataclass
+class _RowReader:
+    """The state of one pass of _parse_rows over a table's body cells."""
+
+    rows: list[_Row] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)  # text cells after a row's end: a category or a seq-less sub-row
+    pending_raw: list[str] = field(default_factory=list)
     category: str | None = None
     cur: _Row | None = None
-    prev_seq = 0
+    prev_seq: int = 0
 
-    def start(seq: int | None, pre: list[str], raw: list[str]) -> _Row:
-        row = _Row(seq=seq, category=category, raw=list(raw), pre_texts=list(pre))
-        rows.append(row)
-        return row
 
-    def close_name(row: _Row) -> None:
-        if row.name is not None:
-            return
-        if row.pre_texts:
-            row.name = row.pre_texts[-1]
-            if len(row.pre_texts) > 1:
-                # merged group cell split over lines: 空气 / 质量 -> 空气质量
-                row.subgroup = "".join(row.pre_texts[:-1])
+def _start_row(state: _RowReader, seq: int | None, pre: list[str], raw: list[str]) -> _Row:
+    """Opens a row under the current category and adds it to state.rows (the caller sets state.cur)."""
+    row = _Row(seq=seq, category=state.category, raw=list(raw), pre_texts=list(pre))
+    state.rows.append(row)
+    return row
+
+
+def _close_name(row: _Row) -> None:
+    """Takes the row's name (and a merged group cell split over lines) from its text cells."""
+    if row.name is not None:
+        return
+    if row.pre_texts:
+        row.name = row.pre_texts[-1]
+        if len(row.pre_texts) > 1:
+            # merged group cell split over lines: 空气 / 质量 -> 空气质量
+            row.subgroup = "".join(row.pre_texts[:-1])
+    else:
+        row.name = ""
+
+
+def _read_between_rows(
+    state: _RowReader, raw: str, c: str, has_unit_col: bool, attributes: tuple[str, ...]
+) -> bool:
+    """Reads a cell met outside a row: a sequence number, a category or sub-row text, a stray.
+
+    Returns:
+        True when the cell opened a seq-less sub-row and still goes on to that
+        row (state.cur); False when the cell has been dealt with.
+    """
+    if not c:
+        state.pending_raw.append(raw)
+        return False
+    if _INT_RE.match(c) and int(c) == state.prev_seq + 1:
+        if state.pending:
+            state.category = "".join(state.pending)
+        state.cur = _start_row(state, int(c), [], [raw])
+        state.prev_seq = int(c)
+        state.pending, state.pending_raw = [], []
+        return False
+    if c in attributes:
+        state.notes.append(f"attribute {c!r} outside a row")
+        return False
+    if state.pending and (_is_value_cell(c) or (has_unit_col and is_unit(c))):
+        # values right after text cells with no sequence number: a
+        # sub-row sharing the previous number
+        state.cur = _start_row(state, state.prev_seq or None, state.pending, state.pending_raw)
+        state.pending, state.pending_raw = [], []
+        return True
+    if not state.pending and split_name_unit(c)[1] is not None and state.rows:
+        # a name carrying its unit can only be an indicator, not a category
+        state.cur = _start_row(state, state.prev_seq or None, [c], [raw])
+        return False
+    state.pending.append(c)
+    state.pending_raw.append(raw)
+    return False
+
+
+def _add_cell_to_row(row: _Row, raw: str, c: str, has_unit_col: bool, attributes: tuple[str, ...]) -> None:
+    """Adds a cell to an open row: its attribute, a name part, its unit, a value or a stray."""
+    row.raw.append(raw)
+    if not c:
+        return
+    if c in attributes:
+        _close_name(row)
+        row.attribute = c
+        return
+    if row.name is None:
+        if row.pre_texts and split_name_unit(row.pre_texts[-1])[1] is not None:
+            _close_name(row)
+        elif (has_unit_col and is_unit(c)) or _is_value_cell(c):
+            if not row.pre_texts:
+                row.strays.append(c)  # a number before any name: unplaceable
+                return
+            _close_name(row)
         else:
-            row.name = ""
+            row.pre_texts.append(c)
+            return
+    if has_unit_col and row.unit is None and not row.values and is_unit(c):
+        row.unit = c
+    else:
+        row.values.append(parse_value_cell(c))
 
+
+def _parse_rows(body: list[str], has_unit_col: bool, attributes: tuple[str, ...]) -> tuple[list[_Row], list[str]]:
+    """Groups a table's body cells into rows; gives the rows and table-level notes."""
+    state = _RowReader()
     for raw in body:
         c = raw.strip()
-        in_row = cur is not None and cur.attribute is None
-        if not in_row:
-            if not c:
-                pending_raw.append(raw)
-                continue
-            if _INT_RE.match(c) and int(c) == prev_seq + 1:
-                if pending:
-                    category = "".join(pending)
-                cur = start(int(c), [], [raw])
-                cur.category = category
-                prev_seq = int(c)
-                pending, pending_raw = [], []
-                continue
-            if c in attributes:
-                notes.append(f"attribute {c!r} outside a row")
-                continue
-            if pending and (_is_value_cell(c) or (has_unit_col and is_unit(c))):
-                # values right after text cells with no sequence number: a
-                # sub-row sharing the previous number
-                cur = start(prev_seq or None, pending, pending_raw)
-                pending, pending_raw = [], []
-            elif not pending and split_name_unit(c)[1] is not None and rows:
-                # a name carrying its unit can only be an indicator, not a category
-                cur = start(prev_seq or None, [c], [raw])
-                continue
-            else:
-                pending.append(c)
-                pending_raw.append(raw)
-                continue
-        assert cur is not None
-        cur.raw.append(raw)
-        if not c:
+        in_row = state.cur is not None and state.cur.attribute is None
+        if not in_row and not _read_between_rows(state, raw, c, has_unit_col, attributes):
             continue
-        if c in attributes:
-            close_name(cur)
-            cur.attribute = c
-            continue
-        if cur.name is None:
-            if cur.pre_texts and split_name_unit(cur.pre_texts[-1])[1] is not None:
-                close_name(cur)
-            elif (has_unit_col and is_unit(c)) or _is_value_cell(c):
-                if not cur.pre_texts:
-                    cur.strays.append(c)  # a number before any name: unplaceable
-                    continue
-                close_name(cur)
-            else:
-                cur.pre_texts.append(c)
-                continue
-        if has_unit_col and cur.unit is None and not cur.values and is_unit(c):
-            cur.unit = c
+        assert state.cur is not None
+        _add_cell_to_row(state.cur, raw, c, has_unit_col, attributes)
+    if state.pending:
+        state.notes.append(f"trailing cells {state.pending!r}")
+    if state.cur is not None and state.cur.attribute is None:
+        _close_name(state.cur)
+    return state.rows, state.notes
+
+
+def _place_values(rec: dict, row: _Row, cols: list[Column], is_growth: bool, cfg: PlanTablesConfig) -> list[str]:
+    """Fits the row's value cells to the columns and writes them into rec; gives the notes."""
+    notes: list[str] = []
+    if len(row.values) > cfg.max_value_cells:
+        placed, unplaced = {}, {i: list(range(len(cols))) for i in range(len(row.values))}
+    else:
+        placed, unplaced = fit_values(row.values, cols, is_growth)
+    for i, j in sorted(placed.items()):
+        cell, col = row.values[i], cols[j]
+        prefix = {"baseline": "baseline", "target": "target", "actual": "actual"}.get(col.role)
+        if prefix:
+            rec[f"{prefix}_year"] = col.year
+            rec[f"{prefix}_value"] = cell.value
+            rec[f"{prefix}_text"] = cell.text
+        elif col.role == "growth":
+            rec["growth_or_cumulative"] = cell.text
+            rec["growth_or_cumulative_value"] = cell.value
         else:
-            cur.values.append(parse_value_cell(c))
-    if pending:
-        notes.append(f"trailing cells {pending!r}")
-    if cur is not None and cur.attribute is None:
-        close_name(cur)
-    return rows, notes
+            notes.append(f"cell {cell.text!r} in column {col.header!r}")
+    notes.extend(f"cell {c.text!r} is not a readable number" for c in row.values if c.kind == "malformed")
+    placed_cells = [row.values[i] for i in sorted(placed)]
+    rec["is_cumulative"] = any(c.cumulative for c in placed_cells)
+    quals = [c.qualifier for c in placed_cells + [row.values[i] for i in sorted(unplaced)] if c.qualifier]
+    rec["qualifier"] = quals[0] if quals else None
+    if unplaced:
+        amb = sorted({j for js in unplaced.values() for j in js})
+        rec["ambiguous_columns"] = "|".join(cols[j].header for j in amb)
+        for i, js in sorted(unplaced.items()):
+            notes.append(
+                f"cell {row.values[i].text!r} could be in " + " or ".join(cols[j].header for j in js)
+            )
+    return notes
+
+
+def _build_record(
+    row: _Row,
+    cols: list[Column],
+    has_unit_col: bool,
+    prev_subgroup: str | None,
+    cfg: PlanTablesConfig,
+    table_notes: list[str],
+) -> dict:
+    """One plan_indicators record for a parsed row, without the table's own columns.
+
+    Args:
+        row: The parsed row.
+        cols: The table's value columns.
+        has_unit_col: Whether the header has a 单位 column.
+        prev_subgroup: The subgroup of the row before, inherited by a sub-row.
+        cfg: Settings.
+        table_notes: Table-level notes to add to this row's notes (the last row's).
+    """
+    name, unit = row.name or "", row.unit
+    if not has_unit_col or unit is None:
+        name, inner_unit = split_name_unit(name)
+        unit = unit or inner_unit
+    subgroup = row.subgroup
+    if subgroup is None and prev_subgroup and row.pre_texts and not _looks_standalone(name):
+        subgroup = prev_subgroup  # 二氧化硫 under 主要污染物排放削减率
+    rec = {c: None for c in column_names("plan_indicators")}
+    rec.update(
+        category=row.category, subgroup=subgroup, seq=row.seq,
+        indicator=name, unit=unit, attribute=row.attribute, is_cumulative=False,
+        raw_cells=[r for r in row.raw],
+    )
+    notes = [f"unplaced cell {s!r} before the indicator name" for s in row.strays]
+    is_growth = unit == "%" and bool(_GROWTH_NAME_RE.search(name))
+    notes.extend(_place_values(rec, row, cols, is_growth, cfg))
+    # table 1 has no baseline, table 2 no actual: the year still says what
+    # each column meant when the row simply left it empty
+    for col in cols:
+        if col.role in ("baseline", "target", "actual") and rec[f"{col.role}_year"] is None:
+            rec[f"{col.role}_year"] = col.year
+    notes.extend(table_notes)
+    rec["notes"] = "; ".join(notes) if notes else None
+    return rec
 
 
 def rebuild_table(doc_id: str, para_id: int, text: str, cfg: PlanTablesConfig | None = None) -> pd.DataFrame:
@@ -495,59 +600,9 @@ def rebuild_table(doc_id: str, para_id: int, text: str, cfg: PlanTablesConfig | 
     out = []
     prev_subgroup: str | None = None
     for n, row in enumerate(rows, start=1):
-        name, unit = row.name or "", row.unit
-        if not has_unit_col or unit is None:
-            name, inner_unit = split_name_unit(name)
-            unit = unit or inner_unit
-        subgroup = row.subgroup
-        if subgroup is None and prev_subgroup and row.pre_texts and not _looks_standalone(name):
-            subgroup = prev_subgroup  # 二氧化硫 under 主要污染物排放削减率
-        prev_subgroup = subgroup
-        rec = {c: None for c in column_names("plan_indicators")}
-        rec.update(
-            doc_id=doc_id, para_id=int(para_id), table_title=title, table_seq=table_seq,
-            row_no=n, category=row.category, subgroup=subgroup, seq=row.seq,
-            indicator=name, unit=unit, attribute=row.attribute, is_cumulative=False,
-            raw_cells=[r for r in row.raw],
-        )
-        notes = [f"unplaced cell {s!r} before the indicator name" for s in row.strays]
-        is_growth = unit == "%" and bool(_GROWTH_NAME_RE.search(name))
-        if len(row.values) > cfg.max_value_cells:
-            placed, unplaced = {}, {i: list(range(len(cols))) for i in range(len(row.values))}
-        else:
-            placed, unplaced = fit_values(row.values, cols, is_growth)
-        for i, j in sorted(placed.items()):
-            cell, col = row.values[i], cols[j]
-            prefix = {"baseline": "baseline", "target": "target", "actual": "actual"}.get(col.role)
-            if prefix:
-                rec[f"{prefix}_year"] = col.year
-                rec[f"{prefix}_value"] = cell.value
-                rec[f"{prefix}_text"] = cell.text
-            elif col.role == "growth":
-                rec["growth_or_cumulative"] = cell.text
-                rec["growth_or_cumulative_value"] = cell.value
-            else:
-                notes.append(f"cell {cell.text!r} in column {col.header!r}")
-        notes.extend(f"cell {c.text!r} is not a readable number" for c in row.values if c.kind == "malformed")
-        placed_cells = [row.values[i] for i in sorted(placed)]
-        rec["is_cumulative"] = any(c.cumulative for c in placed_cells)
-        quals = [c.qualifier for c in placed_cells + [row.values[i] for i in sorted(unplaced)] if c.qualifier]
-        rec["qualifier"] = quals[0] if quals else None
-        if unplaced:
-            amb = sorted({j for js in unplaced.values() for j in js})
-            rec["ambiguous_columns"] = "|".join(cols[j].header for j in amb)
-            for i, js in sorted(unplaced.items()):
-                notes.append(
-                    f"cell {row.values[i].text!r} could be in " + " or ".join(cols[j].header for j in js)
-                )
-        # table 1 has no baseline, table 2 no actual: the year still says what
-        # each column meant when the row simply left it empty
-        for col in cols:
-            if col.role in ("baseline", "target", "actual") and rec[f"{col.role}_year"] is None:
-                rec[f"{col.role}_year"] = col.year
-        if n == len(rows) and table_notes:
-            notes.extend(table_notes)
-        rec["notes"] = "; ".join(notes) if notes else None
+        rec = _build_record(row, cols, has_unit_col, prev_subgroup, cfg, table_notes if n == len(rows) else [])
+        prev_subgroup = rec["subgroup"]
+        rec.update(doc_id=doc_id, para_id=int(para_id), table_title=title, table_seq=table_seq, row_no=n)
         out.append(rec)
     return conform(pd.DataFrame(out, columns=column_names("plan_indicators")), "plan_indicators")
 

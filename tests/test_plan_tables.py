@@ -267,6 +267,29 @@ def test_a_crafted_table_with_a_missing_unit_and_a_sub_row():
     assert (df["table_seq"] == 3).all() and (df["para_id"] == 7).all()
 
 
+def test_a_crafted_table_with_strays_between_rows_and_a_name_carrying_its_unit():
+    text = "\n".join([
+        "表4 某市主要指标", "类别", "序号", "指标名称", "单位", "2020", "2025年目标", "属性",
+        "经济", "1", "地区生产总值", "亿元", "100", "150", "预期性",
+        "约束性",  # an attribute with no row open
+        "其中：税收", "亿元", "20", "30", "预期性",  # no sequence number: a sub-row of row 1
+        "2", "5", "人口", "万人", "80", "90", "预期性",  # a number before the name
+        "森林覆盖率(%)", "60", "62", "约束性",  # a name with its unit starts a row by itself
+        "备注说明", "另见附件",
+    ])
+    df = rebuild_table("d", 1, text)
+    assert list(df["seq"]) == [1, 1, 2, 2]
+    assert list(df["indicator"]) == ["地区生产总值", "其中：税收", "人口", "森林覆盖率"]
+    assert list(df["unit"]) == ["亿元", "亿元", "万人", "%"]
+    assert (df["category"] == "经济").all()
+    assert list(df["target_value"]) == [150, 30, 90, 62] and list(df["baseline_value"]) == [100, 20, 80, 60]
+    assert list(df["attribute"]) == ["预期性", "预期性", "预期性", "约束性"]
+    assert df.loc[2, "notes"] == "unplaced cell '5' before the indicator name"
+    # table-level notes go on the last row
+    assert df.loc[3, "notes"] == "attribute '约束性' outside a row; trailing cells ['备注说明', '另见附件']"
+    assert df.loc[0, "notes"] is None and df.loc[1, "notes"] is None
+
+
 def test_a_table_paragraph_that_is_not_an_indicator_table_is_dropped():
     paras = pd.DataFrame({
         "doc_id": ["d", "d"], "para_id": [0, 1], "kind": ["table", "body"],
