@@ -70,10 +70,10 @@ import pyarrow.compute as pc
 import rjieba
 
 from tasks.parallel import map_in_processes
+from tasks.reasons import DROPPED_DUPLICATE, DROPPED_EMPTY, dropped_kind
 from tasks.schemas import column_names
 from tasks.sentences import sentence_spans
-from tasks.text import HAN_JIEBA
-from tasks.reasons import DROPPED_DUPLICATE, DROPPED_EMPTY, dropped_kind
+from tasks.text import HAN_JIEBA, kept_mask
 
 RESOURCES = Path(__file__).resolve().parent / "resources"
 DEFAULT_USERDICT = RESOURCES / "userdict.txt"
@@ -686,11 +686,9 @@ def _segmentable(paragraphs: pd.DataFrame, cfg: SegmentConfig) -> tuple[list[str
     if missing:
         raise ValueError(f"paragraphs lacks columns {sorted(missing)}")
     stats: dict[str, int] = {"paragraphs_in": len(paragraphs)}
-    keep = pd.Series(True, index=paragraphs.index)
+    keep = kept_mask(paragraphs)
     if "is_duplicate" in paragraphs.columns:
-        dup = paragraphs["is_duplicate"].fillna(False).astype(bool)
-        stats[DROPPED_DUPLICATE] = int(dup.sum())
-        keep &= ~dup
+        stats[DROPPED_DUPLICATE] = int((~keep).sum())
     kind_ok = paragraphs["kind"].isin(cfg.kinds)
     for kind in sorted(set(paragraphs.loc[keep & ~kind_ok, "kind"].astype(str))):
         stats[dropped_kind(kind)] = int((keep & ~kind_ok & (paragraphs["kind"] == kind)).sum())
