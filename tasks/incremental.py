@@ -88,8 +88,17 @@ def write_raw_cache(snapshot_dir: Path | str, raw_paragraphs: pd.DataFrame) -> N
     """Stores ingest's raw paragraphs in the snapshot (private: not a published dataset)."""
     folder = Path(snapshot_dir) / CACHE
     folder.mkdir(parents=True, exist_ok=True)
-    df = raw_paragraphs[RAW_PARAGRAPHS.names].astype(object).where(raw_paragraphs.notna(), None)
-    pq.write_table(pa.Table.from_pandas(df, schema=RAW_PARAGRAPHS, preserve_index=False), folder / "raw_paragraphs.parquet")
+    # straight from the columns (NaN becomes null); the pandas metadata is that of an all-object
+    # frame, as the cache always had, so read_previous gets the same dtypes back
+    table = pa.Table.from_pandas(raw_paragraphs[RAW_PARAGRAPHS.names], schema=RAW_PARAGRAPHS, preserve_index=False)
+    table = table.replace_schema_metadata(_RAW_CACHE_METADATA)
+    pq.write_table(table, folder / "raw_paragraphs.parquet")
+
+
+_RAW_CACHE_METADATA = pa.Table.from_pandas(
+    pd.DataFrame({name: pd.Series([], dtype=object) for name in RAW_PARAGRAPHS.names}),
+    schema=RAW_PARAGRAPHS, preserve_index=False,
+).schema.metadata
 
 
 def read_previous(snapshot_dir: Path | str, files: frozenset[str]) -> dict[str, pd.DataFrame] | None:
