@@ -130,9 +130,9 @@ def ingest_task(input_dir: str, only: list[str] | None = None, workers: int = 1)
 
 @task(name="clean", cache_policy=NO_CACHE)
 @timed("clean")
-def clean_task(corpus: Corpus) -> Corpus:
+def clean_task(corpus: Corpus, workers: int = 1) -> Corpus:
     t0 = time.perf_counter()
-    result = clean_paragraphs(corpus.paragraphs)
+    result = clean_paragraphs(corpus.paragraphs, workers=workers)
     _log_stage("clean", t0, **result.stats)
     return Corpus(corpus.documents, result.paragraphs, corpus.quarantine, repairs=result.repairs)
 
@@ -305,7 +305,7 @@ def govreports_pipeline(
         snapshot = Snapshot.create(out_dir)
         # each stage hands the corpus on: the previous stage's copy of the text is freed
         corpus = plan.ingest(partial(ingest_task, input_dir, workers=workers), snapshot.path)
-        corpus = clean_task(corpus)
+        corpus = clean_task(corpus, workers)
         corpus = dedup_task(corpus)
         extracted = extract_stage(plan, corpus, workers, batches)
         flags = quality_task(corpus, extracted)

@@ -18,7 +18,9 @@ joining does not leave an unbalanced quote open, and neither A nor B's first
 sentence is (mostly) text found elsewhere in the corpus. The last test matters
 for layout-damaged pages such as ``seeds/000``: there a fragment that starts
 mid-sentence is usually the tail of another paragraph, and joining it would
-make its sentences appear twice among kept paragraphs.
+make its sentences appear twice among kept paragraphs. That test takes one
+pass over the corpus's n-grams, whose chunks of rows are hashed in worker
+processes; what they find is combined here, in chunk order.
 """
 
 from __future__ import annotations
@@ -35,11 +37,10 @@ import pandas as pd
 from tasks.dedup import (
     dedup_key,
     ends_unterminated,
-    ngram_hashes,
     ngram_hashes_many,
     sorted_unique,
 )
-from tasks.parallel import release_free_memory
+from tasks.parallel import map_in_processes, release_free_memory
 from tasks.reasons import DROPPED_EMPTY, DROPPED_NO_TEXT, REPAIR_DROP_EMPTY, REPAIR_DROP_NO_TEXT, REPAIR_JOIN
 from tasks.schemas import column_names
 from tasks.text import LETTER, SENTENCE_TERMINATORS
@@ -54,18 +55,22 @@ REPAIR_COLUMNS = column_names("paragraph_repairs")
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 
 
-def _invisible_class() -> re.Pattern[str]:
-    """Control (Cc, but newline and tab) and format (Cf) characters, zero-width ones included.
-
-    Built as code-point ranges: a class of single characters makes the regex
-    engine many times slower on CJK text.
-    """
-    cps = [
+def _invisible_code_points() -> list[int]:
+    """Control (Cc, but newline and tab) and format (Cf) characters, zero-width ones included."""
+    return [
         cp
         for cp in list(range(0x10000)) + list(range(0xE0000, 0xE0080)) + list(range(0x1D173, 0x1D17B))
         if chr(cp) not in "\n\t"
         and (chr(cp) in _ZERO_WIDTH or unicodedata.category(chr(cp)) in ("Cc", "Cf"))
     ]
+
+
+def _invisible_class(cps: list[int]) -> re.Pattern[str]:
+    """A regex class of the given code points.
+
+    Built as code-point ranges: a class of single characters makes the regex
+    engine many times slower on CJK text.
+    """
     parts = []
     start = prev = cps[0]
     for cp in cps[1:] + [-1]:
@@ -77,9 +82,11 @@ def _invisible_class() -> re.Pattern[str]:
     return re.compile("[" + "".join(parts) + "]")
 
 
-_INVISIBLE = _invisible_class()
+_INVISIBLE_CPS = _invisible_code_points()
+_INVISIBLE = _invisible_class(_INVISIBLE_CPS)
 _FULL_WIDTH = re.compile("[\uff01-\uff5e]")
-_SPACE_RUN = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+_SPACE_CHARS = " \t\u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u202f\u205f\u3000"
+_SPACE_RUN = re.compile(f"[{_SPACE_CHARS}]+")
 # A page saved through an encoder without U+00A0/U+3000 writes '?' for each such space
 # (portal pages: "??各位代表"); Chinese prose writes its question marks full-width, so a
 # run of two or more ASCII '?' is a lost space, not text
@@ -187,6 +194,50 @@ def normalize_text(text: str, kind: str = "body", cfg: CleanConfig | None = None
     return _SPACE_RUN.sub(" ", text.replace("\n", " ")).strip()
 
 
+@functools.cache
+def _may_change_table() -> np.ndarray:
+    """Per code point, whether normalize_text may change a text holding it (NFC aside).
+
+    Invisible characters, every whitespace character (space runs collapse, ends
+    are stripped: the plain space is in too), '?' (lost spaces), CR and LF, and
+    the full-width forms.
+    """
+    table = np.zeros(0x110000, dtype=bool)
+    table[_INVISIBLE_CPS] = True
+    table[[cp for cp in range(0x10000) if chr(cp).isspace()]] = True  # no whitespace lies beyond the BMP
+    table[[ord(ch) for ch in _SPACE_CHARS + "?\r\n"]] = True
+    table[0xFF01:0xFF5F] = True
+    return table
+
+
+# Texts screened per numpy pass in _may_change (bounds its code-point array).
+_SCREEN_SLICE = 1 << 14
+
+
+def _may_change(texts: list) -> list[bool]:
+    """Per text, whether normalize_text may change it, NFC aside (True for a missing text).
+
+    One numpy pass over the code points of many texts: most paragraphs hold
+    none of the characters normalisation touches, and scanning them with its
+    regexes one by one costs several times more.
+
+    Args:
+        texts: Raw paragraph texts (a missing one is not a str).
+
+    Returns:
+        Per text, True when it holds a character of _may_change_table or is not a str.
+    """
+    table = _may_change_table()
+    out = np.zeros(len(texts), dtype=bool)
+    for lo in range(0, len(texts), _SCREEN_SLICE):
+        part = [t if isinstance(t, str) else "\n" for t in texts[lo : lo + _SCREEN_SLICE]]
+        cps = np.frombuffer("".join(part).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        ends = np.cumsum([len(t) for t in part])
+        # the text of each flagged character
+        out[lo + np.searchsorted(ends, np.flatnonzero(table[cps]), side="right")] = True
+    return out.tolist()
+
+
 def _first_sentence(text: str) -> str:
     for i, ch in enumerate(text):
         if ch in _SENT_END:
@@ -245,8 +296,10 @@ def _join_candidates(doc_paras: list[tuple[str, str]], cfg: CleanConfig) -> list
 
 # n-grams held by more paragraphs than this are set phrases, not evidence of a copy
 _BOILERPLATE_DF = 64
-# Paragraphs hashed per pass over the corpus in _found_elsewhere.
+# Paragraphs hashed per pass over the corpus in _found_elsewhere (one worker's job).
 _CHUNK_ROWS = 4096
+# Chunks per round in _holders_of_wanted: after each, the set phrases found are no longer looked for.
+_ROUND_CHUNKS = 8
 # (probe, holder) votes counted at a time in _found_elsewhere.
 _VOTE_SLICE = 1 << 19
 
@@ -255,7 +308,8 @@ class _Holders(NamedTuple):
     """Which corpus rows hold each wanted n-gram (arrays indexed like all_wanted).
 
     Attributes:
-        df: Rows holding each wanted n-gram (its document frequency).
+        df: Rows holding each wanted n-gram (its document frequency), exact up
+            to _BOILERPLATE_DF; above it only "more" counts, and counting stops.
         rows: Holder rows grouped by n-gram, only for n-grams held by at most
             _BOILERPLATE_DF rows: those of n-gram i are rows[start[i]:start[i] + df[i]].
         start: Where each n-gram's holders begin in rows.
@@ -276,49 +330,113 @@ def _probe_hashes(probes: dict[object, tuple[set[int], str]], n: int) -> dict[ob
     Returns:
         Probe id -> sorted distinct hashes of the probe's dedup key.
     """
-    wanted: dict[object, np.ndarray] = {}
-    for pid, (_, probe) in probes.items():
-        h = sorted_unique(ngram_hashes(dedup_key(probe), n))
-        if len(h):
-            wanted[pid] = h
-    return wanted
+    pids = list(probes)
+    hashes, counts = ngram_hashes_many([dedup_key(probes[p][1]) for p in pids], n)
+    probe = np.repeat(np.arange(len(pids)), counts)
+    # one sort for all probes (by probe, then hash) rather than one per probe
+    order = np.lexsort((hashes, probe))
+    hashes, probe = hashes[order], probe[order]
+    first = np.ones(len(hashes), dtype=bool)
+    first[1:] = (hashes[1:] != hashes[:-1]) | (probe[1:] != probe[:-1])
+    hashes, probe = hashes[first], probe[first]
+    bounds = np.searchsorted(probe, np.arange(len(pids) + 1)).tolist()
+    return {p: hashes[bounds[i] : bounds[i + 1]] for i, p in enumerate(pids) if bounds[i + 1] > bounds[i]}
 
 
-def _holders_of_wanted(texts: list[str], all_wanted: np.ndarray, n: int) -> _Holders:
+class _Lookup(NamedTuple):
+    """Wanted n-gram hashes, to find among a chunk's n-gram hashes.
+
+    Attributes:
+        index: The hashes looked for (a hash table: a binary search per corpus
+            n-gram takes several times longer).
+        ids: Per hash of index, its position in all_wanted.
+    """
+
+    index: pd.Index
+    ids: np.ndarray
+
+
+def _chunk_pairs(texts: list[str], lo: int, lookup: _Lookup, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (wanted n-gram, row) pairs of a chunk of corpus rows.
+
+    Args:
+        texts: The chunk's texts, the first being row lo of the corpus.
+        lo: Corpus row of texts[0].
+        lookup: The n-grams looked for.
+        n: Characters per n-gram.
+
+    Returns:
+        (w, r): ids of the n-grams found and their rows, as int32, sorted by w then r.
+    """
+    every, lens = ngram_hashes_many([dedup_key(t) for t in texts], n)
+    found = lookup.index.get_indexer(every)
+    del every
+    at = np.flatnonzero(found >= 0)
+    w = lookup.ids[found[at]].astype(np.int64)
+    r = lo + np.searchsorted(np.cumsum(lens), at, side="right")
+    hi = lo + len(texts)
+    pair = sorted_unique(w * hi + r)
+    return (pair // hi).astype(np.int32), (pair % hi).astype(np.int32)
+
+
+# What the workers of _holders_of_wanted read: (texts, lookup, n). Forked workers
+# inherit it; spawned ones get it from the initializer (it is None between calls).
+_CHUNK_STATE: tuple | None = None
+
+
+def _set_chunk_state(state: tuple | None) -> None:
+    global _CHUNK_STATE
+    _CHUNK_STATE = state
+
+
+def _pairs_from(lo: int) -> tuple[np.ndarray, np.ndarray]:
+    """_chunk_pairs of the _CHUNK_ROWS rows from row lo (run in a worker)."""
+    texts, lookup, n = _CHUNK_STATE
+    return _chunk_pairs(texts[lo : lo + _CHUNK_ROWS], lo, lookup, n)
+
+
+def _pairs_of_chunks(
+    texts: list[str], lookup: _Lookup, n: int, starts: list[int], workers: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """_chunk_pairs of the chunks starting at the given rows, in that order, in worker processes."""
+    _set_chunk_state((texts, lookup, n))
+    try:
+        return map_in_processes(_pairs_from, starts, workers, initializer=_set_chunk_state, initargs=(_CHUNK_STATE,))
+    finally:
+        _set_chunk_state(None)
+
+
+def _holders_of_wanted(texts: list[str], all_wanted: np.ndarray, n: int, workers: int = 1) -> _Holders:
     """Counts and lists the rows holding each wanted n-gram, in one pass over the corpus.
 
-    Never pairwise, and in chunks so memory stays bounded: the holders of a set
-    phrase (more than _BOILERPLATE_DF rows) are never asked for, so they are not
-    kept, which leaves at most that many per n-gram.
+    Never pairwise, and in chunks of _CHUNK_ROWS rows so memory stays bounded:
+    the holders of a set phrase (more than _BOILERPLATE_DF rows) are never
+    asked for, so they are not kept, which leaves at most that many per n-gram.
+    Chunks are looked up in rounds of _ROUND_CHUNKS, in worker processes; each
+    round looks only for the n-grams not yet found to be set phrases.
 
     Args:
         texts: All cleaned paragraph texts of the corpus, by global row.
         all_wanted: Sorted distinct n-gram hashes of all probes.
         n: Characters per n-gram.
+        workers: Processes hashing the chunks; the result does not depend on it.
 
     Returns:
         The document frequency and the grouped holder rows of each wanted n-gram.
     """
-    n_rows = len(texts)
     df = np.zeros(len(all_wanted), dtype=np.int64)
     held_w, held_r = [], []
-    # a hash table: a binary search per corpus n-gram takes several times longer
-    lookup = pd.Index(all_wanted)
-    for lo in range(0, n_rows, _CHUNK_ROWS):
-        every, lens = ngram_hashes_many([dedup_key(t) for t in texts[lo : lo + _CHUNK_ROWS]], n)
-        if not len(every):
-            continue
-        w = lookup.get_indexer(every)
-        mask = w >= 0
-        rows = np.repeat(np.arange(lo, lo + len(lens), dtype=np.int64), lens)[mask]
-        # distinct (n-gram, row) pairs; the rows of a chunk are new, so counts add up
-        pair = sorted_unique(w[mask] * np.int64(n_rows) + rows)
-        del every, w, mask, rows
-        w, r = pair // n_rows, pair % n_rows
-        df += np.bincount(w, minlength=len(all_wanted))
-        few = df[w] <= _BOILERPLATE_DF
-        held_w.append(w[few].astype(np.int32))
-        held_r.append(r[few].astype(np.int32))
+    live = np.arange(len(all_wanted))
+    starts = list(range(0, len(texts), _CHUNK_ROWS))
+    for first in range(0, len(starts), _ROUND_CHUNKS):
+        live = live[df[live] <= _BOILERPLATE_DF]
+        lookup = _Lookup(pd.Index(all_wanted[live]), live)
+        # chunks in row order: the counts of a chunk's rows add up
+        for w, r in _pairs_of_chunks(texts, lookup, n, starts[first : first + _ROUND_CHUNKS], workers):
+            df += np.bincount(w, minlength=len(all_wanted))
+            few = df[w] <= _BOILERPLATE_DF
+            held_w.append(w[few])
+            held_r.append(r[few])
     # leave out the n-grams that turned set phrases after their first holders were kept
     few = [df[pw] <= _BOILERPLATE_DF for pw in held_w]
     w = np.concatenate([pw[k] for pw, k in zip(held_w, few)] + [np.zeros(0, dtype=np.int32)])
@@ -411,7 +529,7 @@ def _max_votes(
 
 
 def _found_elsewhere(
-    texts: list[str], probes: dict[object, tuple[set[int], str]], cfg: CleanConfig
+    texts: list[str], probes: dict[object, tuple[set[int], str]], cfg: CleanConfig, workers: int = 1
 ) -> set[object]:
     """Finds probe texts that are mostly found in other paragraphs of the corpus.
 
@@ -420,6 +538,7 @@ def _found_elsewhere(
         probes: Probe id -> (rows not to count as "other": the pair being
             considered for a join, the probe text).
         cfg: Clean settings.
+        workers: Processes hashing the corpus; the result does not depend on it.
 
     Returns:
         Probe ids with at least fragment_share of their n-grams held by one
@@ -431,7 +550,7 @@ def _found_elsewhere(
     if not wanted:
         return set()
     all_wanted = sorted_unique(np.concatenate(list(wanted.values())))
-    holders = _holders_of_wanted(texts, all_wanted, cfg.ngram)
+    holders = _holders_of_wanted(texts, all_wanted, cfg.ngram, workers)
     pids = list(wanted)
     best, telling = _best_holder_votes(pids, wanted, probes, all_wanted, holders, len(texts))
     # one other paragraph must hold most of it: a copy, not shared phrasing.
@@ -536,7 +655,9 @@ def _normalise_texts(rows: _Rows, cfg: CleanConfig) -> int:
     """
     changed = 0
     texts = rows.texts
-    for row, (kind, text) in enumerate(zip(rows.kinds, texts)):
+    for row, (kind, text, may_change) in enumerate(zip(rows.kinds, texts, _may_change(texts))):
+        if not may_change and kind != "table" and unicodedata.is_normalized("NFC", text):
+            continue  # normalize_text would return it as it is
         text = text if isinstance(text, str) else ""
         clean = normalize_text(text, kind, cfg)
         if clean != text:
@@ -595,7 +716,9 @@ def _candidate_joins(rows: _Rows, keep_rows: list[int], cfg: CleanConfig) -> dic
     return can_join
 
 
-def _without_displaced_pieces(texts: list[str], can_join: dict[int, int], cfg: CleanConfig) -> dict[int, int]:
+def _without_displaced_pieces(
+    texts: list[str], can_join: dict[int, int], cfg: CleanConfig, workers: int = 1
+) -> dict[int, int]:
     """Leaves out the joins whose pieces are found elsewhere in the corpus.
 
     B's opening found elsewhere: B is the displaced tail of another paragraph
@@ -606,6 +729,7 @@ def _without_displaced_pieces(texts: list[str], can_join: dict[int, int], cfg: C
         texts: All normalised paragraph texts, by row.
         can_join: Candidate joins, row A -> row B.
         cfg: Clean settings.
+        workers: Processes hashing the corpus.
 
     Returns:
         The candidate joins neither of whose pieces is found elsewhere.
@@ -614,7 +738,7 @@ def _without_displaced_pieces(texts: list[str], can_join: dict[int, int], cfg: C
     for a, b in can_join.items():
         probes[("head", b)] = ({a, b}, _first_sentence(texts[b]))
         probes[("tail", a)] = ({a, b}, texts[a])
-    displaced = _found_elsewhere(texts, probes, cfg)
+    displaced = _found_elsewhere(texts, probes, cfg, workers)
     return {
         a: b for a, b in can_join.items()
         if ("head", b) not in displaced and ("tail", a) not in displaced
@@ -710,12 +834,14 @@ def _repair_table(repairs: list[dict], doc_order: dict[object, int]) -> pd.DataF
     return rep
 
 
-def clean_paragraphs(paragraphs: pd.DataFrame, cfg: CleanConfig = CleanConfig()) -> CleanResult:
+def clean_paragraphs(paragraphs: pd.DataFrame, cfg: CleanConfig = CleanConfig(), workers: int = 1) -> CleanResult:
     """Normalises paragraph text and re-joins paragraphs cut mid-sentence.
 
     Args:
         paragraphs: Raw paragraphs from ingest (doc_id, para_id, kind, section, text).
         cfg: Clean settings.
+        workers: Processes for the corpus pass of the fragment check (the
+            result is the same for any number).
 
     Returns:
         CleanResult with cleaned paragraphs (para_id renumbered 0..n-1 per
@@ -734,7 +860,7 @@ def clean_paragraphs(paragraphs: pd.DataFrame, cfg: CleanConfig = CleanConfig())
     keep_rows, repairs = _drop_textless(rows, stats)
     can_join: dict[int, int] = {}
     if cfg.join_cut_paragraphs:
-        can_join = _without_displaced_pieces(rows.texts, _candidate_joins(rows, keep_rows, cfg), cfg)
+        can_join = _without_displaced_pieces(rows.texts, _candidate_joins(rows, keep_rows, cfg), cfg, workers)
     out_cols = _join_chains(rows, keep_rows, can_join, stats, repairs)
     # the pieces' texts go before the text column is built
     del rows

@@ -32,7 +32,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from tasks import reasons
 from tasks.parallel import map_in_processes
@@ -453,7 +455,8 @@ _NEWS_BYLINE = re.compile(r"(本报记者|记者|通讯员|日报社).{0,12}(整
 def detect_layout(lines: list[str]) -> str:
     """Recognises the source layout from the content of a file."""
     head = "\n".join(lines[:80])
-    tail = "\n".join(lines[-40:])
+    # the last 40 lines of a file of up to 80 are in its head already: not searched twice
+    tail = "\n".join(lines[-40:]) if len(lines) > 80 else ""
     if sum(m in head or m in tail for m in _FORUM_MARKERS) >= 3:
         return "forum"
     if sum(m in head or m in tail for m in _PORTAL_MARKERS) >= 3:
@@ -461,9 +464,14 @@ def detect_layout(lines: list[str]) -> str:
     dates = sum(1 for l in lines if _DATE_LINE.match(l))
     if dates >= 2 and sum(1 for l in lines if l.strip() == "-") >= 2:
         return "listing"
-    if any(_NEWS_BYLINE.search(l.strip()) for l in lines[:200]):
+    if any(_may_be_news_byline(l) and _NEWS_BYLINE.search(l.strip()) for l in lines[:200]):
         return "newspaper"
     return "plain"
+
+
+def _may_be_news_byline(line: str) -> bool:
+    """Whether a line holds what _NEWS_BYLINE needs: substring tests are many times faster than its search."""
+    return "记者" in line or "通讯员" in line or "日报社" in line or "供图" in line
 
 
 _BRACKET_TAG = re.compile(r"^\s*[\[【]([^\]】]{1,12})[\]】]\s*")
@@ -693,6 +701,10 @@ def _plan_period_start(numeral: str) -> int:
 _CN_NUMERAL = "〇零一二三四五六七八九十"
 _NPC_DATELINE = re.compile(rf"在[^。,，\n]{{0,30}}?第[{_CN_NUMERAL}\d]+届[^。,，\n]{{0,6}}?人民代表大会第[{_CN_NUMERAL}\d]+次会议上")
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+# str.translate looks up every character of a non-ASCII text: a regex finds out first whether it must
+_FULLWIDTH_DIGIT = re.compile("[０-９]")
+# a space inside a date: the space first, so the regex engine skips to spaces
+_SPACE_IN_DATE = re.compile(r" (?:(?<=\d )(?=[\d年月日])|(?<=[年月] )(?=\d))")
 _CN_DATE = re.compile(r"([〇○零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月(?:([一二三四五六七八九十]{1,3})日)?")
 
 
@@ -710,8 +722,9 @@ def _normalize_dates(text: str) -> str:
     Datelines come with full-width digits (１９９０年３月２０日), spaced digits
     from page layout (1 9 9 8 年3 月5 日) or Chinese numerals (二〇二六年一月二十七日).
     """
-    text = text.translate(_FULLWIDTH_DIGITS)
-    text = re.sub(r"(?<=\d) (?=[\d年月日])|(?<=[年月]) (?=\d)", "", text)
+    if _FULLWIDTH_DIGIT.search(text):
+        text = text.translate(_FULLWIDTH_DIGITS)
+    text = _SPACE_IN_DATE.sub("", text)
 
     def cn(m: re.Match) -> str:
         year = "".join(str("〇一二三四五六七八九".index(c)) if c in "〇一二三四五六七八九" else "0" for c in m.group(1))
@@ -1082,10 +1095,80 @@ def read_file(path: Path, rel: str, cfg: IngestConfig, regions: list[Region]) ->
     return FileRead(rel, size, sha, out, quarantine)
 
 
-def _read_files(job: tuple[list[tuple[Path, str]], IngestConfig]) -> list[FileRead]:
+PARAGRAPH_TEXT_COLUMNS = ["kind", "section", "text"]
+
+
+@dataclass(frozen=True)
+class ReadBatch:
+    """What one job of ingest_folder gives back: its files, their paragraphs as Arrow columns.
+
+    Arrow columns pickle as a few buffers, where lists of str pickle string by
+    string; and the table the caller builds takes them as they are.
+
+    Attributes:
+        reads: Per file, its FileRead with each document's paragraphs left out
+            (an empty list): they are in ``paragraphs``.
+        n_paras: Per file, the number of paragraphs of each of its documents.
+        paragraphs: kind, section and text of every paragraph, in file and
+            document order.
+    """
+
+    reads: list[FileRead]
+    n_paras: list[list[int]]
+    paragraphs: pa.Table
+
+
+def _read_files(job: tuple[list[tuple[Path, str]], IngestConfig]) -> ReadBatch:
     files, cfg = job
     regions = load_regions()
-    return [read_file(path, rel, cfg, regions) for path, rel in files]
+    reads = [read_file(path, rel, cfg, regions) for path, rel in files]
+    paras = [p for read in reads for _, doc_paras, _ in read.docs for p in doc_paras]
+    columns = [pa.array([p[i] for p in paras], type=pa.large_string()) for i in range(3)]
+    return ReadBatch(
+        reads=[FileRead(r.rel, r.size, r.sha, [(row, [], digest) for row, _, digest in r.docs], r.quarantine)
+               for r in reads],
+        n_paras=[[len(doc_paras) for _, doc_paras, _ in r.docs] for r in reads],
+        paragraphs=pa.table(columns, names=PARAGRAPH_TEXT_COLUMNS),
+    )
+
+
+def _paragraph_table(batches: list[ReadBatch], doc_ids: list[str], n_paras: list[int], kept: np.ndarray) -> pd.DataFrame:
+    """The raw paragraphs table: every kept document's paragraphs, numbered from 0 in each.
+
+    Args:
+        batches: The jobs' results, in path order.
+        doc_ids: Id of each kept document, in order.
+        n_paras: Paragraphs of each kept document.
+        kept: Positions, among the batches' paragraphs, of the kept documents' ones.
+
+    Returns:
+        doc_id, para_id (int64), kind, section and text, typed as pandas types
+        a table built from rows of str (object columns when empty).
+    """
+    columns = ["doc_id", "para_id"] + PARAGRAPH_TEXT_COLUMNS
+    if not len(kept):
+        return pd.DataFrame([], columns=columns)  # typed as before: object columns
+    table = pa.concat_tables([b.paragraphs for b in batches])
+    if len(kept) < len(table):
+        table = table.take(pa.array(kept))
+    doc_column = pa.array(doc_ids, type=pa.large_string()).take(pa.array(np.repeat(np.arange(len(doc_ids)), n_paras)))
+    out = {"doc_id": _str_column(doc_column), "para_id": _para_ids(n_paras)}
+    out.update({c: _str_column(table.column(c)) for c in PARAGRAPH_TEXT_COLUMNS})
+    return pd.DataFrame(out, columns=columns)
+
+
+def _str_column(values: pa.Array | pa.ChunkedArray) -> object:
+    """Arrow strings as the column pandas makes of a list of str (its Arrow buffers kept when it stores them so)."""
+    dtype = pd.Series([""]).dtype
+    if getattr(dtype, "storage", None) == "pyarrow":
+        return pd.array(values, dtype=dtype)
+    return values.to_pylist()
+
+
+def _para_ids(n_paras: list[int]) -> np.ndarray:
+    """0..n-1 for each document of n paragraphs, in one array."""
+    counts = np.asarray(n_paras, dtype=np.int64)
+    return np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
 def ingest_folder(
@@ -1112,15 +1195,19 @@ def ingest_folder(
     n_jobs = 1 if workers == 1 else workers * 16
     step = max(1, -(-len(pairs) // n_jobs))
     jobs = [(pairs[i : i + step], cfg) for i in range(0, len(pairs), step)]
-    reads = [r for batch in map_in_processes(_read_files, jobs, workers) for r in batch]
+    batches = map_in_processes(_read_files, jobs, workers)
 
     doc_rows: list[dict] = []
-    para_rows: list[tuple] = []
+    doc_ids: list[str] = []
+    n_paras: list[int] = []
+    kept: list[np.ndarray] = []  # positions of the kept documents' paragraphs among all read
     quarantine: list[dict] = []
     seen_files: dict[str, str] = {}
     seen_ids: set[str] = set()
-    for read in reads:
+    first_para = 0
+    for read, read_n_paras in ((r, n) for b in batches for r, n in zip(b.reads, b.n_paras)):
         rel = read.rel
+        file_first_para, first_para = first_para, first_para + sum(read_n_paras)
 
         def quarantine_row(reason: str, detail: str, sha: str | None = None) -> None:
             quarantine.append(dict(source_file=rel, source_sha256=sha, n_bytes=read.size, stage="ingest", reason=reason, detail=detail))
@@ -1132,16 +1219,18 @@ def ingest_folder(
             seen_files[read.sha] = rel
         for reason, detail, sha in read.quarantine:
             quarantine_row(reason, detail, sha)
-        for ordinal, (row, paras, digest) in enumerate(read.docs):
+        kept.append(np.arange(file_first_para, first_para))
+        for ordinal, (row, _, digest) in enumerate(read.docs):
             doc_id = digest[:16]
             if doc_id in seen_ids:
                 # same text under another file: keep both rows, dedup flags the later
                 doc_id = hashlib.sha256(f"{digest}\0{rel}#{ordinal}".encode()).hexdigest()[:16]
             seen_ids.add(doc_id)
-            para_rows.extend((doc_id, i, kind, section, text) for i, (kind, section, text) in enumerate(paras))
+            doc_ids.append(doc_id)
+            n_paras.append(read_n_paras[ordinal])
             doc_rows.append(dict(row, doc_id=doc_id, source_ordinal=ordinal))
     documents = pd.DataFrame(doc_rows, columns=column_names("documents"))
-    paragraphs = pd.DataFrame(para_rows, columns=["doc_id", "para_id", "kind", "section", "text"])
+    paragraphs = _paragraph_table(batches, doc_ids, n_paras, np.concatenate(kept + [np.zeros(0, dtype=np.int64)]))
     quarantined = pd.DataFrame(quarantine, columns=column_names("quarantine"))
     stats = dict(
         files=len(pairs),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pandas as pd
 import pytest
 
@@ -330,3 +332,79 @@ def test_cut_lines_are_told_from_titles_by_punctuation_of_either_width(marks):
         "实施三大战略实干奋进实现新跨越",
         "未来五年,全区上下将坚持解放思想。",
     ]
+
+
+# --- the fast paths: the same rows as the plain per-text forms ---------------------------------
+
+@pytest.mark.parametrize("text", [
+    "各位代表：现在，我代表区人民政府作报告。", "路桥 区", "路桥  区", " 开头有空格", "\u2028段落分隔符开头", "结尾\u2029",
+    "全角１２％", "问号??", "制表\t符", "软\u00ad连字符", "\u3000\u3000首行缩进", "e\u0301", "换\r行", "",
+])
+def test_texts_the_screen_passes_are_those_normalisation_leaves_as_they_are(text):
+    import tasks.clean as clean
+
+    [may_change] = clean._may_change([text])
+    if not may_change and unicodedata.is_normalized("NFC", text):
+        assert normalize_text(text) == text
+    # and clean, which normalises only what the screen flags, gives normalize_text's text
+    raw = text + "我代表区人民政府作报告。"
+    assert clean_paragraphs(make_paras(("body", raw))).paragraphs["text"].tolist() == [normalize_text(raw)]
+
+
+def test_screen_flags_each_text_by_its_own_characters():
+    import tasks.clean as clean
+
+    texts = ["甲乙", "", "丙\u200b", None, "丁 戊", "己"] * 3
+    assert clean._may_change(texts) == [False, False, True, True, True, False] * 3
+
+
+def test_probe_hashes_are_each_probes_distinct_sorted_hashes():
+    import tasks.clean as clean
+    from tasks.dedup import dedup_key, ngram_hashes, sorted_unique
+
+    probes = {("tail", 0): ({0, 1}, "完善城市垃圾分类基础设施建设完善城市"), ("head", 1): ({0, 1}, "短"),
+              ("tail", 5): ({5, 6}, "ＡＢＣ“数字化改革”推进城市")}
+    got = clean._probe_hashes(probes, 5)
+    assert list(got) == [("tail", 0), ("tail", 5)]  # a probe too short for one n-gram is left out
+    for pid, hashes in got.items():
+        assert hashes.tolist() == sorted_unique(ngram_hashes(dedup_key(probes[pid][1]), 5)).tolist()
+
+
+def test_found_elsewhere_is_the_same_with_rounds_and_two_workers(seed_ingest, monkeypatch):
+    import tasks.clean as clean
+
+    texts = [normalize_text(t, k) for t, k in zip(seed_ingest.paragraphs["text"], seed_ingest.paragraphs["kind"])]
+    probes = {("tail", a): ({a, a + 1}, texts[a]) for a in range(len(texts) - 1) if texts[a]}
+    # the seeds are too few for phrases held by 64 paragraphs
+    monkeypatch.setattr(clean, "_BOILERPLATE_DF", 3)
+    whole = clean._found_elsewhere(texts, probes, CleanConfig())
+    holders = clean._holders_of_wanted(texts, _wanted(probes), 5)
+    # chunks of 40 rows, 3 a round: set phrases are found in a round and no longer looked for after it
+    monkeypatch.setattr(clean, "_CHUNK_ROWS", 40)
+    monkeypatch.setattr(clean, "_ROUND_CHUNKS", 3)
+    for workers in (1, 2):
+        assert clean._found_elsewhere(texts, probes, CleanConfig(), workers) == whole
+        small = clean._holders_of_wanted(texts, _wanted(probes), 5, workers)
+        assert small.rows.tolist() == holders.rows.tolist() and small.start.tolist() == holders.start.tolist()
+        few = holders.df <= clean._BOILERPLATE_DF
+        assert (small.df[few] == holders.df[few]).all() and (small.df[~few] > clean._BOILERPLATE_DF).all()
+    assert (~few).any()  # the seeds have set phrases
+
+
+def _wanted(probes):
+    import numpy as np
+    import tasks.clean as clean
+    from tasks.dedup import sorted_unique
+
+    return sorted_unique(np.concatenate(list(clean._probe_hashes(probes, 5).values())))
+
+
+def test_one_and_two_workers_clean_the_seeds_alike(seed_ingest, monkeypatch):
+    import tasks.clean as clean
+
+    monkeypatch.setattr(clean, "_CHUNK_ROWS", 50)
+    monkeypatch.setattr(clean, "_ROUND_CHUNKS", 2)
+    one, two = clean_paragraphs(seed_ingest.paragraphs, workers=1), clean_paragraphs(seed_ingest.paragraphs, workers=2)
+    pd.testing.assert_frame_equal(one.paragraphs, two.paragraphs, check_exact=True)
+    pd.testing.assert_frame_equal(one.repairs, two.repairs, check_exact=True)
+    assert one.stats == two.stats and one.stats["joins"] > 0

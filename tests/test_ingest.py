@@ -5,10 +5,11 @@ from __future__ import annotations
 import shutil
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from tasks import reasons
-from tasks.ingest import decode_bytes, DecodeError, ingest_folder, split_listing_body, split_tag
+from tasks.ingest import decode_bytes, DecodeError, detect_layout, ingest_folder, split_listing_body, split_tag
 
 CHROME = [
     # forum
@@ -243,6 +244,41 @@ def test_same_input_gives_identical_rows(seeds_dir):
     assert a.paragraphs.equals(b.paragraphs)
 
 
+def test_one_and_two_workers_give_the_same_rows_around_a_skipped_duplicate_file(tmp_path, seeds_dir):
+    seeds = sorted(seeds_dir.glob("*.txt"))
+    for i, seed in enumerate(seeds):
+        shutil.copy(seed, tmp_path / f"{i}.txt")
+    # a byte-identical copy between the others: its paragraphs are read, then left out
+    shutil.copy(seeds[1], tmp_path / "1a.txt")
+    one, two = ingest_folder(tmp_path, workers=1), ingest_folder(tmp_path, workers=2)
+    for a, b in ((one.documents, two.documents), (one.paragraphs, two.paragraphs), (one.quarantine, two.quarantine)):
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+    alone = ingest_folder(seeds_dir)
+    pd.testing.assert_frame_equal(one.paragraphs, alone.paragraphs, check_exact=True)
+    assert one.quarantine.reason.tolist() == [reasons.DUPLICATE_FILE]
+    # the columns are typed as pandas types a table of str rows
+    by_rows = pd.DataFrame(list(alone.paragraphs.itertuples(index=False, name=None)), columns=alone.paragraphs.columns)
+    assert one.paragraphs.dtypes.equals(by_rows.dtypes)
+    assert one.paragraphs.groupby("doc_id", sort=False).para_id.apply(list).map(lambda ids: ids == list(range(len(ids)))).all()
+
+
+def test_folder_of_only_bad_files_gives_empty_paragraphs_with_their_columns(tmp_path):
+    (tmp_path / "empty.txt").write_bytes(b"")
+    res = ingest_folder(tmp_path, workers=2)
+    assert res.paragraphs.empty and res.paragraphs.columns.tolist() == ["doc_id", "para_id", "kind", "section", "text"]
+
+
+def test_portal_markers_in_the_last_lines_of_a_long_page_count():
+    lines = ["正文第%d段。" % i for i in range(100)] + ["索引号: 1", "发布机构: 区政府", "打印本页 关闭窗口"]
+    assert detect_layout(lines) == "portal"
+    assert detect_layout(lines[-50:]) == "portal"
+
+
+@pytest.mark.parametrize("line", ["本报记者 张三 整理", "通讯员 李四 报道", "路桥区委宣传部供图"])
+def test_a_news_byline_makes_a_newspaper(line):
+    assert detect_layout(["标题", "", line, "正文。"]) == "newspaper"
+
+
 def test_byline_needs_a_credit_not_just_a_final_photo_character():
     from tasks.ingest import is_byline
 
@@ -306,3 +342,16 @@ def test_statecouncil_outline_sub_headings_are_headings():
     assert (marked.kind == "heading").all()
     salutations = paras[paras.text.str.fullmatch(r"各位代表[！：]")]
     assert len(salutations) >= 1 and (salutations.kind == "body").all()
+
+
+@pytest.mark.parametrize("raw, written", [
+    ("——１９９０年３月２０日在第七届", "——1990年3月20日在第七届"),
+    ("1 9 9 8 年3 月5 日在", "1998年3月5日在"),
+    ("二〇二六年一月二十七日", "2026年1月27日"),
+    # spaces that are not inside a date stay
+    ("共 3 项 2025 年 a 1", "共 3 项 2025年 a 1"),
+])
+def test_dates_are_written_in_ascii_digits(raw, written):
+    from tasks.ingest import _normalize_dates
+
+    assert _normalize_dates(raw) == written
