@@ -139,9 +139,9 @@ def clean_task(corpus: Corpus, workers: int = 1) -> Corpus:
 
 @task(name="dedup", cache_policy=NO_CACHE)
 @timed("dedup")
-def dedup_task(corpus: Corpus) -> Corpus:
+def dedup_task(corpus: Corpus, workers: int = 1) -> Corpus:
     t0 = time.perf_counter()
-    result = dedup_corpus(corpus.documents, corpus.paragraphs)
+    result = dedup_corpus(corpus.documents, corpus.paragraphs, workers=workers)
     _log_stage("dedup", t0, **result.stats)
     return Corpus(result.documents, result.paragraphs, corpus.quarantine, corpus.repairs, result.paragraph_duplicates)
 
@@ -306,7 +306,7 @@ def govreports_pipeline(
         # each stage hands the corpus on: the previous stage's copy of the text is freed
         corpus = plan.ingest(partial(ingest_task, input_dir, workers=workers), snapshot.path)
         corpus = clean_task(corpus, workers)
-        corpus = dedup_task(corpus)
+        corpus = dedup_task(corpus, workers)
         extracted = extract_stage(plan, corpus, workers, batches)
         flags = quality_task(corpus, extracted)
         lexicon = lexicon_task(corpus, extracted)

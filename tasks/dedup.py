@@ -41,14 +41,22 @@ bylines legitimately repeat across documents ('一、主要工作', a premier's 
 so they are deduplicated by exact key within their own document only (a crawl
 holding the page text twice repeats every heading); tables are never
 deduplicated ('预期性', '主要指标').
+
+The decisions are taken in one process, in order (each depends on what was
+dropped before it), but the work that depends on no decision runs in
+``workers`` processes (tasks/parallel.py), in jobs cut from the data: the
+keys, the index's passes, the ranking of partners and, per candidate, its
+first partners' coverage (screened before the decisions, which then only
+look the answers up). Any number of workers gives the same rows.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -56,7 +64,7 @@ import pandas as pd
 import xxhash
 
 from tasks import reasons
-from tasks.parallel import release_free_memory
+from tasks.parallel import START_METHOD, map_in_processes, release_free_memory
 from tasks.schemas import column_names
 from tasks.text import PARAGRAPH_TERMINATORS, SENTENCE_TERMINATORS
 
@@ -73,12 +81,8 @@ DEDUP_KINDS = frozenset({"body", "caption"})
 # three times over (portal pages) repeats every heading, and the first of each stays.
 WITHIN_DOCUMENT_KINDS = frozenset({"heading", "byline"})
 
-_WS = re.compile(r"\s+")
-_QUOTE_RE = re.compile("[“”„‟「」『』〝〞＂‘’‚‛＇]")
-
-
-def _quote(m: re.Match[str]) -> str:
-    return "'" if m.group() in "‘’‚‛＇" else '"'
+# quote marks -> the ASCII mark standing for them in keys
+_QUOTES = [(q, '"') for q in "“”„‟「」『』〝〞＂"] + [(q, "'") for q in "‘’‚‛＇"]
 
 
 _BASE = np.uint64(0x100000001B3)
@@ -91,9 +95,41 @@ _GRAM_CACHE = 1 << 13
 # Paragraphs examined per block, hashed in one pass with their candidates
 # (the cache is made large enough to hold a block's).
 _PREFETCH = 256
+# Candidates screened per job (see _CandidateSearch.screen).
+_SCREEN_BLOCK = 1024
 
 
 _CLOSERS = frozenset("”’\"')）]】》」』")
+
+# What the pool's workers read, by call (keyed, so concurrent calls do not mix):
+# forked workers find it here as set before the fork, spawned ones get it from
+# the initializer.
+_SHARED: dict[int, object] = {}
+_shared_keys = itertools.count()
+
+
+def _map_shared(
+    fn: Callable, state: object, jobs: Sequence, workers: int, on_result: Callable | None = None
+) -> list:
+    """map_in_processes of fn over (key, job) pairs, where fn reads state as _SHARED[key].
+
+    Jobs are cut from the data, never from workers, so any worker count gives
+    the same results (with one worker, or one job, they run here).
+    """
+    key = next(_shared_keys)
+    _SHARED[key] = state
+    forked = START_METHOD == "fork"
+    try:
+        return map_in_processes(
+            fn, [(key, job) for job in jobs], workers, on_result=on_result,
+            initializer=None if forked else _receive_shared, initargs=() if forked else (key, state),
+        )
+    finally:
+        del _SHARED[key]
+
+
+def _receive_shared(key: int, state: object) -> None:
+    _SHARED[key] = state
 
 
 def ends_unterminated(text: str) -> bool:
@@ -125,19 +161,36 @@ def dedup_key(text: str) -> str:
     text = text or ""
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
-    return _WS.sub("", _QUOTE_RE.sub(_quote, text.lower()))
+    text = text.lower()
+    # str.replace and str.split run in C without a call back per match, several
+    # times faster than re.sub with a replacement function; split() drops the
+    # same characters as \s (str.isspace)
+    for mark, ascii_mark in _QUOTES:
+        if mark in text:
+            text = text.replace(mark, ascii_mark)
+    return "".join(text.split())
 
 
-def _polynomial(cps: np.ndarray, n: int) -> np.ndarray:
-    """Unmixed polynomial hash of every window of n code points (uint64, wraps around)."""
+# Windows hashed per numpy step in _window_hashes: a step's operands stay in
+# the CPU cache, which makes hashing a long text about twice as fast as whole-array steps.
+_HASH_BLOCK = 1 << 16
+
+
+def _window_hashes(cps: np.ndarray, n: int) -> np.ndarray:
+    """Polynomial hash of every window of n code points (uint64, wraps around), mixed by _mix."""
     m = len(cps) - n + 1
+    out = np.empty(max(m, 0), dtype=np.uint64)
+    c = cps.astype(np.uint64)
     with np.errstate(over="ignore"):
-        # in place, so one uint64 array is alive however long n is
-        h = cps[:m].astype(np.uint64)
-        for k in range(1, n):
-            h *= _BASE
-            h += cps[k : k + m]
-    return h
+        for lo in range(0, m, _HASH_BLOCK):
+            h = out[lo : lo + _HASH_BLOCK]  # a view: computed in place
+            hi = lo + len(h)
+            h[:] = c[lo:hi]
+            for k in range(1, n):
+                h *= _BASE
+                h += c[lo + k : hi + k]
+            _mix(h)
+    return out
 
 
 def _mix(h: np.ndarray) -> np.ndarray:
@@ -169,7 +222,7 @@ def ngram_hashes(key: str, n: int) -> np.ndarray:
     """
     if len(key) < n:
         return np.zeros(0, dtype=np.uint64)
-    return _mix(_polynomial(_code_points(key), n))
+    return _window_hashes(_code_points(key), n)
 
 
 # Characters hashed per numpy pass in ngram_hashes_many: bounds its temporaries
@@ -181,27 +234,28 @@ def _key_lengths(keys: list[str]) -> np.ndarray:
     return np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
 
 
-def _ngram_hash_chunks(keys: list[str], n: int, lens: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+def _ngram_hash_chunks(joined: str, n: int, lens: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
     """Yields (first, hashes): the keys' n-gram hashes, about _HASH_CHUNK_CHARS
     characters of keys at a time; first is the index of hashes[0] among all.
-    lens are the keys' lengths."""
+    joined is the keys joined, lens their lengths (one string rather than a
+    list: a forked worker reading it copies no page of the parent's)."""
     counts = np.maximum(lens - n + 1, 0)
     ends = np.cumsum(lens)
     first = 0
     lo = 0
-    while lo < len(keys):
+    while lo < len(lens):
         # the keys [lo, hi) hold about _HASH_CHUNK_CHARS characters (at least one key)
         base = int(ends[lo - 1]) if lo else 0
         hi = max(lo + 1, int(np.searchsorted(ends, base + _HASH_CHUNK_CHARS, side="right")))
         m = int(counts[lo:hi].sum())
         if m:
-            h = _polynomial(_code_points("".join(keys[lo:hi])), n)
+            h = _window_hashes(_code_points(joined[base : int(ends[hi - 1])]), n)
             # drop the windows that start in one key and end in the next
             bounds = ends[lo : hi - 1] - base
             cross = (bounds[:, None] - np.arange(1, n)).ravel()
             valid = np.ones(len(h), dtype=bool)
             valid[cross[(cross >= 0) & (cross < len(h))]] = False
-            yield first, _mix(h[valid])
+            yield first, h[valid]
             first += m
         lo = hi
 
@@ -223,7 +277,7 @@ def ngram_hashes_many(keys: list[str], n: int) -> tuple[np.ndarray, np.ndarray]:
     lens = _key_lengths(keys)
     counts = np.maximum(lens - n + 1, 0)
     out = np.empty(int(counts.sum()), dtype=np.uint64)
-    for first, h in _ngram_hash_chunks(keys, n, lens):
+    for first, h in _ngram_hash_chunks("".join(keys), n, lens):
         out[first : first + len(h)] = h
     return out, counts
 
@@ -493,7 +547,7 @@ _SORT_SLICE = 1 << 20
 _INDEX_PASSES = 4
 
 
-def _build_index(keys: list[str], n: int, max_holders: int) -> _Index:
+def _build_index(keys: list[str], n: int, max_holders: int, workers: int = 1) -> _Index:
     """Builds the inverted index of the paragraphs' n-gram occurrences.
 
     Args:
@@ -501,80 +555,141 @@ def _build_index(keys: list[str], n: int, max_holders: int) -> _Index:
         n: Characters per n-gram.
         max_holders: N-grams held by more paragraphs are left out of the
             holder lists (they still count for the flags).
+        workers: Processes running the passes (each pass is one job, so
+            any number of workers gives the same index).
     """
     lens = _key_lengths(keys)
     off = np.concatenate(([0], np.cumsum(np.maximum(lens - n + 1, 0))))
     n_occ = int(off[-1])
-    flags = np.zeros(n_occ, dtype=np.uint8)
-    hashes, sizes, holders = [], [], []
     # Sorting every occurrence at once would take ~60 bytes each. The hash
     # space is cut instead by the top bits of the hash into slices of about
     # _SORT_SLICE occurrences: each n-gram lies in one slice, and the slices
     # come out in hash order. Each pass gathers the slices of its share.
     slice_bits = min(16, max(0, (n_occ - 1) // _SORT_SLICE).bit_length())
     pass_bits = min(slice_bits, _INDEX_PASSES.bit_length() - 1)
-    n_sub = 1 << (slice_bits - pass_bits)
-    pos_type = np.int32 if n_occ < 2**31 else np.int64
-    for q in range(1 << pass_bits):
-        # per slice of the pass, its (hashes, positions), a piece per chunk of keys
-        pieces: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(n_sub)]
-        for first, h in _ngram_hash_chunks(keys, n, lens):
-            if pass_bits:
-                mine = np.flatnonzero((h >> np.uint64(64 - pass_bits)) == q)
-                h, pos = h[mine], (mine + first).astype(pos_type)
-                del mine
-            else:
-                pos = np.arange(first, first + len(h), dtype=pos_type)
-            if n_sub > 1:
-                sub = ((h >> np.uint64(64 - slice_bits)) & np.uint64(n_sub - 1)).astype(np.uint16)
-                # stable, so positions still ascend inside a slice
-                order = np.argsort(sub, kind="stable")
-                bounds = np.cumsum(np.bincount(sub, minlength=n_sub))[:-1]
-                h, pos = h[order], pos[order]
-                # copies, not views: a slice's pieces are freed once it is indexed
-                for s, (ph, pp) in enumerate(zip(np.split(h, bounds), np.split(pos, bounds))):
-                    pieces[s].append((ph.copy(), pp.copy()))
-                del sub, order
-            else:
-                pieces[0].append((h, pos))
-        for s in range(n_sub):
-            h = np.concatenate([ph for ph, _ in pieces[s]] + [np.zeros(0, np.uint64)])
-            pos = np.concatenate([pp for _, pp in pieces[s]] + [np.zeros(0, pos_type)])
-            pieces[s] = []  # the pass's memory shrinks slice by slice
-            if len(h):
-                hs, sz, hd = _index_slice(h, pos, off, flags, slice_bits, max_holders)
-                hashes.append(hs)
-                sizes.append(sz)
-                holders.append(hd)
-            del h, pos
-    if not hashes:
-        hashes = [np.zeros(0, np.uint64)]
-        sizes = [np.zeros(0, np.int64)]
-        holders = [np.zeros(0, np.int32)]
+    plan = _IndexPlan("".join(keys), lens, off, n, slice_bits, pass_bits, max_holders)
+    flags = np.zeros(n_occ, dtype=np.uint8)
+
+    def set_flags(_: int, part: _IndexPart) -> None:
+        # as each pass arrives, so that the passes' flags are not all held at once
+        flags[part.flag_pos] = part.flag_val
+        part.flag_pos = part.flag_val = None
+
+    parts = _map_shared(_index_pass, plan, list(range(1 << pass_bits)), workers, on_result=set_flags)
+    del plan
+    hashes = [h for p in parts for h in p.hashes] or [np.zeros(0, np.uint64)]
+    sizes = [s for p in parts for s in p.sizes] or [np.zeros(0, np.int64)]
+    holders = [h for p in parts for h in p.holders] or [np.zeros(0, np.int32)]
     start = np.concatenate(([0], np.cumsum(np.concatenate(sizes))))
     return _Index(off.tolist(), np.concatenate(hashes), start, np.concatenate(holders), flags)
 
 
+@dataclass(frozen=True)
+class _IndexPlan:
+    """What every pass of _build_index reads: the keys joined, their lengths and n-gram offsets, the cut."""
+
+    joined: str
+    lens: np.ndarray
+    off: np.ndarray
+    n: int
+    slice_bits: int
+    pass_bits: int
+    max_holders: int
+
+
+@dataclass
+class _IndexPart:
+    """One pass's share of the index: its slices' (hashes, sizes, holders), and its occurrences' flags.
+
+    Only the flags that are set are listed (flag_pos, flag_val); they are let
+    go once written into the index's flags.
+    """
+
+    hashes: list[np.ndarray]
+    sizes: list[np.ndarray]
+    holders: list[np.ndarray]
+    flag_pos: np.ndarray | None
+    flag_val: np.ndarray | None
+
+
+def _index_pass(job: tuple[int, int]) -> _IndexPart:
+    """Pass q of _build_index: hashes every n-gram again and indexes those in its share of the hash space."""
+    key, q = job
+    plan: _IndexPlan = _SHARED[key]
+    pos_type = _pos_type(plan)
+    pieces = _pass_pieces(plan, q)
+    part = _IndexPart([], [], [], [], [])
+    empty = (np.zeros(0, np.uint64), np.zeros(0, pos_type))
+    for s in range(len(pieces)):
+        h, pos = (np.concatenate([p[i] for p in pieces[s]] + [empty[i]]) for i in range(2))
+        pieces[s] = []  # the pass's memory shrinks slice by slice
+        if len(h):
+            hs, sz, hd, pos, fl = _index_slice(h, pos, plan.off, plan.slice_bits, plan.max_holders)
+            part.hashes.append(hs)
+            part.sizes.append(sz)
+            part.holders.append(hd)
+            set_ = fl != 0
+            part.flag_pos.append(pos[set_])
+            part.flag_val.append(fl[set_])
+        del h, pos
+    part.flag_pos = np.concatenate(part.flag_pos + [np.zeros(0, pos_type)])
+    part.flag_val = np.concatenate(part.flag_val + [np.zeros(0, np.uint8)])
+    return part
+
+
+def _pos_type(plan: _IndexPlan) -> type:
+    return np.int32 if int(plan.off[-1]) < 2**31 else np.int64
+
+
+def _pass_pieces(plan: _IndexPlan, q: int) -> list[list[tuple[np.ndarray, np.ndarray]]]:
+    """Per slice of pass q, its occurrences' (hashes, positions), a piece per chunk of keys."""
+    slice_bits, pass_bits = plan.slice_bits, plan.pass_bits
+    n_sub = 1 << (slice_bits - pass_bits)
+    pos_type = _pos_type(plan)
+    pieces: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(n_sub)]
+    for first, h in _ngram_hash_chunks(plan.joined, plan.n, plan.lens):
+        if pass_bits:
+            mine = np.flatnonzero((h >> np.uint64(64 - pass_bits)) == q)
+            h, pos = h[mine], (mine + first).astype(pos_type)
+            del mine
+        else:
+            pos = np.arange(first, first + len(h), dtype=pos_type)
+        if n_sub > 1:
+            sub = ((h >> np.uint64(64 - slice_bits)) & np.uint64(n_sub - 1)).astype(np.uint16)
+            # stable, so positions still ascend inside a slice
+            order = np.argsort(sub, kind="stable")
+            bounds = np.cumsum(np.bincount(sub, minlength=n_sub))[:-1]
+            h, pos = h[order], pos[order]
+            # copies, not views: a slice's pieces are freed once it is indexed
+            for s, (ph, pp) in enumerate(zip(np.split(h, bounds), np.split(pos, bounds))):
+                pieces[s].append((ph.copy(), pp.copy()))
+            del sub, order
+        else:
+            pieces[0].append((h, pos))
+    return pieces
+
+
 def _index_slice(
-    h: np.ndarray, pos: np.ndarray, off: np.ndarray, flags: np.ndarray, top_bits: int, max_holders: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    h: np.ndarray, pos: np.ndarray, off: np.ndarray, top_bits: int, max_holders: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Indexes the occurrences of one slice of the hash space.
 
     Args:
         h: Their hashes (all with the same top_bits top bits).
         pos: Their positions among all occurrences, ascending.
         off: Paragraph u holds the occurrences off[u]:off[u + 1].
-        flags: Per occurrence, set here to _EARLIER / _LATER.
         top_bits: How many top bits all h share.
         max_holders: N-grams held by more paragraphs are not listed.
 
     Returns:
-        (hashes, sizes, holders) of the slice's n-grams held by 2 to
-        max_holders paragraphs: sorted hashes, how many paragraphs hold each,
-        and those paragraphs (ascending per n-gram), concatenated.
+        (hashes, sizes, holders, positions, flags): of the slice's n-grams held
+        by 2 to max_holders paragraphs, sorted hashes, how many paragraphs hold
+        each, and those paragraphs (ascending per n-gram), concatenated; then
+        every occurrence's position with its flags (_EARLIER / _LATER).
     """
-    # (fast while positions ascend)
-    owner = (np.searchsorted(off, pos, side="right") - 1).astype(np.int32)
+    # the paragraph holding each occurrence: as positions ascend, how many
+    # fall in each paragraph (fewer searches than one per occurrence)
+    owner = np.repeat(np.arange(len(off) - 1, dtype=np.int32), np.diff(np.searchsorted(pos, off)))
     # a stable sort keeps each n-gram's holders ascending, like the positions
     order, h = _hash_order(h, top_bits)
     pos, owner = pos[order], owner[order]
@@ -585,10 +700,8 @@ def _index_slice(
     last = np.append(first[1:], len(h)) - 1
     group = np.cumsum(new, dtype=np.int32) - 1
     # holders ascend inside an n-gram: its first and last bound "earlier"/"later"
-    earlier = np.where(owner[first][group] < owner, _EARLIER, 0)
-    flags[pos] = earlier | np.where(owner[last][group] > owner, _LATER, 0)
-    del earlier
-    del pos
+    flags = np.where(owner[first][group] < owner, _EARLIER, 0).astype(np.uint8)
+    flags |= np.where(owner[last][group] > owner, _LATER, 0).astype(np.uint8)
     shared = owner[first] != owner[last]
     # one entry per (n-gram, paragraph) of the shared n-grams
     entry = new
@@ -598,34 +711,35 @@ def _index_slice(
     del entry, new, group, owner
     size = np.bincount(e_group, minlength=len(first))
     few = shared & (size <= max_holders)
-    return h[first[few]], size[few], e_owner[few[e_group]]
+    return h[first[few]], size[few], e_owner[few[e_group]], pos, flags
 
 
 # Pairs of paragraphs counted and ranked at a time (a few MB of work arrays).
 _PAIR_SLICE = 1 << 19
 
 
-def _top_partners(index: _Index, max_df: int, k: int, earlier: bool) -> np.ndarray:
-    """Per paragraph, the k earlier (or later) paragraphs sharing most n-grams with it.
+def _top_partners(index: _Index, max_df: int, k: int, workers: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Per paragraph, the k earlier and the k later paragraphs sharing most n-grams with it.
 
     Args:
         index: The inverted n-gram index.
         max_df: N-grams held by more paragraphs than this make no pairs.
         k: Partners kept per paragraph.
-        earlier: Rank each paragraph's earlier partners (else its later ones).
+        workers: Processes ranking the pairs (a range of paragraphs and one
+            side is one job, so any number of workers gives the same tables).
 
     Returns:
-        int32 table, one row per paragraph: its partners by decreasing count
-        of shared n-grams (ties: the smaller paragraph), padded with -1. A
-        table rather than a dict of lists, where a Python int per entry would
-        take far more memory.
+        (earlier, later): int32 tables, one row per paragraph: its partners
+        by decreasing count of shared n-grams (ties: the smaller paragraph),
+        padded with -1. Tables rather than dicts of lists, where a Python int
+        per entry would take far more memory.
     """
     n = len(index.off) - 1
-    top = np.full((n, k), -1, dtype=np.int32)
+    tops = (np.full((n, k), -1, dtype=np.int32), np.full((n, k), -1, dtype=np.int32))
     size = index.size
     wanted = size <= max_df
     if not wanted.any():
-        return top
+        return tops
     # only n-grams shared by a few paragraphs make pairs: select them first,
     # so the pair loop runs over a small array
     mask = np.repeat(wanted, size)
@@ -638,39 +752,99 @@ def _top_partners(index: _Index, max_df: int, k: int, earlier: bool) -> np.ndarr
     # An n-gram held by s paragraphs gives each pair of them one shared
     # n-gram. The pairs of a range of paragraphs (about _PAIR_SLICE pairs)
     # are counted and ranked at a time, so the work arrays stay small.
-    step = max(1, -(-n * _PAIR_SLICE // n_pairs))
+    step = max(1, -(-n * _PAIR_SLICE // max(n_pairs, 1)))
+    plan = _PairPlan(o, gid, n, k, max_df)
+    jobs = [(side, lo, min(lo + step, n)) for side in (0, 1) for lo in range(0, n, step)]
+    for (side, lo, hi), ranked in zip(jobs, _map_shared(_rank_partners, plan, jobs, workers)):
+        tops[side][lo:hi] = ranked
+    return tops
+
+
+@dataclass(frozen=True)
+class _PairPlan:
+    """What _rank_partners reads: the holder entries of n-grams held by few paragraphs.
+
+    Attributes:
+        o: Holder of each entry; an n-gram's holders are a run, ascending.
+        gid: The entry's n-gram.
+        n: Paragraphs.
+        k: Partners kept per paragraph.
+        max_df: At most this many holders per n-gram.
+    """
+
+    o: np.ndarray
+    gid: np.ndarray
+    n: int
+    k: int
+    max_df: int
+
+
+def _rank_partners(job: tuple[int, tuple[int, int, int]]) -> np.ndarray:
+    """Ranks the earlier (side 0) or later (side 1) partners of the paragraphs lo:hi.
+
+    The job is (side, lo, hi). Returns their rows of _top_partners' table.
+    """
+    key, (side, lo, hi) = job
+    plan: _PairPlan = _SHARED[key]
+    o, gid, n, k = plan.o, plan.gid, plan.n, plan.k
+    cur = np.flatnonzero((o >= lo) & (o < hi))
     # holders ascend inside an n-gram: a paragraph's earlier partners are the
     # holders before it, its later ones those after it
-    sign = -1 if earlier else 1
-    for lo in range(0, n, step):
-        cur = np.flatnonzero((o >= lo) & (o < lo + step))
-        mine, theirs = [], []
-        for d in range(1, max_df):
-            # a holder with no partner d places away has none further either
-            cur = cur[(cur + sign * d >= 0) & (cur + sign * d < len(o))]
-            cur = cur[gid[cur + sign * d] == gid[cur]]
-            if not len(cur):
-                break
-            mine.append(o[cur])
-            theirs.append(o[cur + sign * d])
-        if not mine:
-            continue
-        pair = np.concatenate(mine).astype(np.int64) * n
-        pair += np.concatenate(theirs)
-        del mine, theirs
-        pair, shared = np.unique(pair, return_counts=True)
-        by, other = pair // n, pair % n
-        del pair
+    sign = -1 if side == 0 else 1
+    mine, theirs = [], []
+    for d in range(1, plan.max_df):
+        # a holder with no partner d places away has none further either
+        cur = cur[(cur + sign * d >= 0) & (cur + sign * d < len(o))]
+        cur = cur[gid[cur + sign * d] == gid[cur]]
+        if not len(cur):
+            break
+        mine.append(o[cur])
+        theirs.append(o[cur + sign * d])
+    ranked = np.full((hi - lo, k), -1, dtype=np.int32)
+    if not mine:
+        return ranked
+    pair = np.concatenate(mine).astype(np.int64) * n
+    pair += np.concatenate(theirs)
+    del mine, theirs
+    pair, shared = _counts_sorted(pair)
+    by, other = _ranked_pairs(pair // n - lo, shared, pair % n, n)
+    by += lo
+    del pair, shared
+    first = np.ones(len(by), dtype=bool)
+    first[1:] = by[1:] != by[:-1]
+    idx = np.arange(len(by))
+    rank = idx - np.maximum.accumulate(np.where(first, idx, 0))
+    few = rank < k
+    ranked[by[few] - lo, rank[few]] = other[few]
+    return ranked
+
+
+def _counts_sorted(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(a, return_counts=True), by one plain sort."""
+    a = np.sort(a)
+    if not len(a):
+        return a, np.zeros(0, np.int64)
+    new = np.ones(len(a), dtype=bool)
+    new[1:] = a[1:] != a[:-1]
+    first = np.flatnonzero(new)
+    return a[first], np.diff(np.append(first, len(a)))
+
+
+def _ranked_pairs(by: np.ndarray, shared: np.ndarray, other: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(by, other) in the order of np.lexsort((other, -shared, by)), for distinct pairs of ints in [0, n).
+
+    One sort of the three columns packed into an int64 when they fit, which
+    is several times faster than lexsort's three passes.
+    """
+    top = int(shared.max()) + 1 if len(shared) else 1
+    span = int(by.max()) + 1 if len(by) else 1
+    if span * top * n >= 2**62:
         order = np.lexsort((other, -shared, by))
-        by, other = by[order], other[order]
-        del order, shared
-        first = np.ones(len(by), dtype=bool)
-        first[1:] = by[1:] != by[:-1]
-        idx = np.arange(len(by))
-        rank = idx - np.maximum.accumulate(np.where(first, idx, 0))
-        few = rank < k
-        top[by[few], rank[few]] = other[few]
-    return top
+        return by[order], other[order]
+    key = (by * top + (top - 1 - shared)) * n + other
+    # the pairs are distinct, so the keys are: a plain sort gives lexsort's order
+    key.sort()
+    return key // (top * n), key % n
 
 
 def _most_frequent(values: np.ndarray) -> int:
@@ -836,8 +1010,8 @@ def _processing_order(documents: pd.DataFrame, paragraphs: pd.DataFrame) -> np.n
     return sort_keys.sort_values(["_rank", "doc_id", "para_id"], kind="stable").index.to_numpy()
 
 
-def _read_rows(documents: pd.DataFrame, paragraphs: pd.DataFrame) -> _Rows:
-    """Step 0: the paragraphs in processing order, with their keys and cut edges."""
+def _read_rows(documents: pd.DataFrame, paragraphs: pd.DataFrame, workers: int = 1) -> _Rows:
+    """Step 0: the paragraphs in processing order, with their keys and cut edges (keyed in workers processes)."""
     order = _processing_order(documents, paragraphs)
     n = len(order)
     order_list = order.tolist()
@@ -853,17 +1027,23 @@ def _read_rows(documents: pd.DataFrame, paragraphs: pd.DataFrame) -> _Rows:
     keys: list[str] = []
     ends_cut: list[bool] = []
     # a slice of the texts at a time: the keys are the copy that is kept
-    text_col = paragraphs["text"]
-    for lo in range(0, n, _TEXT_SLICE):
-        for t in text_col.iloc[order[lo : lo + _TEXT_SLICE]].fillna("").tolist():
-            keys.append(dedup_key(t))
-            ends_cut.append(ends_unterminated(t))
-    del text_col
+    slices = [(lo, min(lo + _TEXT_SLICE, n)) for lo in range(0, n, _TEXT_SLICE)]
+    for slice_keys, slice_cut in _map_shared(_key_texts, (paragraphs["text"], order), slices, workers):
+        keys += slice_keys
+        ends_cut += slice_cut
     cut = [(i > 0 and doc_ids[i - 1] == doc_ids[i] and ends_cut[i - 1], ends_cut[i]) for i in range(n)]
     doc_rows: dict[str, list[int]] = {}
     for i, d in enumerate(doc_ids):
         doc_rows.setdefault(d, []).append(i)
     return _Rows(order, kinds, doc_ids, para_ids, keys, cut, doc_rows)
+
+
+def _key_texts(job: tuple[int, tuple[int, int]]) -> tuple[list[str], list[bool]]:
+    """dedup_key and ends_unterminated of the texts at order[lo:hi] (the shared state is (texts, order))."""
+    key, (lo, hi) = job
+    text_col, order = _SHARED[key]
+    texts = text_col.iloc[order[lo:hi]].fillna("").tolist()
+    return [dedup_key(t) for t in texts], [ends_unterminated(t) for t in texts]
 
 
 def _find_copied_documents(rows: _Rows, verdicts: _Verdicts) -> None:
@@ -918,25 +1098,25 @@ class _CandidateSearch:
     Methods take candidate numbers; drop records rows in the verdicts.
     """
 
-    def __init__(self, rows: _Rows, unique: list[int], verdicts: _Verdicts, cfg: DedupConfig):
+    def __init__(self, rows: _Rows, unique: list[int], verdicts: _Verdicts, cfg: DedupConfig, workers: int):
         self.cfg = cfg
         self.verdicts = verdicts
         self.rows = [i for i in unique if len(rows.keys[i]) >= cfg.min_containment_chars]
         self.keys = [rows.keys[i] for i in self.rows]
         self.cut = [rows.cut[i] for i in self.rows]
         release_free_memory()  # the texts read for the keys
-        self.index = _build_index(self.keys, cfg.ngram, 8 * cfg.max_df)
+        self.index = _build_index(self.keys, cfg.ngram, 8 * cfg.max_df, workers)
         release_free_memory()  # the sort's work arrays
         self.off = self.index.off
         # extra candidates, since some of the best ones may turn out dropped
-        self.earlier = _top_partners(self.index, cfg.max_df, 2 * cfg.candidates, earlier=True)
-        self.later = _top_partners(self.index, cfg.max_df, 2 * cfg.candidates, earlier=False)
+        self.earlier, self.later = _top_partners(self.index, cfg.max_df, 2 * cfg.candidates, workers)
         release_free_memory()
         self.grams = _GramCache(self.keys, cfg.ngram, max(_GRAM_CACHE, 2 * _PREFETCH * (2 * cfg.candidates + 1)))
         # per candidate of the current block, per n-gram: its entry in the index
         self.groups: dict[int, np.ndarray] = {}
         self.dropped: set[int] = set()
         self.dropped_mask = np.zeros(len(self.rows), dtype=bool)
+        self.workers = workers
 
     def n_grams(self, u: int) -> int:
         return self.off[u + 1] - self.off[u]
@@ -945,10 +1125,62 @@ class _CandidateSearch:
         """covered_ok for candidate u."""
         return covered_ok(cov, self.keys[u], self.cfg, max_junctions, self.cut[u])
 
-    def prefetch(self, block: list[int], partners: np.ndarray) -> None:
-        """Hashes a block of candidates and their partners at once, and looks the block up."""
-        self.grams.prefetch(block + [a for a in partners[block].ravel().tolist() if a >= 0])
+    def prefetch(self, block: list[int]) -> None:
+        """Hashes a block of candidates at once, and looks the block up."""
+        self.grams.prefetch(block)
         self.look_up(block)
+
+    def screen(self) -> tuple[dict[int, tuple[list[int], list[bool]]], ...]:
+        """The candidates worth examining on each side (earlier, later), with what their partners cover.
+
+        All of it needs no state (no drop so far), so it runs in worker
+        processes, a block of candidates a job; the decisions, which depend
+        on the drops before them, are taken in order afterwards.
+
+        Returns:
+            Per side, in candidate order: u -> (per one of u's first
+            cfg.candidates partner slots, how many of u's n-grams that
+            partner holds, and whether they cover u by themselves; 0 and
+            False for an empty slot). The later slots, taken only when
+            earlier partners were dropped, are compared when needed
+            (see partner_cover).
+        """
+        # the n-grams no earlier (later) paragraph holds at all rule most
+        # unique paragraphs out; vectorised first, over every candidate
+        jobs = []
+        for side, flag in enumerate((_EARLIER, _LATER)):
+            held = self.index.mostly_held(flag, self.cfg.min_coverage)
+            jobs += [(side, held[i : i + _SCREEN_BLOCK]) for i in range(0, len(held), _SCREEN_BLOCK)]
+        out: tuple[dict, dict] = ({}, {})
+        for (side, _), part in zip(jobs, _map_shared(_screen_block, self, jobs, self.workers)):
+            out[side].update((u, (sums, oks)) for u, sums, oks in part)
+        return out
+
+    def screen_block(self, side: int, us: list[int]) -> list[tuple[int, list[int], list[bool]]]:
+        """screen for some candidates us of one side (0: earlier, 1: later)."""
+        partners = self.earlier if side == 0 else self.later
+        flag, junctions = (_EARLIER, self.cfg.max_junctions) if side == 0 else (_LATER, 0)
+        # the sources' n-grams cannot cover u better than all n-grams held earlier (later)
+        kept = [u for u in us if self.covered(u, self.index.held(u, flag), junctions)]
+        first = partners[kept, : self.cfg.candidates]
+        self.grams.prefetch(kept + [a for a in first.ravel().tolist() if a >= 0])
+        out = []
+        for u, row in zip(kept, first.tolist()):
+            sums, oks = [], []
+            for a in row:
+                cov = self.contained(u, a) if a >= 0 else None
+                sums.append(0 if cov is None else int(np.count_nonzero(cov)))
+                oks.append(cov is not None and self.covered(u, cov))
+            out.append((u, sums, oks))
+        return out
+
+    def partner_cover(self, u: int, j: int, partners: np.ndarray, screened: dict) -> tuple[int, bool]:
+        """(n-grams held, covers u) of u's partner in slot j: from the screen, or compared now."""
+        sums, oks = screened[u]
+        if j < len(sums):
+            return sums[j], oks[j]
+        cov = self.contained(u, int(partners[u, j]))
+        return int(np.count_nonzero(cov)), self.covered(u, cov)
 
     def look_up(self, us: list[int]) -> None:
         """Finds the index entries of the n-grams of the candidates us, all at once."""
@@ -996,9 +1228,10 @@ class _CandidateSearch:
         """Whether candidate a is contained in candidate u."""
         return self.covered(a, self.contained(a, u))
 
-    def kept_partners(self, u: int, partners: np.ndarray) -> list[int]:
-        """u's first cfg.candidates partners not dropped so far."""
-        return [a for a in partners[u].tolist() if a >= 0 and a not in self.dropped][: self.cfg.candidates]
+    def kept_slots(self, u: int, partners: np.ndarray) -> list[int]:
+        """The slots of u's first cfg.candidates partners not dropped so far."""
+        slots = [j for j, a in enumerate(partners[u].tolist()) if a >= 0 and a not in self.dropped]
+        return slots[: self.cfg.candidates]
 
     def drop(self, u: int, sources: list[int], method: str, score: float) -> None:
         self.dropped.add(u)
@@ -1006,44 +1239,45 @@ class _CandidateSearch:
         self.verdicts.drop(self.rows[u], [self.rows[a] for a in sources], method, score, _DROPPED_BY_METHOD[method])
 
 
-def _find_in_earlier(search: _CandidateSearch) -> None:
-    """Step 3a: candidates contained in an earlier kept one, or spliced from two."""
+def _find_in_earlier(search: _CandidateSearch, screened: dict[int, tuple[list[int], list[bool]]]) -> None:
+    """Step 3a: candidates contained in an earlier kept one, or spliced from two.
+
+    screened is _CandidateSearch.screen's answer for the earlier side: the
+    candidates worth examining, in order, with their partners' coverage.
+    """
     cfg = search.cfg
-    # n-grams no earlier paragraph holds at all: most unique paragraphs stop
-    # here (this needs no state, so the rest are listed first and hashed in
-    # blocks together with their candidate sources)
-    todo = [
-        u for u in search.index.mostly_held(_EARLIER, cfg.min_coverage)
-        if search.covered(u, search.index.held(u, _EARLIER), cfg.max_junctions)
-    ]
+    todo = list(screened)
     for k, u in enumerate(todo):
         if k % _PREFETCH == 0:
-            search.prefetch(todo[k : k + _PREFETCH], search.earlier)
+            search.prefetch(todo[k : k + _PREFETCH])
         m = search.n_grams(u)
-        srcs = search.kept_partners(u, search.earlier)
-        covs = [search.contained(u, a) for a in srcs]
-        sums = [int(np.count_nonzero(c)) for c in covs]
+        slots = search.kept_slots(u, search.earlier)
+        srcs = [int(search.earlier[u, j]) for j in slots]
+        covers = [search.partner_cover(u, j, search.earlier, screened) for j in slots]
+        sums = [held for held, _ in covers]
+        oks = [ok for _, ok in covers]
         # a piece made only of common phrases has no rare n-gram to pair it
         # with its source: ask the index who holds most of it (unless a
         # candidate holds all of u: it ranks first whatever the index says)
         extra = None if m in sums else search.best_for(u, np.arange(m))
         if extra is not None and extra not in srcs:
+            cov = search.contained(u, extra)
             srcs.append(extra)
-            covs.append(search.contained(u, extra))
-            sums.append(int(np.count_nonzero(covs[-1])))
+            sums.append(int(np.count_nonzero(cov)))
+            oks.append(search.covered(u, cov))
         if not srcs:
             continue
-        need = cfg.min_coverage * m
         rank = sorted(range(len(srcs)), key=lambda i: (-sums[i], i))
-        hit = next((i for i in rank if sums[i] >= need and search.covered(u, covs[i])), None)
+        hit = next((i for i in rank if oks[i]), None)
         if hit is not None:
             search.drop(u, [srcs[hit]], METHOD_CONTAINMENT, sums[hit] / m)
         else:
-            _try_splice(search, u, srcs[rank[0]], covs[rank[0]], sums[rank[0]])
+            _try_splice(search, u, srcs[rank[0]], sums[rank[0]])
 
 
-def _try_splice(search: _CandidateSearch, u: int, x: int, cov_x: np.ndarray, sum_x: int) -> None:
-    """Drops candidate u as a splice of x, its best source, and the kept candidate holding most of the rest."""
+def _try_splice(search: _CandidateSearch, u: int, x: int, sum_x: int) -> None:
+    """Drops candidate u as a splice of x, its best source (holding sum_x of its n-grams),
+    and the kept candidate holding most of the rest."""
     cfg = search.cfg
     m = search.n_grams(u)
     # the second source is looked up in the index, not among the candidates:
@@ -1056,6 +1290,7 @@ def _try_splice(search: _CandidateSearch, u: int, x: int, cov_x: np.ndarray, sum
     # the second (a compilation's line holding a paragraph is such a u)
     if search.is_piece(x, u):
         return
+    cov_x = search.contained(u, x)
     y = search.best_for(u, np.flatnonzero(~cov_x))
     if y is None or y == x:
         return
@@ -1071,38 +1306,47 @@ def _try_splice(search: _CandidateSearch, u: int, x: int, cov_x: np.ndarray, sum
         search.drop(u, [x, y], METHOD_SPLICE, float(np.count_nonzero(cov)) / m)
 
 
-def _find_in_later(search: _CandidateSearch) -> None:
-    """Step 3b: a kept candidate wholly inside a later kept one yields to the container."""
-    cfg = search.cfg
+def _find_in_later(search: _CandidateSearch, screened: dict[int, tuple[list[int], list[bool]]]) -> None:
+    """Step 3b: a kept candidate wholly inside a later kept one yields to the container.
+
+    screened is _CandidateSearch.screen's answer for the later side.
+    """
     # (only u itself is dropped in this loop, so the list can be made first)
-    todo = [
-        u for u in search.index.mostly_held(_LATER, cfg.min_coverage)
-        if u not in search.dropped and search.covered(u, search.index.held(u, _LATER))
-    ]
+    todo = [u for u in screened if u not in search.dropped]
     for k, u in enumerate(todo):
         if k % _PREFETCH == 0:
-            search.prefetch(todo[k : k + _PREFETCH], search.later)
-        conts = search.kept_partners(u, search.later)
-        for b in conts:
-            cov = search.contained(u, b)
+            search.prefetch(todo[k : k + _PREFETCH])
+        m = search.n_grams(u)
+        slots = search.kept_slots(u, search.later)
+        conts = [int(search.later[u, j]) for j in slots]
+        # (lazily: a slot past the screened ones is compared only if reached)
+        covers = (search.partner_cover(u, j, search.later, screened) for j in slots)
+        hit = next(((b, held) for b, (held, ok) in zip(conts, covers) if ok), None)
+        if hit is not None:
+            search.drop(u, [hit[0]], METHOD_CONTAINMENT, hit[1] / m)
+            continue
+        # the index is asked only when no candidate contains u (it was
+        # tried last anyway)
+        extra = search.best_for(u, np.arange(m), later=True)
+        if extra is not None and extra not in conts:
+            cov = search.contained(u, extra)
             if search.covered(u, cov):
-                search.drop(u, [b], METHOD_CONTAINMENT, float(cov.mean()))
-                break
-        else:
-            # the index is asked only when no candidate contains u (it was
-            # tried last anyway)
-            extra = search.best_for(u, np.arange(search.n_grams(u)), later=True)
-            if extra is not None and extra not in conts:
-                cov = search.contained(u, extra)
-                if search.covered(u, cov):
-                    search.drop(u, [extra], METHOD_CONTAINMENT, float(cov.mean()))
+                search.drop(u, [extra], METHOD_CONTAINMENT, float(cov.mean()))
 
 
-def _find_contained(rows: _Rows, unique: list[int], verdicts: _Verdicts, cfg: DedupConfig) -> None:
+def _find_contained(rows: _Rows, unique: list[int], verdicts: _Verdicts, cfg: DedupConfig, workers: int) -> None:
     """Step 3: fragments and splices among the unique paragraphs."""
-    search = _CandidateSearch(rows, unique, verdicts, cfg)
-    _find_in_earlier(search)
-    _find_in_later(search)
+    search = _CandidateSearch(rows, unique, verdicts, cfg, workers)
+    earlier, later = search.screen()
+    _find_in_earlier(search, earlier)
+    _find_in_later(search, later)
+
+
+def _screen_block(job: tuple[int, tuple[int, list[int]]]) -> list[tuple[int, list[int], list[bool]]]:
+    """_CandidateSearch.screen_block in a worker (the shared state is the search)."""
+    key, (side, us) = job
+    search: _CandidateSearch = _SHARED[key]
+    return search.screen_block(side, us)
 
 
 def _find_repeating_documents(rows: _Rows, verdicts: _Verdicts, cfg: DedupConfig) -> None:
@@ -1165,7 +1409,7 @@ def _documents_out(documents: pd.DataFrame, out: pd.DataFrame, doc_dup: dict[str
 
 
 def dedup_corpus(
-    documents: pd.DataFrame, paragraphs: pd.DataFrame, cfg: DedupConfig = DedupConfig()
+    documents: pd.DataFrame, paragraphs: pd.DataFrame, cfg: DedupConfig = DedupConfig(), workers: int = 1
 ) -> DedupResult:
     """Marks duplicate paragraphs and documents and records lineage.
 
@@ -1177,6 +1421,9 @@ def dedup_corpus(
         documents: Documents with at least doc_id, source_file, source_ordinal.
         paragraphs: Cleaned paragraphs (doc_id, para_id, kind, section, text, n_chars).
         cfg: Dedup settings.
+        workers: Processes for the steps that split into jobs (keys, index
+            passes, partner ranking, first coverage checks); the decisions
+            run here, in order. Any number gives the same result.
 
     Returns:
         DedupResult; paragraphs come ordered by document (source_file,
@@ -1184,7 +1431,7 @@ def dedup_corpus(
     """
     _check_columns(documents, paragraphs)
     release_free_memory()  # what earlier stages left
-    rows = _read_rows(documents, paragraphs)
+    rows = _read_rows(documents, paragraphs, workers)
     n = len(rows.keys)
     verdicts = _Verdicts(stats={
         "documents_in": len(documents), "paragraphs_in": n, reasons.DROPPED_EXACT: 0,
@@ -1192,7 +1439,7 @@ def dedup_corpus(
     })
     _find_copied_documents(rows, verdicts)
     unique = _find_exact_paragraphs(rows, verdicts, cfg)
-    _find_contained(rows, unique, verdicts, cfg)
+    _find_contained(rows, unique, verdicts, cfg, workers)
     release_free_memory()  # the index and the n-gram cache
     _find_repeating_documents(rows, verdicts, cfg)
 

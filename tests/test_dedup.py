@@ -90,6 +90,79 @@ def test_ngram_hashes_are_deterministic_and_positional():
     assert len(ngram_hashes("四个字", 5)) == 0
 
 
+def _reference_hash(window: str) -> int:
+    """The n-gram hash written out in Python: polynomial over code points, then splitmix64's finaliser."""
+    h = 0
+    for ch in window:
+        h = (h * 0x100000001B3 + ord(ch)) % 2**64
+    h ^= h >> 30
+    h = h * 0xBF58476D1CE4E5B9 % 2**64
+    h ^= h >> 27
+    h = h * 0x94D049BB133111EB % 2**64
+    return h ^ (h >> 31)
+
+
+def test_ngram_hashes_are_the_same_whatever_the_block_hashed_at_once(monkeypatch):
+    key = (P1 + P2 + P3) * 3
+    whole = ngram_hashes(key, 5)
+    monkeypatch.setattr(dedup_module, "_HASH_BLOCK", 7)
+    assert ngram_hashes(key, 5).tolist() == whole.tolist()
+    assert [whole[i] for i in (0, 7, len(whole) - 1)] == [_reference_hash(key[i : i + 5]) for i in (0, 7, len(key) - 5)]
+
+
+def test_dedup_key_drops_every_whitespace_character_and_unifies_every_quote_mark():
+    spaces = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+    assert dedup_key(f"增长{spaces}8.3%\x1c") == "增长8.3%"
+    assert dedup_key("“”„‟「」『』〝〞＂") == '"' * 11
+    assert dedup_key("‘’‚‛＇") == "'" * 5
+
+
+def test_ranked_pairs_follow_lexsort_whether_packed_or_not():
+    rng = np.random.default_rng(4)
+    n = 50
+    pairs = np.unique(rng.integers(0, n, (400, 2)), axis=0)
+    by, other = pairs[:, 0], pairs[:, 1]
+    shared = rng.integers(1, 6, len(by))  # many ties
+    order = np.lexsort((other, -shared, by))
+    for size in (n, 2**40):  # packed into one int64 key, and too large for that
+        got_by, got_other = dedup_module._ranked_pairs(by, shared, other, size)
+        assert got_by.tolist() == by[order].tolist() and got_other.tolist() == other[order].tolist()
+
+
+def test_counts_sorted_is_np_unique_with_counts():
+    a = np.random.default_rng(5).integers(0, 30, 500)
+    values, counts = dedup_module._counts_sorted(a)
+    expected = np.unique(a, return_counts=True)
+    assert values.tolist() == expected[0].tolist() and counts.tolist() == expected[1].tolist()
+    assert [x.tolist() for x in dedup_module._counts_sorted(np.zeros(0, np.int64))] == [[], []]
+
+
+def test_two_workers_and_small_jobs_give_the_same_rows_as_one_process(seed_ingest, monkeypatch):
+    paras = clean_paragraphs(seed_ingest.paragraphs).paragraphs
+    one = dedup_corpus(seed_ingest.documents, paras)
+    assert one.stats["dropped_containment"] and one.stats["dropped_splice"]
+    # jobs small enough that every step cut into jobs runs several of them
+    monkeypatch.setattr(dedup_module, "_TEXT_SLICE", 256)
+    monkeypatch.setattr(dedup_module, "_SORT_SLICE", 1 << 12)
+    monkeypatch.setattr(dedup_module, "_PAIR_SLICE", 1 << 10)
+    monkeypatch.setattr(dedup_module, "_SCREEN_BLOCK", 4)
+    jobs: Counter = Counter()
+    map_shared = dedup_module._map_shared
+
+    def counting(fn, state, job_list, workers, **kw):
+        jobs[fn.__name__] += len(job_list)
+        return map_shared(fn, state, job_list, workers, **kw)
+
+    monkeypatch.setattr(dedup_module, "_map_shared", counting)
+    two = dedup_corpus(seed_ingest.documents, paras, workers=2)
+    assert set(jobs) == {"_key_texts", "_index_pass", "_rank_partners", "_screen_block"}
+    assert min(jobs.values()) > 2
+    pd.testing.assert_frame_equal(one.documents, two.documents)
+    pd.testing.assert_frame_equal(one.paragraphs, two.paragraphs)
+    pd.testing.assert_frame_equal(one.paragraph_duplicates, two.paragraph_duplicates)
+    assert one.stats == two.stats
+
+
 # --- crafted corpora --------------------------------------------------------
 
 
