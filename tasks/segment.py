@@ -2,7 +2,7 @@
 
 Takes kept paragraphs (doc_id, para_id, kind, section, text; ``table`` and
 ``byline`` paragraphs are skipped, so are rows flagged ``is_duplicate``) and
-gives the ``sentences`` table (spans from :func:`tasks.sentences.sentence_spans`),
+gives the ``sentences`` table (the spans of :func:`tasks.sentences.sentence_spans`),
 the ``tokens`` table (one row per word with its part of speech and character
 offsets into the paragraph text) and a small ``segment_lexicon`` table listing
 every word added on top of jieba's own dictionary.
@@ -30,15 +30,19 @@ through its Python binding ``rjieba``), with these changes:
   call (joined by newlines, where jieba cuts anyway).
 * Part of speech comes from the dictionary's tag column (what jieba.posseg
   does for every dictionary word; the lexicon's tag wins); words the HMM
-  invents get :func:`guess_oov_pos`. The tag is looked up in Python after
-  rjieba's ``cut``, once per distinct word (Arrow's dictionary encoding of the
-  batch's tokens finds them; the word -> tag memo lives as long as the
-  process): rjieba's ``tag`` gives the same tags for dictionary words, but its
-  own guess for unknown ones, and costs twice the cut.
-* The token columns are built in Arrow (``pa.array`` of the engine's words,
-  ``take`` into text order) and handed on as pandas' Arrow-backed ``str``
-  columns: Parquet and the term counting read them without a Python object
-  per token.
+  invents get :func:`guess_oov_tags`. The tag is looked up in Python after
+  rjieba's ``cut``, once per distinct word of a batch (Arrow's dictionary
+  encoding finds them), and the guesses for a batch's unknown words are
+  made together on Arrow arrays: rjieba's ``tag`` gives the same tags for
+  dictionary words, but its own guess for unknown ones, and costs twice the
+  cut.
+* A batch is handled as one text and its array of code points: which
+  character starts a token, offsets and sentence numbers come from array
+  arithmetic, sentences from one regex pass
+  (:func:`tasks.sentences.batch_sentence_spans`), and the token column is
+  an Arrow string array built from the text's UTF-8 bytes, handed on as
+  pandas' Arrow-backed ``str`` column: Parquet and the term counting read
+  it without a Python object per token.
 
 Where rjieba's cut differs from ``jieba.lcut`` with the same dictionary (about
 one paragraph in a hundred, always ASCII text joined by - _ or . that rjieba
@@ -72,7 +76,7 @@ import rjieba
 from tasks.parallel import map_in_processes
 from tasks.reasons import DROPPED_DUPLICATE, DROPPED_EMPTY, dropped_kind
 from tasks.schemas import column_names
-from tasks.sentences import sentence_spans
+from tasks.sentences import batch_sentence_spans
 from tasks.text import HAN_JIEBA, kept_mask
 
 RESOURCES = Path(__file__).resolve().parent / "resources"
@@ -115,13 +119,28 @@ _PIECES = [
 # One token each, tried in this order at every position: a run of CJK characters
 # (h) is the engine's, everything else is cut by these rules.
 _PIECE_RE = re.compile("|".join(f"(?P<{k}>{p})" for k, p in _PIECES), re.S)
-# The same pieces but the CJK runs, as one group: re.split() gives runs and pieces
-# alternately (C speed, no Match object per piece). A CJK character starts none of
-# t/a/m/l/s, so every run between two pieces is exactly what h would match; the
-# lookahead lets the search step over a CJK character with one test (2.4x faster).
-_SPLIT_RE = re.compile(
-    f"((?=[^{HAN}])(?:" + "|".join(p if k != "x" else f"[^{HAN}]" for k, p in _PIECES if k != "h") + "))", re.S
-)
+# Every rule but h and x starts at a digit, a Latin letter or whitespace, and one of
+# them always matches there: the pieces they cut are found by _PIECE_RE.match at the
+# characters of these stretches (a search for the stretches skips everything else in
+# C), left to right as a search with _PIECE_RE would. Every other character is a CJK
+# character of a run or a piece of its own (x: punctuation).
+_RULE_START_RE = re.compile(r"[\dA-Za-z\s]+")
+_ASCII_RULE_START = np.array([bool(_RULE_START_RE.match(chr(c))) for c in range(128)])
+# Tags of the pieces the rules cut: m numbers (t with a calendar unit), t dates and
+# times, eng Latin words and digit-led alphanumerics, x every other character but
+# a digit, m; whitespace (-1) is dropped.
+PIECE_TAGS = ("x", "m", "t", "eng")
+_X, _M, _T, _ENG = range(len(PIECE_TAGS))
+_KIND_TAG = {"t": _T, "a": _ENG, "m": _M, "l": _ENG, "s": -1}
+_CALENDAR_CODES = np.array(sorted(map(ord, CALENDAR_UNITS)), dtype=np.uint32)
+
+
+def _class_ranges(cls: str) -> list[tuple[int, int]]:
+    """Code point ranges of a regex character class body written as characters and ``a-b`` ranges."""
+    return [(ord(a or c), ord(b or c)) for a, b, c in re.findall(r"(.)-(.)|(.)", cls, re.S)]
+
+
+HAN_RANGES = _class_ranges(HAN)
 
 _QUOTED_RE = re.compile(rf"“([{HAN}]{{2,8}})”")
 
@@ -312,7 +331,21 @@ _CN_DIGITS_STR = "".join(sorted(CN_DIGITS))
 
 
 def guess_oov_pos(word: str, tags: dict[str, str]) -> str:
-    """Guesses the part of speech of a word jieba's HMM made up.
+    """Guesses the part of speech of a word jieba's HMM made up (see :func:`guess_oov_tags`).
+
+    Args:
+        word: The unknown word.
+        tags: jieba's word -> tag table.
+    """
+    return guess_oov_tags([word], tags)[0]
+
+
+_PLACE_SUFFIXES = pa.array(sorted(PLACE_SUFFIXES))
+_ORG_SUFFIXES = pa.array(sorted(ORG_SUFFIXES))
+
+
+def guess_oov_tags(words: list[str], tags: dict[str, str]) -> list[str]:
+    """Guesses the parts of speech of words jieba's HMM made up, all at once.
 
     Rules, first match wins: Chinese numerals -> m; a place suffix (路桥 ->
     ...桥, 洋屿) -> ns; an organisation suffix -> nt; otherwise the word is
@@ -320,19 +353,36 @@ def guess_oov_pos(word: str, tags: dict[str, str]) -> str:
     head-final): v when that character is a verb in the dictionary, else n.
 
     Args:
-        word: The unknown word.
+        words: The unknown words.
         tags: jieba's word -> tag table.
+
+    Returns:
+        Their tags, in order.
     """
-    if not word.strip(_CN_DIGITS_STR):  # every character a Chinese numeral
-        return "m"
-    last = word[-1]
-    if len(word) > 1:
-        if last in PLACE_SUFFIXES:
-            return "ns"
-        if last in ORG_SUFFIXES:
-            return "nt"
-    head = tags.get(last, "n")
-    return "v" if head.startswith("v") else "n"
+    return [GUESSED_TAGS[c] for c in _guess_codes(pa.array(words, type=pa.string()), tags).tolist()]
+
+
+GUESSED_TAGS = ("m", "ns", "nt", "v", "n")
+
+
+def _guess_codes(words: pa.Array, tags: dict[str, str]) -> np.ndarray:
+    """:func:`guess_oov_tags` as codes into GUESSED_TAGS, worked on Arrow arrays.
+
+    A chunk's HMM makes up tens of thousands of words, too many for a Python
+    step each.
+    """
+    if not len(words):
+        return np.zeros(0, np.int64)
+    last = pc.dictionary_encode(pc.utf8_slice_codeunits(words, -1))
+    # the head's tag: looked up once per distinct last character
+    verb_head = np.array([tags.get(c, "n").startswith("v") for c in last.dictionary.to_pylist()], dtype=bool)
+    verb = verb_head[last.indices.to_numpy(zero_copy_only=False)]
+    numeral = pc.match_substring_regex(words, f"^[{_CN_DIGITS_STR}]*$").to_numpy(zero_copy_only=False)
+    longer = pc.utf8_length(words).to_numpy() > 1
+    last_char = last.dictionary.take(last.indices)
+    place = longer & pc.is_in(last_char, value_set=_PLACE_SUFFIXES).to_numpy(zero_copy_only=False)
+    org = longer & pc.is_in(last_char, value_set=_ORG_SUFFIXES).to_numpy(zero_copy_only=False)
+    return np.select([numeral, place, org, verb], [0, 1, 2, 3], default=4)
 
 
 class Segmenter:
@@ -371,7 +421,6 @@ class Segmenter:
         self.hmm = hmm
         self.tags = dict(dict_tags)
         self.tags.update(lex_tags)
-        self._reset_tag_memo()
         # rjieba, like jieba, ends a block of CJK characters at 〇 (U+3007), so
         # it never finds lexicon words that hold one (二〇三五年): those are
         # matched first, longest first, in the runs that hold a 〇
@@ -386,28 +435,12 @@ class Segmenter:
         """Part of speech of a word: the dictionary's (lexicon's) tag, else a guess.
 
         Words outside the dictionary are ones the HMM invented; their tag comes
-        from :func:`guess_oov_pos` (once per word and process: the code table
-        of :meth:`segment_batch` keeps it).
+        from :func:`guess_oov_pos` (:meth:`segment_batch` tags a batch's words in bulk).
         """
         t = self.tags.get(word)
         return guess_oov_pos(word, self.tags) if t is None else t
 
-    def _piece_pos(self, piece: str) -> str:
-        """Part of speech of a piece outside the CJK runs ("" for whitespace, which is dropped)."""
-        kind = _PIECE_RE.match(piece).lastgroup
-        if kind == "m":
-            pos = "t" if piece[-1] in CALENDAR_UNITS else "m"
-        elif kind == "t":
-            pos = "t"
-        elif kind in ("l", "a"):
-            pos = "eng"
-        elif kind == "s":
-            pos = ""
-        else:
-            pos = "m" if piece.isdigit() else "x"
-        return pos
-
-    def _cut_runs(self, runs: list[str], run_off: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _cut_runs(self, chars: np.ndarray, in_run: np.ndarray) -> np.ndarray:
         """Cuts the CJK runs of a batch with one rjieba call.
 
         The runs are joined with newlines: jieba cuts text block by block
@@ -415,55 +448,73 @@ class Segmenter:
         and one call instead of one per run saves the crossing cost.
 
         Args:
-            runs: Non-empty runs of CJK characters.
-            run_off: Their offsets in the batch text.
+            chars: Code points of the batch text.
+            in_run: Which of them belong to a run (a run: a maximal stretch of them).
 
         Returns:
-            (offset, length, word, tag code) arrays of their words.
+            Where each of their words starts in the batch text.
         """
         i64 = np.int64
-        if not runs:
-            return np.zeros(0, i64), np.zeros(0, i64), pa.array([], pa.string()), np.zeros(0, i64)
-        cut = self.jieba.cut("\n".join(runs), self.hmm)
-        if cut.count("\n") != len(runs) - 1:  # pragma: no cover - engine invariant
-            raise AssertionError("rjieba did not cut at a run separator")
+        edge = np.diff(in_run.view(np.int8), prepend=0, append=0)
+        run_start = np.flatnonzero(edge == 1)
+        if not len(run_start):
+            return np.zeros(0, i64)
+        run_len = np.flatnonzero(edge == -1) - run_start
+        # the runs' code points with a newline after each run but the last: run k moves k places on
+        run = np.repeat(np.arange(len(run_len)), run_len)
+        text = np.full(len(run) + len(run_len) - 1, ord("\n"), dtype=np.uint32)
+        text[np.arange(len(run)) + run] = chars[in_run]
+        cut = self.jieba.cut(text.tobytes().decode("utf-32-le", "surrogatepass"), self.hmm)
         lens = np.fromiter(map(len, cut), i64, len(cut))
-        joff = np.cumsum(lens) - lens  # offsets in the joined runs
-        run_len = np.fromiter(map(len, runs), i64, len(runs))
-        run_j = np.cumsum(run_len + 1) - (run_len + 1)
-        run = np.searchsorted(run_j, joff, side="right") - 1
-        inside = joff - run_j[run]
-        keep = inside < run_len[run]  # the separators sit just after their run
-        # a separator gets the whitespace tag, as the newline piece between paragraphs has
-        words, tags = self._encode(cut, self._word_tag)
-        return inside[keep] + run_off[run[keep]], lens[keep], words.filter(pa.array(keep)), tags[keep]
+        at = np.cumsum(lens) - lens
+        sep = text[at] == ord("\n")
+        if sep.sum() != len(run_len) - 1 or (lens[sep] != 1).any():  # pragma: no cover - engine invariant
+            raise AssertionError("rjieba did not cut at a run separator")
+        # where each character of the runs' text is in the batch text (separators: nowhere)
+        where = np.full(len(text), -1, dtype=i64)
+        where[np.arange(len(run)) + run] = np.flatnonzero(in_run)
+        return where[at[~sep]]
 
-    def _word_tag(self, word: str) -> str:
-        return "" if word == "\n" else self.tag(word)
+    def _rule_pieces(self, text: str, chars: np.ndarray, han: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The pieces the rules cut that start at a digit, a Latin letter or whitespace.
 
-    def _zero_words(self, runs: list[str], run_off: np.ndarray) -> tuple[list[str], list[int], list[tuple[int, str]]]:
-        """Takes the lexicon words holding 〇 out of the runs.
+        Args:
+            text: The batch text.
+            chars: Its code points.
+            han: Which of them are CJK characters.
 
         Returns:
-            (runs, offsets, found): the runs with those words cut out, and
-            (offset, word) of each word found.
+            (start, end, tag code into PIECE_TAGS) arrays, in text order; code
+            -1 is whitespace, which is dropped.
         """
-        out_runs: list[str] = []
-        out_off: list[int] = []
-        found: list[tuple[int, str]] = []
-        for run, at in zip(runs, run_off.tolist()):
-            pos = 0
-            if ZERO in run:
-                for m in self._zero_re.finditer(run):
-                    if m.start() > pos:
-                        out_runs.append(run[pos : m.start()])
-                        out_off.append(at + pos)
-                    found.append((at + m.start(), m.group()))
-                    pos = m.end()
-            if pos < len(run):
-                out_runs.append(run[pos:])
-                out_off.append(at + pos)
-        return out_runs, out_off, found
+        # the characters a rule starts at: ASCII ones from a table, the few distinct others asked
+        ascii_ = chars < 128
+        can_start = np.zeros(len(chars) + 2, dtype=bool)
+        can_start[1:-1][ascii_] = _ASCII_RULE_START[chars[ascii_]]
+        others = np.unique(chars[~ascii_ & ~han]).tolist()
+        hits = [c for c in others if _RULE_START_RE.match(chr(c))]
+        if hits:
+            can_start[1:-1] |= np.isin(chars, hits)
+        edge = np.diff(can_start.view(np.int8))
+        starts: list[int] = []
+        ends: list[int] = []
+        kinds: list[str] = []
+        match = _PIECE_RE.match
+        end = 0
+        for i, stop in zip(np.flatnonzero(edge == 1).tolist(), np.flatnonzero(edge == -1).tolist()):
+            i = max(i, end)  # a piece may run on over the next stretch
+            while i < stop:
+                m = match(text, i)
+                end = m.end()
+                starts.append(i)
+                ends.append(end)
+                kinds.append(m.lastgroup)
+                i = end
+        start, end_ = np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64)
+        code = np.array([_KIND_TAG[k] for k in kinds], dtype=np.int64)
+        # a number with a calendar unit is a time
+        code[(code == _M) & np.isin(chars[end_ - 1], _CALENDAR_CODES)] = _T
+        return start, end_, code
 
     def tokenize(self, text: str) -> list[tuple[int, int, str, str]]:
         """Splits one paragraph into (start, end, token, pos), whitespace dropped.
@@ -478,45 +529,38 @@ class Segmenter:
         words, tags = batch_words(out)
         return list(zip(out["t_start"].tolist(), out["t_end"].tolist(), words, tags))
 
-    def _tag_codes(self, words: list[str], tag_of) -> np.ndarray:
-        """Tag code of each of distinct words, computing a new word's tag with ``tag_of(word)`` once per process."""
-        memo = self._tag_memo
-        codes = list(map(memo.get, words))
-        if None in codes:
-            for i in [i for i, c in enumerate(codes) if c is None]:
-                tag = tag_of(words[i])
-                t = self._tag_code.get(tag)
-                if t is None:
-                    t = self._tag_code[tag] = len(self._tag_names)
-                    self._tag_names.append(tag)
-                codes[i] = memo[words[i]] = t
-        return np.array(codes, dtype=np.int64)
+    def _word_tags(self, words: pa.Array) -> tuple[np.ndarray, list[str]]:
+        """Tag codes of words of the engine and the tags they index.
 
-    def _encode(self, words: list[str], tag_of) -> tuple[pa.Array, np.ndarray]:
-        """Words as an Arrow string array and the tag code of each.
+        Each distinct word is looked up once in the dictionary's table; the
+        words it lacks (made up by the HMM) get :func:`guess_oov_tags`, in bulk.
 
-        The tag is looked up once per distinct word (Arrow's dictionary
-        encoding finds them), not once per token.
+        Returns:
+            (code of each word, the tags the codes index).
         """
-        arr = pa.array(words, type=pa.string())
-        enc = pc.dictionary_encode(arr)
-        tags = self._tag_codes(enc.dictionary.to_pylist(), tag_of)
-        return arr, tags[enc.indices.to_numpy(zero_copy_only=False)] if len(arr) else np.zeros(0, np.int64)
-
-    def _reset_tag_memo(self) -> None:
-        """Empties the word -> tag memo (pieces hold numbers, so it grows with the input; bounded here)."""
-        self._tag_memo: dict[str, int] = {}
-        self._tag_code: dict[str, int] = {"": 0}  # "" = whitespace, dropped
-        self._tag_names: list[str] = [""]
+        if not len(words):
+            return np.zeros(0, np.int64), []
+        enc = pc.dictionary_encode(words)
+        found = pa.array(list(map(self.tags.get, enc.dictionary.to_pylist())), type=pa.string())
+        tag_enc = pc.dictionary_encode(found)  # null: not in the dictionary
+        codes = pc.fill_null(tag_enc.indices, -1).to_numpy().astype(np.int64)
+        values = tag_enc.dictionary.to_pylist()
+        unknown = codes < 0
+        codes[unknown] = len(values) + _guess_codes(enc.dictionary.filter(pa.array(unknown)), self.tags)
+        return codes[enc.indices.to_numpy(zero_copy_only=False)], values + list(GUESSED_TAGS)
 
     def segment_batch(self, texts: list[str]) -> dict:
         """Segments a batch of paragraphs into compact column arrays.
 
         The batch is worked on as one text (paragraphs joined by newlines, a
-        whitespace piece that is dropped): one regex split, one rjieba call,
-        and array arithmetic for the offsets instead of a Python step per token.
-        Tokens go into an Arrow string array and tags are looked up once per
-        distinct word, so nothing is done in Python per token.
+        whitespace piece that is dropped) and as its array of code points:
+        one regex pass for the sentences, a regex match per number or Latin
+        word, one rjieba call for all CJK runs, and array arithmetic for
+        everything else (which character starts a token, offsets, sentence
+        of each token). The tokens' Arrow string array is built from the
+        text's UTF-8 bytes and the token offsets, and tags are looked up once
+        per distinct word, so nothing is done in Python per token or per
+        character.
 
         Args:
             texts: Paragraph texts.
@@ -527,77 +571,78 @@ class Segmenter:
             "tag_values"); :func:`batch_words` gives both as plain lists.
         """
         i32, i64 = np.int32, np.int64
-        if len(self._tag_memo) > 500_000:
-            self._reset_tag_memo()
-        s_start: list[int] = []
-        s_end: list[int] = []
-        n_sent = np.zeros(len(texts), dtype=i64)
-        for p, text in enumerate(texts):
-            spans = sentence_spans(text)
-            n_sent[p] = len(spans)
-            for a, b in spans:
-                s_start.append(a)
-                s_end.append(b)
+        s_para, s_start, s_end = batch_sentence_spans(texts)
+        n_sent = np.bincount(s_para, minlength=len(texts))
 
         joined = "\n".join(texts)
         para_len = np.fromiter(map(len, texts), i64, len(texts))
         para_at = np.cumsum(para_len + 1) - (para_len + 1)
-        parts = _SPLIT_RE.split(joined)
-        lens = np.fromiter(map(len, parts), i64, len(parts))
-        offs = np.cumsum(lens) - lens
-        # odd parts: the pieces the rules cut (numbers, Latin, punctuation, whitespace)
-        p_words, p_tags = self._encode(parts[1::2], self._piece_pos)
-        keep = p_tags != 0
-        # even parts: the runs of CJK characters (empty between two pieces)
-        r_len = lens[0::2]
-        r_idx = np.flatnonzero(r_len)
-        runs = [parts[2 * i] for i in r_idx.tolist()]
-        del parts
-        run_off = offs[0::2][r_idx]
-        z_off: list[int] = []
-        z_words: list[str] = []
+        chars = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        n_chars = len(chars)
+        han = np.zeros(n_chars, dtype=bool)
+        for lo, hi in HAN_RANGES:
+            han |= (chars >= lo) & (chars <= hi)
+        r_start, r_end, r_tag = self._rule_pieces(joined, chars, han)
+        r_blank = r_tag < 0
+        # every character belongs to one token or piece: mark where each starts, then the
+        # tokens are the stretches between marks but the whitespace pieces
+        starts = np.zeros(n_chars + 1, dtype=bool)
+        starts[r_start] = True
+        in_rule = _covered(r_start, r_end, n_chars)
+        starts[:n_chars] |= ~han & ~in_rule  # punctuation: a piece of its own
+        in_run = han & ~in_rule
         if self._zero_re is not None and ZERO in joined:
-            # only the runs holding a 〇 are looked at again
-            zeros = np.fromiter((m.start() for m in re.finditer(ZERO, joined)), i64)
-            has_zero = np.zeros(len(runs), dtype=bool)
-            has_zero[np.searchsorted(run_off, zeros, side="right") - 1] = True
-            which = np.flatnonzero(has_zero).tolist()
-            z_runs, z_runs_off, found = self._zero_words([runs[i] for i in which], run_off[which])
-            rest = np.flatnonzero(~has_zero)
-            runs = [runs[i] for i in rest.tolist()] + z_runs
-            run_off = np.concatenate([run_off[rest], np.asarray(z_runs_off, dtype=i64)])
-            z_off = [a for a, _w in found]
-            z_words = [w for _a, w in found]
-        h_off, h_len, h_words, h_tags = self._cut_runs(runs, run_off)
-        # lexicon words holding 〇: their tag is the lexicon's, which self.tag gives too
-        z_w, z_tags = self._encode(z_words, self.tag)
-
-        off = np.concatenate([h_off, offs[1::2][keep], np.asarray(z_off, dtype=i64)])
-        length = np.concatenate([h_len, lens[1::2][keep], np.fromiter(map(len, z_words), i64, len(z_words))])
-        order = np.argsort(off, kind="stable")  # back in text order
-        off, length = off[order], length[order]
-        words = pa.concat_arrays([h_words, p_words.filter(pa.array(keep)), z_w]).take(pa.array(order))
-        tag_codes = np.concatenate([h_tags, p_tags[keep], z_tags])[order]
-        t_para = np.searchsorted(para_at, off, side="right") - 1
+            # lexicon words holding 〇, looked for in the runs holding one, leave their runs
+            edge = np.diff(in_run.view(np.int8), prepend=0, append=0)
+            run_start, run_end = np.flatnonzero(edge == 1), np.flatnonzero(edge == -1)
+            zeros = np.flatnonzero((chars == ord(ZERO)) & in_run)
+            for i in np.unique(np.searchsorted(run_start, zeros, side="right") - 1).tolist():
+                for m in self._zero_re.finditer(joined, int(run_start[i]), int(run_end[i])):
+                    starts[m.start()] = starts[m.end()] = True
+                    in_run[m.start() : m.end()] = False
+        starts[self._cut_runs(chars, in_run)] = True
+        starts[n_chars] = True
+        bound = np.flatnonzero(starts)
+        keep = ~np.isin(bound[:-1], r_start[r_blank], assume_unique=True)
+        off = bound[:-1][keep]
+        length = np.diff(bound)[keep]
+        in_blank = _covered(r_start[r_blank], r_end[r_blank], n_chars)
+        words = _pieces_array(chars[~in_blank], length)
+        # tags: a rule's piece has its rule's, a character of its own x (m when a digit, as
+        # ² is); the engine's words (all CJK) are looked up
+        is_word = han[off]
+        tag_codes = np.full(len(off), _X, dtype=np.int64)
+        at_rule = np.searchsorted(off, r_start[~r_blank])
+        tag_codes[at_rule] = r_tag[~r_blank]
+        is_single = ~is_word
+        is_single[at_rule] = False
+        digits = [c for c in np.unique(chars[off[is_single]]).tolist() if chr(c).isdigit()]
+        tag_codes[is_single & np.isin(chars[off], digits)] = _M
+        word_codes, word_tags = self._word_tags(words.filter(pa.array(is_word)))
+        tag_codes[is_word] = word_codes + len(PIECE_TAGS)
+        tag_values = list(PIECE_TAGS) + word_tags
+        n_tok = len(off)
+        # tokens and sentences are in text order: count, for each paragraph (sentence end),
+        # the tokens before it, instead of looking each token up
+        paras = np.arange(len(texts), dtype=i64)
+        t_para = np.repeat(paras, np.diff(np.r_[np.searchsorted(off, para_at), n_tok]))
         t_start_a = off - para_at[t_para]
         t_end_a = t_start_a + length
 
-        paras = np.arange(len(texts), dtype=i64)
-        s_para = np.repeat(paras, n_sent)
         first = np.cumsum(n_sent) - n_sent  # each paragraph's first sentence
         # a token belongs to the sentence after the last one ending at or before its start (tokens
-        # never straddle a sentence end: ends are punctuation tokens of their own); offsets < 2**32
-        ends = (s_para << 32) | np.array(s_end, dtype=i64)
-        sent = np.searchsorted(ends, (t_para << 32) | t_start_a, side="right")
-        t_sent = np.maximum(np.minimum(sent, (first + n_sent - 1)[t_para]) - first[t_para], 0) if len(t_para) else t_para
+        # never straddle a sentence end: ends are punctuation tokens of their own)
+        ended = np.searchsorted(off, s_end + para_at[s_para])  # tokens before each sentence's end
+        sent = np.cumsum(np.bincount(ended, minlength=n_tok + 1)[:n_tok])
+        t_sent = np.maximum(np.minimum(sent, (first + n_sent - 1)[t_para]) - first[t_para], 0) if n_tok else t_para
         # position within its sentence: distance from the start of its run of (paragraph, sentence)
-        run = np.flatnonzero(np.r_[True, (t_para[1:] != t_para[:-1]) | (t_sent[1:] != t_sent[:-1])]) if len(t_para) else t_para
-        t_idx = np.arange(len(t_para), dtype=i64) - np.repeat(run, np.diff(np.r_[run, len(t_para)]))
+        run = np.flatnonzero(np.r_[True, (t_para[1:] != t_para[:-1]) | (t_sent[1:] != t_sent[:-1])]) if n_tok else t_para
+        t_idx = np.arange(n_tok, dtype=i64) - np.repeat(run, np.diff(np.r_[run, n_tok]))
         return {
             "s_para": s_para.astype(i32),
             "s_id": (np.arange(len(s_para), dtype=i64) - np.repeat(first, n_sent)).astype(i32),
-            "s_start": np.array(s_start, dtype=i32),
-            "s_end": np.array(s_end, dtype=i32),
+            "s_start": s_start.astype(i32),
+            "s_end": s_end.astype(i32),
             "t_para": t_para.astype(i32),
             "t_sent": t_sent.astype(i32),
             "t_idx": t_idx.astype(i32),
@@ -605,8 +650,27 @@ class Segmenter:
             "t_end": t_end_a.astype(i32),
             "words": words,
             "tag_codes": tag_codes.astype(i32),
-            "tag_values": list(self._tag_names),
+            "tag_values": tag_values,
         }
+
+
+def _covered(starts: np.ndarray, ends: np.ndarray, n: int) -> np.ndarray:
+    """Which of n positions fall in one of the spans [start, end) (spans that do not overlap)."""
+    return np.cumsum(np.bincount(starts, minlength=n + 1) - np.bincount(ends, minlength=n + 1))[:n] > 0
+
+
+def _pieces_array(chars: np.ndarray, lengths: np.ndarray) -> pa.Array:
+    """The consecutive pieces of a text, as an Arrow string array built from its buffers.
+
+    Args:
+        chars: The text's code points.
+        lengths: Characters of each piece; they add up to the text's length.
+    """
+    width = (chars >= 0x80).astype(np.int64) + (chars >= 0x800) + (chars >= 0x10000) + 1  # UTF-8 bytes
+    offsets = np.r_[0, np.cumsum(width)][np.r_[0, np.cumsum(lengths)]]
+    data = chars.tobytes().decode("utf-32-le", "surrogatepass").encode("utf-8")
+    # large_string offsets, then the string type: a cast that fails past 2 GB instead of wrapping
+    return pa.LargeStringArray.from_buffers(len(lengths), pa.py_buffer(offsets), pa.py_buffer(data)).cast(pa.string())
 
 
 def batch_words(out: dict) -> tuple[list[str], list[str]]:
@@ -916,6 +980,7 @@ def _assemble(outs, ranges, texts, doc_ids, para_ids) -> tuple[pd.DataFrame, pd.
             "text": pd.Series(s_text, dtype=object),
         },
         columns=column_names("sentences"),
+        copy=False,  # the columns are fresh: no need for pandas' defensive copy
     )
     tokens = pd.DataFrame(
         {
@@ -929,5 +994,6 @@ def _assemble(outs, ranges, texts, doc_ids, para_ids) -> tuple[pd.DataFrame, pd.
             "char_end": cat["t_end"],
         },
         columns=column_names("tokens"),
+        copy=False,
     )
     return sentences, tokens

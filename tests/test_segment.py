@@ -16,6 +16,7 @@ from tasks.segment import (
     SegmentConfig,
     build_lexicon,
     guess_oov_pos,
+    guess_oov_tags,
     harvest_quoted_phrases,
     read_userdict,
     segment_paragraphs,
@@ -178,6 +179,13 @@ def test_oov_guess_uses_suffixes_and_the_head_character():
     assert guess_oov_pos("二〇三五", {}) == "m"
     assert guess_oov_pos("做靓", {"靓": "v"}) == "v"
     assert guess_oov_pos("两链", {}) == "n"
+
+
+def test_oov_guesses_in_bulk_apply_the_rules_in_order_to_each_word():
+    words = ["伏梅屿", "交建办", "二〇三五", "做靓", "两链", "三十", "局", "一二桥", "桥", "十局"]
+    # a numeral before a suffix, a suffix only past one character, then the head character
+    assert guess_oov_tags(words, {"靓": "v", "桥": "v"}) == ["ns", "nt", "m", "v", "n", "m", "n", "ns", "v", "nt"]
+    assert guess_oov_tags([], {}) == []
 
 
 def test_config_rejects_bad_values_naming_the_field():
@@ -423,6 +431,55 @@ def test_seed_report_keeps_its_headline_numbers_whole(seed_ingest, seed_segments
     assert not toks.token.str.fullmatch(r"\d+\.").any()
     # 2025 party congress says 1346亩
     assert "1346亩" in set(seed_segments.tokens.token)
+
+
+def test_tokens_of_text_of_every_utf8_width_point_back_into_it():
+    text = "é中文𠀀😀１２３亿元\u3000GDP增长²。"
+    res = segment_paragraphs(make_paras(text))
+    toks = res.tokens
+    assert [text[a:b] for a, b in zip(toks.char_start, toks.char_end)] == toks.token.tolist()
+    assert list(zip(toks.token, toks.pos)) == [
+        ("é", "x"), ("中文", "nz"), ("𠀀", "x"), ("😀", "x"), ("１２３亿元", "m"),  # a full-width number, whole
+        ("GDP", "eng"), ("增长", "v"), ("²", "m"), ("。", "x"),  # the ideographic space is dropped
+    ]
+
+
+SENTENCE_CASES = [
+    "",
+    "没有句号的段落",
+    "一。二!三?四;五！六？七；八…九",
+    "他说:“好。”然后走了。结束。”)",
+    "“十四五”开局。规划《纲要》。",
+    " 前后空白 。\u3000次句。 ",
+    "   ",
+    "外“内《书名。》仍在引号。”外。",
+    "错配“a》b。”c。",
+    "三层“a《b「c。」b》a”。后文。",
+    "“未闭合的引号。后面还有句子。",
+    "跨行\n的句子。",
+    "“" + "长" * 450 + "。”后文。",
+    "。。”」",
+]
+
+
+def test_batch_sentence_spans_equal_sentence_spans_paragraph_by_paragraph(seed_ingest):
+    from tasks.sentences import batch_sentence_spans, sentence_spans
+
+    texts = SENTENCE_CASES + seed_ingest.paragraphs["text"].tolist()
+    para, start, end = batch_sentence_spans(texts)
+    expected = [(p, a, b) for p, t in enumerate(texts) for a, b in sentence_spans(t)]
+    assert list(zip(para.tolist(), start.tolist(), end.tolist())) == expected
+    assert [len(x) for x in batch_sentence_spans([])] == [0, 0, 0]
+
+
+def test_batch_sentence_spans_follow_quotes_without_the_paragraph_walk(monkeypatch):
+    import tasks.sentences as sentences
+
+    texts = ["他说:“好。”然后走了。", "外“内《书名。》仍在引号。”外。", " 前后空白 。\u3000次句。 "]
+    expected = [(p, a, b) for p, t in enumerate(texts) for a, b in sentences.sentence_spans(t)]
+    monkeypatch.setattr(sentences, "sentence_spans", lambda text: pytest.fail(f"walked {text!r}"))
+    para, start, end = sentences.batch_sentence_spans(texts)
+    assert list(zip(para.tolist(), start.tolist(), end.tolist())) == expected
 
 
 def test_seed_sentences_tile_their_paragraphs(seed_ingest, seed_segments):
