@@ -26,7 +26,8 @@ from tasks.parallel import release_free_memory
 from tasks.parquet import concat_frames, dataset_files, read_dataset, write_dataset, write_part
 from tasks.schemas import SCHEMAS, column_names
 from tasks.segment import SegmentConfig, SegmentJob, plan_segment_jobs, release_segmenters, segment_jobs
-from tasks.terms import chunk_terms, copy_doc_terms, finish_split_documents, merge_keywords, write_doc_terms, write_term_stats
+from tasks.terms import (chunk_terms, copy_doc_terms, finish_split_documents, load_compiled_loops, merge_keywords,
+                         write_doc_terms, write_term_stats)
 
 # per-chunk term counts, private to a run: term_stats is finished from them, then they go
 DOC_TERMS_WORK = "_work/doc_terms"
@@ -139,6 +140,8 @@ class SegmentProgress:
 def segment_chunks(jobs: list[SegmentJob], lexicon: pd.DataFrame, workers: int, snapshot_dir: str,
                    progress: SegmentProgress | None = None) -> list[ChunkOutput]:
     """Segments chunks in ``workers`` processes, each writing its own parts (see :func:`write_segment_part`)."""
+    if jobs:
+        load_compiled_loops()  # here once, not in each forked worker
     handle = partial(write_segment_part, snapshot_dir=snapshot_dir)
     return segment_jobs(jobs, lexicon, SegmentConfig(workers=workers), handle, on_result=progress)
 

@@ -16,10 +16,12 @@ top terms by two methods (``keywords``):
 * ``textrank``: Mihalcea & Tarau's TextRank as jieba implements it
   (``fxsjy/jieba:jieba/analyse/textrank.py``): an undirected graph whose
   edges count co-occurrence of candidate words within a window of 5 tokens,
-  ranked by jieba's own ``UndirectWeightedGraph.rank`` (PageRank, d = 0.85,
-  weights normalised to at most 1). jieba's ``TextRank.textrank`` would
-  re-segment the raw text with the global posseg tokenizer, so the graph is
-  built here over our tokens instead.
+  ranked as jieba's ``UndirectWeightedGraph.rank`` ranks it (PageRank, d =
+  0.85, weights normalised to at most 1): its loops, compiled with numba,
+  give its scores bit for bit (:func:`textrank_scores` is the plain
+  reference). jieba's ``TextRank.textrank`` would re-segment the raw text
+  with the global posseg tokenizer, so the graph is built here over our
+  tokens instead.
 
 Both methods rank only nominal terms (KEYWORD_POS: nouns, names, nominal
 verbs, abbreviations, idioms): plain verbs such as 推进 and 加快 open nearly
@@ -41,6 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jieba
+import numba
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -147,9 +150,23 @@ def keyword_idf(terms, corpus_idf: np.ndarray, n_docs: int, cfg: "TermsConfig") 
         return corpus_idf
     df = np.rint(n_docs * np.exp(1.0 - corpus_idf) - 1.0)
     spread = np.log((n_docs + 1.0) / (df + 0.5))
-    table, median = load_background_idf(str(cfg.background_idf))
-    background = np.fromiter((table.get(t, median) for t in terms), dtype=np.float64, count=len(corpus_idf))
-    return background * spread
+    return _background_idf(terms, str(cfg.background_idf)) * spread
+
+
+def _background_idf(terms, path: str) -> np.ndarray:
+    """The background IDF of each term (the table's median for a term not listed), looked up once
+    per distinct term in an index of the table that is hashed once per process."""
+    words, idf = _background_index(path)
+    codes, distinct = pd.factorize(pd.Series(terms, dtype=object) if isinstance(terms, list) else terms)
+    at = words.get_indexer(pd.Index(distinct, dtype=object))
+    return np.append(idf, load_background_idf(path)[1])[np.append(at, -1)[codes]]  # -1: not listed or missing
+
+
+@functools.lru_cache(maxsize=2)
+def _background_index(path: str) -> tuple[pd.Index, np.ndarray]:
+    """:func:`load_background_idf` as an index of its words and their IDF."""
+    table, _ = load_background_idf(path)
+    return pd.Index(list(table), dtype=object), np.fromiter(table.values(), dtype=np.float64, count=len(table))
 
 
 def is_content_term(token: str, pos: str, stopwords: frozenset[str], min_chars: int = 2) -> bool:
@@ -200,6 +217,36 @@ def _flags(values: list, test, only: np.ndarray | None = None) -> np.ndarray:
     return out
 
 
+# CJK ideographs (basic block and extension A): letters to re (isalnum, not digits), so a
+# token holding one is never all digits and punctuation
+_IDEOGRAPH = "[\\x{3400}-\\x{4DBF}\\x{4E00}-\\x{9FFF}]"
+
+
+def _term_flags(values: pd.Index, value_list: list, only: np.ndarray, stopwords: frozenset[str],
+                min_chars: int) -> np.ndarray:
+    """:func:`is_content_term`'s token tests for the distinct tokens at ``only`` (others False), plus
+    a trailing False that code -1 (missing) picks: in Arrow, with re's Unicode classes (_NOT_WORDY)
+    run only on tokens with no CJK ideograph."""
+    try:
+        arr = pa.array(values.take(only), type=pa.string())
+    except pa.ArrowException:  # not all strings: one by one
+        return _flags(value_list, lambda t: isinstance(t, str) and len(t) >= min_chars and t not in stopwords
+                      and not _NOT_WORDY.match(t), only)
+    ok = pc.and_(pc.greater_equal(pc.utf8_length(arr), min_chars),
+                 pc.invert(pc.is_in(arr, value_set=_string_set(stopwords))))
+    ok = ok.to_numpy(zero_copy_only=False)
+    other = np.flatnonzero(ok & ~pc.match_substring_regex(arr, _IDEOGRAPH).to_numpy(zero_copy_only=False))
+    ok[other] = [not _NOT_WORDY.match(value_list[i]) for i in only[other].tolist()]
+    out = np.zeros(len(values) + 1, dtype=bool)
+    out[only] = ok
+    return out
+
+
+@functools.lru_cache(maxsize=4)
+def _string_set(words: frozenset[str]) -> pa.Array:
+    return pa.array(sorted(words), type=pa.string())
+
+
 @dataclass
 class _Coded:
     """The tokens table as integer codes; every string test runs once per distinct value.
@@ -230,12 +277,7 @@ class _Coded:
         # the token tests of _content_mask (str.len, isin, str.match with re's Unicode classes),
         # once per distinct token that has a content tag somewhere
         tested = np.flatnonzero(np.bincount(tok[content], minlength=len(tok_values)))
-        tok_ok = _flags(
-            tok_values,
-            lambda t: isinstance(t, str) and len(t) >= min_chars and t not in stopwords and not _NOT_WORDY.match(t),
-            tested,
-        )
-        content &= tok_ok[tok]
+        content &= _term_flags(tok_index, tok_values, tested, stopwords, min_chars)[tok]
         keyword = content & _flags(pos_values, KEYWORD_POS.__contains__)[pos]
         tok_rank = _str_ranks(tok_index)
         return cls(doc, doc_values, tok, tok_index, tok_values, tok_rank, pos, pos_index, pos_values, content, keyword)
@@ -351,6 +393,9 @@ def _textrank_all(tokens: pd.DataFrame, c: _Coded, window: int) -> tuple[np.ndar
 
     Graph nodes are (document, candidate token) pairs numbered in document
     then string order, which is also the order jieba's ``rank`` sweeps them.
+    jieba's loops over tokens, pairs and edges run compiled with numba (the
+    ``_*`` kernels below: loops over arrays allocated here, which keeps their
+    compile time short); the rest is numpy.
 
     Returns:
         (doc code, token code, score) of every graph node, nodes in that order.
@@ -360,61 +405,54 @@ def _textrank_all(tokens: pd.DataFrame, c: _Coded, window: int) -> tuple[np.ndar
     rows = np.flatnonzero((c.doc >= 0) & (para >= 0))  # groupby drops missing keys
     if len(rows) == 0 or not c.keyword.any():
         return empty
-    doc = c.doc[rows].astype(np.int64)
-    # paragraphs in order of first appearance within their document, tokens in table order
-    seq_id, _ = pd.factorize(doc * (int(para.max()) + 1) + para[rows])
-    # a segmentation chunk gives its tokens grouped so already: then no sort is needed
-    if not (np.all(doc[1:] >= doc[:-1]) and np.all(seq_id[1:] >= seq_id[:-1])):
+    doc, para = c.doc[rows].astype(np.int64), para[rows].astype(np.int64)
+    # jieba's sequences are a document's paragraphs in order of first appearance, tokens in table
+    # order; a segmentation chunk gives its tokens grouped so already (documents, then each
+    # paragraph's tokens together: doc codes are first appearances, so then non-decreasing)
+    key = doc * (int(para.max()) + 1) + para
+    heads = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    if not (np.all(doc[1:] >= doc[:-1]) and len(np.unique(key[heads])) == len(heads)):
+        seq_id, _ = pd.factorize(key)
         order = np.lexsort((seq_id, doc))
-        rows, doc, seq_id = rows[order], doc[order], seq_id[order]
-    n_tok = len(c.tok_values)
-    node_key = doc * n_tok + c.tok_rank[c.tok[rows]]  # a missing token (-1) is masked out below
-    nodes = np.unique(node_key[c.keyword[rows]])
-    n_nodes = len(nodes)
-    at = np.minimum(np.searchsorted(nodes, node_key), n_nodes - 1)
-    node = np.where((nodes[at] == node_key) & (c.tok[rows] >= 0), at, -1)
+        rows, doc, key = rows[order], doc[order], key[order]
+        heads = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    seq = np.repeat(np.arange(len(heads)), np.diff(np.r_[heads, len(key)]))
+    tok = c.tok[rows].astype(np.int64)
 
-    # co-occurrence pairs (i, i + k), 0 < k < window, in jieba's scan order i * window + k; found
-    # among graph-node positions only: i + k is the m-th node position after i for one m <= k
-    at_node = np.flatnonzero(node >= 0)
-    node, seq_id = node[at_node], seq_id[at_node]
-    a, b, scan = [], [], []
-    for m in range(1, window):
-        if m >= len(at_node):
-            break
-        gap = at_node[m:] - at_node[:-m]
-        i = np.flatnonzero((gap < window) & (seq_id[:-m] == seq_id[m:]))
-        a.append(node[i])
-        b.append(node[i + m])
-        scan.append(at_node[i] * window + gap[i])
-    if not a or sum(len(x) for x in a) == 0:
+    # nodes: each document's tokens with a keyword tag somewhere in it (jieba's candidate set), by string
+    n_tok = len(c.tok_values)
+    nodes = np.sort(doc[c.keyword[rows]] * n_tok + c.tok_rank[tok[c.keyword[rows]]])
+    nodes = nodes[np.r_[True, nodes[1:] != nodes[:-1]]]  # (np.unique: the same, several times slower)
+    node_doc, node_tok = nodes // n_tok, np.argsort(c.tok_rank)[nodes % n_tok]
+    n_nodes = len(nodes)
+    doc_rows = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1], True])
+    node_bounds = np.searchsorted(node_doc, np.r_[doc[doc_rows[:-1]], doc[-1] + 1])
+    node = np.empty(len(tok), dtype=np.int64)
+    _row_nodes(doc_rows, node_bounds, tok, node_tok, np.full(n_tok, -1, dtype=np.int64), node)
+
+    # co-occurrences (i, j), i < j < i + window in one sequence, in jieba's scan order, as
+    # a * n_nodes + b; the distinct ones in order of first occurrence (jieba adds edges in that order)
+    pair = np.empty(_pairs(node, seq, window, n_nodes, np.empty(0, dtype=np.int64)), dtype=np.int64)
+    _pairs(node, seq, window, n_nodes, pair)
+    if len(pair) == 0:
         return empty
-    # pairs in scan order: scan positions are distinct and bounded, so they index slots (no sort)
-    scan = np.concatenate(scan)
-    slots = np.full(int(scan.max()) + 1, -1, dtype=np.int64)
-    slots[scan] = np.concatenate(a) * n_nodes + np.concatenate(b)
-    pair = slots[slots >= 0]
-    del slots
-    # distinct pairs in order of first co-occurrence (jieba adds edges in that order), with their counts
-    first_seen, pair = pd.factorize(pair)
-    weight = np.bincount(first_seen, minlength=len(pair))
-    n_edges = len(pair)
-    start, end = pair // n_nodes, pair % n_nodes
-    # addEdge(a, b) appends (a -> b) to a's list, then (b -> a) to b's: each node's list in that
-    # order, i.e. the entries (a0->b0, b0->a0, a1->b1, ...) sorted stably by their source
-    src = np.column_stack([start, end]).ravel()
-    nbr = np.column_stack([end, start]).ravel()
-    w = np.repeat(weight, 2).astype(np.float64)
-    o = np.argsort(src, kind="stable")
-    src, nbr, w = src[o], nbr[o], w[o]
-    out_sum = np.bincount(src, weights=w, minlength=n_nodes)  # integer-valued, exact in any order
-    coef = w / out_sum[nbr]  # e[2] / outSum[e[1]], times ws[e[1]] below
-    degree = np.bincount(src, minlength=n_nodes)
-    in_graph = np.flatnonzero(degree > 0)  # jieba's graph holds only words with an edge
-    graph_doc = nodes[in_graph] // n_tok
-    renumber = np.full(n_nodes, -1, dtype=np.int64)
-    renumber[in_graph] = np.arange(len(in_graph))
-    score = _jieba_rank(renumber[src], renumber[nbr], coef, graph_doc)
+    count = np.zeros(len(pair), dtype=np.int64)
+    bits = (2 * len(pair)).bit_length()  # a table at most half full
+    _first_occurrences(pair, np.full(1 << bits, -1, dtype=np.int64), bits, count)
+    first = np.flatnonzero(count)
+    a, b, weight = pair[first] // n_nodes, pair[first] % n_nodes, count[first].astype(np.float64)
+    # addEdge(a, b, c) appends (a -> b) to a's list, then (b -> a) to b's
+    starts = np.r_[0, np.cumsum(np.bincount(a, minlength=n_nodes) + np.bincount(b, minlength=n_nodes))]
+    nbr, w = np.empty(starts[-1], dtype=np.int64), np.empty(starts[-1], dtype=np.float64)
+    _edge_lists(a, b, weight, starts[:-1].copy(), nbr, w)
+    out_sum = np.bincount(a, weights=weight, minlength=n_nodes) + np.bincount(b, weights=weight, minlength=n_nodes)
+    coef = w / out_sum[nbr]  # integer-valued sums, exact in any order; e[2] / outSum[e[1]] as jieba
+
+    in_graph = np.diff(starts) > 0  # jieba's graph holds only words with an edge
+    graph_size = np.bincount(node_doc[in_graph], minlength=int(node_doc.max()) + 1)
+    ws = 1.0 / np.maximum(graph_size, 1)[node_doc]  # wsdef = 1.0 / len(graph)
+    _gauss_seidel(starts, nbr, coef, ws, 10, UndirectWeightedGraph.d)
+    graph_doc, score = node_doc[in_graph], ws[in_graph]
     bounds = np.flatnonzero(np.r_[True, graph_doc[1:] != graph_doc[:-1], True])
     # jieba's final scaling, per document: min over the weights (from float max), max (from the smallest float)
     starts = bounds[:-1]
@@ -423,75 +461,101 @@ def _textrank_all(tokens: pd.DataFrame, c: _Coded, window: int) -> tuple[np.ndar
     max_rank = np.maximum(np.maximum.reduceat(score, starts), sys.float_info.min)
     min_rank, max_rank = np.repeat(min_rank, lengths), np.repeat(max_rank, lengths)
     score = (score - min_rank / 10.0) / (max_rank - min_rank / 10.0)
-    return graph_doc, np.argsort(c.tok_rank)[nodes[in_graph] % n_tok], score
+    return graph_doc, node_tok[in_graph], score
 
 
-def _jieba_rank(src: np.ndarray, nbr: np.ndarray, coef: np.ndarray, doc: np.ndarray, sweeps: int = 10) -> np.ndarray:
-    """``UndirectWeightedGraph.rank`` before its final scaling, for many graphs at once, bit for bit.
+def load_compiled_loops() -> None:
+    """Loads TextRank's compiled loops in this process (from numba's cache, else compiling them).
+
+    Their first call costs ~0.4 s of CPU; processes forked after it inherit them ready.
+    """
+    textrank_keywords(pd.DataFrame({"doc_id": "d", "para_id": 0, "token": ["经济", "发展"], "pos": "n"}))
+
+
+def _compiled(fn):
+    """numba's nopython compile of fn, cached on disk (beside this file, else in the user's cache
+    folder) when a folder is writable: a read-only install compiles once per process instead."""
+    try:
+        return numba.njit(cache=True)(fn)
+    except RuntimeError:  # no writable cache folder
+        return numba.njit(fn)
+
+
+@_compiled
+def _row_nodes(doc_rows, node_bounds, tok, node_tok, local, node):  # pragma: no cover - compiled
+    """Sets each row's node (-1 if its token is none of its document's), document by document
+    (rows doc_rows[d]:doc_rows[d + 1], nodes node_bounds[d]:node_bounds[d + 1]); ``local`` is
+    a token-indexed scratch array of -1."""
+    for d in range(len(doc_rows) - 1):
+        for k in range(node_bounds[d], node_bounds[d + 1]):
+            local[node_tok[k]] = k
+        for i in range(doc_rows[d], doc_rows[d + 1]):
+            node[i] = local[tok[i]] if tok[i] >= 0 else -1
+        for k in range(node_bounds[d], node_bounds[d + 1]):
+            local[node_tok[k]] = -1
+
+
+@_compiled
+def _pairs(node, seq, window, n_nodes, out):  # pragma: no cover - compiled
+    """Writes jieba's co-occurrence pairs into ``out`` (when long enough) and returns their number."""
+    n, p = len(node), 0
+    for i in range(n):
+        if node[i] >= 0:
+            for j in range(i + 1, min(i + window, n)):
+                if seq[j] != seq[i]:
+                    break
+                if node[j] >= 0:
+                    if p < len(out):
+                        out[p] = node[i] * n_nodes + node[j]
+                    p += 1
+    return p
+
+
+@_compiled
+def _first_occurrences(keys, table, bits, count):  # pragma: no cover - compiled
+    """count[q] = occurrences of keys[q] if q is its first occurrence, else stays 0; ``table`` is
+    a scratch hash table of -1, of 2**bits slots, more than keys (open addressing)."""
+    mask, shift = len(table) - 1, 64 - bits
+    for q in range(len(keys)):
+        # Fibonacci hashing: the top bits of the key times 2**64 / golden ratio (an int64 product, wrapping)
+        h = ((keys[q] * -7046029254386353131) >> shift) & mask
+        while table[h] >= 0 and keys[table[h]] != keys[q]:
+            h = (h + 1) & mask
+        if table[h] < 0:
+            table[h] = q
+        count[table[h]] += 1
+
+
+@_compiled
+def _edge_lists(a, b, weight, fill, nbr, w):  # pragma: no cover - compiled
+    """Appends each edge (a, b, weight) to a's list, then (b, a, weight) to b's, as jieba's
+    addEdge; ``fill`` holds where each node's list starts and advances."""
+    for q in range(len(a)):
+        nbr[fill[a[q]]], w[fill[a[q]]] = b[q], weight[q]
+        fill[a[q]] += 1
+        nbr[fill[b[q]]], w[fill[b[q]]] = a[q], weight[q]
+        fill[b[q]] += 1
+
+
+@_compiled
+def _gauss_seidel(starts, nbr, coef, ws, sweeps, d):  # pragma: no cover - compiled
+    """``UndirectWeightedGraph.rank``'s sweeps, in place on ``ws``, for many graphs at once.
 
     jieba sweeps each graph's nodes in sorted order, 10 times, setting
     ``ws[n] = (1 - d) + d * s`` with ``s`` summed left to right over n's edge
-    list of ``weight / outSum[nbr] * ws[nbr]``: a Gauss-Seidel iteration, so
-    a neighbour sorted before n counts with its value of this sweep, one
-    sorted after with that of the last sweep. Here the nodes of a sweep are
-    updated in waves instead: a node's wave is one more than the latest wave
-    among its earlier neighbours, so those are all done before it and no two
-    nodes of a wave are linked; a later neighbour is read from a copy of the
-    last sweep. Each wave sums its nodes' products in list order with
-    ``cumsum`` down a column (sequential, unlike ``sum``), padded with zeros
-    at the end, which leave the sum unchanged.
-
-    Args:
-        src: Node of each edge-list entry; nodes numbered 0..K-1 in graph
-            (``doc``) then sorted-key order, every node with an entry,
-            entries grouped by node in jieba's list order.
-        nbr: Neighbour of each entry.
-        coef: ``weight / outSum[nbr]`` of each entry.
-        doc: Graph of each node, non-decreasing.
-        sweeps: Iterations (jieba: 10).
-
-    Returns:
-        Weight of each node after the sweeps.
+    list of ``weight / outSum[nbr] * ws[nbr]`` (Gauss-Seidel: a neighbour
+    sorted before n counts with its value of this sweep). The graphs are
+    disjoint, so a sweep over all their nodes in order is each one's own
+    sweep; a node without edges (in no graph) is left alone. No fastmath:
+    the same operations in the same order give jieba's bits.
     """
-    k = len(doc)
-    d = UndirectWeightedGraph.d
-    starts = np.flatnonzero(np.r_[True, src[1:] != src[:-1]])
-    degree = np.diff(np.r_[starts, len(src)])
-    earlier = nbr < src
-    wave = np.zeros(k, dtype=np.int64)
-    e_src, e_nbr = src[earlier], nbr[earlier]
-    if len(e_src):
-        e_starts = np.flatnonzero(np.r_[True, e_src[1:] != e_src[:-1]])
-        e_node = e_src[e_starts]
-        while True:
-            nxt = np.maximum.reduceat(wave[e_nbr], e_starts) + 1
-            if np.array_equal(nxt, wave[e_node]):
-                break
-            wave[e_node] = nxt
-    read = np.where(earlier, nbr, nbr + k)  # into buf = [this sweep | last sweep]
-    # one block per wave and power-of-two degree band, so padding at most doubles the work
-    band = np.searchsorted(1 << np.arange(63), degree)
-    order = np.lexsort((band, wave))
-    key = wave[order] * 64 + band[order]
-    cuts = np.flatnonzero(np.r_[True, key[1:] != key[:-1], True])
-    blocks = []
-    for lo, hi in zip(cuts[:-1].tolist(), cuts[1:].tolist()):
-        members = order[lo:hi]
-        width = int(degree[members].max())
-        # one column per member, its entries down the rows (so cumsum runs over contiguous rows)
-        entry = starts[members] + np.arange(width)[:, None]
-        real = np.arange(width)[:, None] < degree[members]
-        entry = np.where(real, entry, 0)
-        blocks.append((members, np.where(real, read[entry], 0), np.where(real, coef[entry], 0.0)))
-    buf = np.empty(2 * k, dtype=np.float64)
-    buf[:k] = (1.0 / np.bincount(doc))[doc]  # wsdef = 1.0 / len(graph)
     for _ in range(sweeps):
-        buf[k:] = buf[:k]
-        for members, reads, coefs in blocks:
-            terms = coefs * buf[reads]
-            s = terms[0] if len(terms) == 1 else np.cumsum(terms, axis=0)[-1]
-            buf[members] = (1 - d) + d * s
-    return buf[:k]
+        for n in range(len(ws)):
+            if starts[n + 1] > starts[n]:
+                s = 0.0
+                for e in range(starts[n], starts[n + 1]):
+                    s += coef[e] * ws[nbr[e]]
+                ws[n] = (1.0 - d) + d * s
 
 
 def _top_k(doc: np.ndarray, score: np.ndarray, tie: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -932,7 +996,7 @@ def tfidf_keywords(stats: pd.DataFrame, cfg: TermsConfig = TermsConfig(), n_docs
     rows = np.flatnonzero(stats["pos"].isin(KEYWORD_POS).to_numpy(dtype=bool))
     terms = stats["term"].take(rows)
     score = stats["tf"].to_numpy(dtype=np.float64, na_value=np.nan)[rows] * keyword_idf(
-        terms.tolist(), stats["idf"].to_numpy(dtype=np.float64, na_value=np.nan)[rows], n_docs, cfg)
+        terms, stats["idf"].to_numpy(dtype=np.float64, na_value=np.nan)[rows], n_docs, cfg)
     doc = doc[rows]
     cand = _top_k_candidates(doc, score, cfg.top_k)
     if cand is not None:  # only these need ordering by term

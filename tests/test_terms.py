@@ -144,3 +144,74 @@ def test_keyword_idf_of_a_word_in_every_document_is_near_zero():
     # a word jieba's table does not list gets its median, as extract_tags does
     assert keyword_idf(["龘龘龘"], [corpus_idf(1)], n, TermsConfig())[0] > 0
     assert list(keyword_idf(words, [1.5, 1.0, 2.0], n, TermsConfig(background_idf=None))) == [1.5, 1.0, 2.0]
+
+
+def test_textrank_of_many_random_documents_equals_jieba_bit_for_bit():
+    # larger graphs than the seeds give: repeated and self pairs (a word twice within the window),
+    # words without an edge, a document with no edge at all, hash collisions in the pair table
+    import numpy as np
+
+    from tasks.terms import textrank_scores
+
+    rng = np.random.default_rng(7)
+    words = [f"词{i:03d}" for i in range(120)]
+    rows = []
+    for d in range(40):
+        vocab = rng.choice(words, size=int(rng.integers(2, 60)), replace=False)
+        for p in range(int(rng.integers(1, 6))):
+            for t in rng.choice(vocab, size=int(rng.integers(1, 80))):
+                rows.append((f"doc{d:02d}", p, t, "n" if rng.random() < 0.7 else "v"))
+    rows += [("lonely", 0, "孤词", "n"), ("lonely", 0, "的", "uj")]
+    tokens = pd.DataFrame(rows, columns=["doc_id", "para_id", "token", "pos"])
+    got = textrank_keywords(tokens, TermsConfig(top_k=1000))
+    assert "lonely" not in set(got.doc_id)
+    for doc, toks in tokens.groupby("doc_id", sort=False):
+        cands = set(toks.loc[toks.pos == "n", "token"])
+        seqs = [g["token"].tolist() for _, g in toks.groupby("para_id", sort=False)]
+        ref = sorted(textrank_scores(seqs, cands).items(), key=lambda kv: (-kv[1], kv[0]))
+        mine = got[got.doc_id == doc]
+        assert list(zip(mine.term, mine.score)) == ref, doc  # same floats, bit for bit
+
+
+def test_content_term_test_per_distinct_token_equals_the_rowwise_definition():
+    import numpy as np
+
+    from tasks.terms import _NOT_WORDY, _term_flags, load_stopwords
+
+    stop = load_stopwords()
+    # full-width and other Unicode digits, radicals (not letters), 〇 (a number), underscores, Latin
+    values = ["经济", "123", "１２３", "a_b", "__", "ab", "，。", "x", "Ⅻ", "٣٤", "⺀⺀", "〇〇", "中1", "2024年",
+              sorted(stop)[0], "１２３４５", "ＧＤＰ"]
+    for index in (pd.Index(pd.array(values, dtype="str")), pd.Index(values, dtype=object),
+                  pd.CategoricalIndex(values), pd.Index([*values, 3], dtype=object)):
+        listed, every = index.tolist(), np.arange(len(index))
+        want = [isinstance(t, str) and len(t) >= 2 and t not in stop and not _NOT_WORDY.match(t) for t in listed]
+        assert _term_flags(index, listed, every, stop, 2).tolist() == [*want, False]
+
+
+def test_keyword_idf_looks_up_background_idf_of_any_sequence_of_terms():
+    import numpy as np
+
+    from tasks.terms import DEFAULT_BACKGROUND_IDF, keyword_idf, load_background_idf
+
+    table, median = load_background_idf(str(DEFAULT_BACKGROUND_IDF))
+    terms = ["经济", "龘龘龘", "经济", None, "发展"]
+    want = np.array([table.get(t, median) for t in terms]) * np.log(11 / 1.5)
+    idf = [np.log(10 / 2) + 1] * len(terms)  # df = 1 in N = 10 documents
+    for given in (terms, np.array(terms, dtype=object), pd.Series(terms, dtype="str")):
+        assert keyword_idf(given, idf, 10, TermsConfig()).tolist() == want.tolist()
+
+
+def test_compiled_loops_load_where_no_cache_folder_is_writable():
+    import os
+    import subprocess
+    import sys
+
+    # numba finds no folder to cache the compiled loops in (a read-only install): they compile each time
+    env = {**os.environ, "NUMBA_CACHE_LOCATOR_CLASSES": "_ZipCacheLocator"}
+    code = ("import tasks.terms as t; t.load_compiled_loops(); "
+            "loops = [t._row_nodes, t._pairs, t._first_occurrences, t._edge_lists, t._gauss_seidel]; "
+            "print(type(t._gauss_seidel._cache).__name__, all(f.signatures for f in loops))")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    # and all of them are ready for the processes forked after load_compiled_loops
+    assert out.stdout.split() == ["NullCache", "True"]
