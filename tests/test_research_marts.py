@@ -250,6 +250,30 @@ def test_distinctive_terms_find_the_word_only_one_document_uses_with_its_fightin
     assert ry[1] == pytest.approx(z)
 
 
+def test_distinctive_terms_tied_at_the_100th_place_are_ranked_by_term(tmp_path):
+    # 150 terms used once in each of two documents score the same z in both: the 100 kept are the first by term
+    tied = [f"词{i:03d}" for i in reversed(range(150))]
+    counts = [("a", "海洋", 5), ("a", "港口", 4), ("b", "发展", 50)]
+    counts += [(d, t, 1) for d in ("a", "b") for t in tied]
+    data = {name: pd.DataFrame(columns=column_names(name)) for name in SCHEMAS}
+    data.update(
+        documents=pd.DataFrame([_doc_row("a", "台州市", "331000", 2023, "gov_work_report", 0),
+                                _doc_row("b", "温州市", "330300", 2023, "gov_work_report", 0)]),
+        term_stats=pd.DataFrame([dict(doc_id=d, term=t, pos="n", count=n) for d, t, n in counts],
+                                columns=column_names("term_stats")),
+    )
+    build(tmp_path, data)
+    c = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    try:
+        ranked = c.execute("select unit_id, list(term order by rank_in_unit), list(rank_in_unit order by rank_in_unit) "
+                           "from mart_distinctive_terms where scope = 'document' group by unit_id order by unit_id").fetchall()
+    finally:
+        c.close()
+    first = sorted(tied)
+    assert ranked == [("a", ["海洋", "港口", *first[:98]], list(range(1, 101))),
+                      ("b", ["发展", *first[:99]], list(range(1, 101)))]
+
+
 # --- seeds ----------------------------------------------------------------------------------
 
 def test_distinctive_terms_keep_each_units_top_terms_by_z(seed_con):

@@ -14,39 +14,103 @@
 -- Only a unit's top terms are kept, var distinctive_top_k (100; 0 keeps every term): the whole table
 -- would be a second term_stats (10.2M rows for a 100 MB corpus, twice the build time) that nobody
 -- reads past its first hundred rows per unit.
+-- Cost (10.2M unit x term rows for a 100 MB corpus): a document unit's terms are term_stats' rows as
+-- they are ((doc_id, term) is its tested key), only region-years are grouped; the term string is
+-- joined once per document row and then stands as a number; and only the rows at or above a unit's
+-- k-th best z_score are sorted, not every row of every unit.
 with
 
 documents as (
-    select
-        doc_id,
-        region,
-        year
+    select doc_id
     from {{ ref('stg_documents') }}
     where not is_duplicate
 ),
 
-term_counts as (
+term_counts as not materialized (
     select
         t.doc_id,
         t.term,
         t.count
     from {{ ref('stg_term_stats') }} as t
-    inner join documents as d using (doc_id)
+    semi join documents as d using (doc_id)
 ),
 
 doc_units as (
     select * from {{ ref('int_document_units') }}
 ),
 
-unit_terms as (
+corpus_terms as (
+    select
+        term,
+        sum(count) as y_corpus
+    from term_counts
+    group by term
+),
+
+corpus as (
+    select
+        sum(y_corpus) as n_corpus,
+        {{ var('prior_strength', 1000) }} as a0
+    from corpus_terms
+),
+
+-- a number per term (any numbering: it only joins, but one numbering, so materialized): the steps
+-- over millions of rows group and join by it rather than by the string
+prior as materialized (
+    select
+        row_number() over () as term_no,
+        t.term,
+        t.y_corpus,
+        c.a0 * t.y_corpus / c.n_corpus as alpha
+    from corpus_terms as t
+    cross join corpus as c
+),
+
+-- each document's terms with the term's corpus count and prior, for the units of both scopes
+doc_terms as materialized (
+    select
+        c.doc_id,
+        p.term_no,
+        c.count,
+        p.y_corpus,
+        p.alpha
+    from term_counts as c
+    inner join prior as p using (term)
+),
+
+-- a document unit holds one document, whose terms are one row each already
+document_terms as not materialized (
     select
         u.scope,
         u.unit_id,
-        c.term,
-        sum(c.count) as y_unit
+        t.term_no,
+        t.count as y_unit,
+        t.y_corpus,
+        t.alpha
     from doc_units as u
-    inner join term_counts as c using (doc_id)
-    group by all
+    inner join doc_terms as t using (doc_id)
+    where u.scope = 'document'
+),
+
+region_year_terms as materialized (
+    select
+        u.scope,
+        u.unit_id,
+        t.term_no,
+        sum(t.count) as y_unit,
+        -- the same on every row of a term
+        any_value(t.y_corpus) as y_corpus,
+        any_value(t.alpha) as alpha
+    from doc_units as u
+    inner join doc_terms as t using (doc_id)
+    where u.scope <> 'document'
+    group by u.scope, u.unit_id, t.term_no
+),
+
+unit_terms as not materialized (
+    select * from document_terms
+    union all
+    select * from region_year_terms
 ),
 
 unit_totals as (
@@ -69,48 +133,74 @@ units as (
     group by all
 ),
 
-corpus_terms as (
-    select
-        term,
-        sum(count) as y_corpus
-    from term_counts
-    group by term
-),
-
-corpus_total as (
-    select sum(y_corpus) as n_corpus from corpus_terms
-),
-
-prior as (
-    select
-        t.term,
-        t.y_corpus,
-        c.n_corpus,
-        {{ var('prior_strength', 1000) }} as a0,
-        {{ var('prior_strength', 1000) }} * t.y_corpus / c.n_corpus as alpha
-    from corpus_terms as t
-    cross join corpus_total as c
-),
-
-odds as (
+-- read twice (the cut, then the ranking): computing it twice costs less than storing its 10M rows
+odds as not materialized (
     select
         u.scope,
         u.unit_id,
-        u.term,
+        u.term_no,
         u.y_unit,
-        p.y_corpus - u.y_unit as y_rest,
+        u.y_corpus - u.y_unit as y_rest,
         s.n_unit,
-        p.n_corpus - s.n_unit as n_rest,
-        p.alpha,
-        ln((u.y_unit + p.alpha) / (s.n_unit + p.a0 - u.y_unit - p.alpha))
-            - ln((p.y_corpus - u.y_unit + p.alpha) / (p.n_corpus - s.n_unit + p.a0 - (p.y_corpus - u.y_unit) - p.alpha))
+        c.n_corpus - s.n_unit as n_rest,
+        u.alpha,
+        ln((u.y_unit + u.alpha) / (s.n_unit + c.a0 - u.y_unit - u.alpha))
+            - ln((u.y_corpus - u.y_unit + u.alpha) / (c.n_corpus - s.n_unit + c.a0 - (u.y_corpus - u.y_unit) - u.alpha))
             as log_odds_ratio,
-        1.0 / (u.y_unit + p.alpha) + 1.0 / (p.y_corpus - u.y_unit + p.alpha) as variance
+        1.0 / (u.y_unit + u.alpha) + 1.0 / (u.y_corpus - u.y_unit + u.alpha) as variance
     from unit_terms as u
     inner join unit_totals as s using (scope, unit_id)
-    inner join prior as p using (term)
-    where p.n_corpus > s.n_unit
+    cross join corpus as c
+    where c.n_corpus > s.n_unit
       and u.y_unit > 0
+),
+
+scored as not materialized (
+    select
+        *,
+        log_odds_ratio / sqrt(variance) as z_score
+    from odds
+),
+
+{% if var('distinctive_top_k', 100) > 0 %}
+-- each unit's k-th best z_score (its lowest when it has fewer terms): a term ranked within the top k
+-- scores at least that, so only these rows are sorted; ties at the cut are all kept and ranked by term
+cuts as (
+    select
+        scope,
+        unit_id,
+        list_min(max(z_score, {{ var('distinctive_top_k', 100) }})) as min_z_score
+    from scored
+    group by all
+),
+
+candidates as (
+    select
+        s.*,
+        p.term
+    from scored as s
+    inner join cuts as k using (scope, unit_id)
+    inner join prior as p using (term_no)
+    where s.z_score >= k.min_z_score
+),
+{% else %}
+candidates as (
+    select
+        s.*,
+        p.term
+    from scored as s
+    inner join prior as p using (term_no)
+),
+{% endif %}
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by scope, unit_id
+            order by z_score desc, term
+        ) as rank_in_unit
+    from candidates
 ),
 
 final as (
@@ -127,16 +217,13 @@ final as (
         cast(o.n_rest as bigint) as rest_total,
         o.alpha as prior_alpha,
         o.log_odds_ratio,
-        o.log_odds_ratio / sqrt(o.variance) as z_score,
-        row_number() over (
-            partition by o.scope, o.unit_id
-            order by o.log_odds_ratio / sqrt(o.variance) desc, o.term
-        ) as rank_in_unit
-    from odds as o
+        o.z_score,
+        o.rank_in_unit
+    from ranked as o
     inner join units as n using (scope, unit_id)
+    {% if var('distinctive_top_k', 100) > 0 %}
+    where o.rank_in_unit <= {{ var('distinctive_top_k', 100) }}
+    {% endif %}
 )
 
 select * from final
-{% if var('distinctive_top_k', 100) > 0 %}
-where rank_in_unit <= {{ var('distinctive_top_k', 100) }}
-{% endif %}

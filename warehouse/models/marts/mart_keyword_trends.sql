@@ -6,10 +6,7 @@
 with
 
 documents as (
-    select
-        *,
-        -- a number per doc_id: grouping by it is cheaper than by the 16-character string
-        dense_rank() over (order by doc_id) as doc_no
+    select *
     from {{ ref('stg_documents') }}
     where not is_duplicate
       and region is not null
@@ -37,27 +34,17 @@ kept_chars as (
     group by all
 ),
 
-doc_term_counts as (
+-- (doc_id, term) is term_stats' tested key: each row below is one document's count of a term, so the
+-- rows of a region, year and term count its distinct documents (no grouping by document first)
+term_counts as (
     select
         d.region,
         d.year,
         t.term,
-        d.doc_no,
-        sum(t.count) as count
+        cast(sum(t.count) as bigint) as count,
+        count(*) as n_documents_with_term
     from term_stats as t
     inner join documents as d using (doc_id)
-    group by all
-),
-
--- one row per document above, so its rows count the distinct documents (cheaper than count(distinct))
-term_counts as (
-    select
-        region,
-        year,
-        term,
-        cast(sum(count) as bigint) as count,
-        count(*) as n_documents_with_term
-    from doc_term_counts
     group by all
 ),
 

@@ -13,7 +13,8 @@
 -- series over years shows the zeros.
 with
 
-tokens as (
+-- not materialized: each use reads only its columns (and rows) of the 20M-row table
+tokens as not materialized (
     select
         doc_id,
         para_id,
@@ -41,12 +42,19 @@ doc_tokens as (
     group by doc_id
 ),
 
--- the distinct tokens a topic word contains: only they can start or continue a match
+-- the pieces of topic words (every substring, the empty one too, as contains() has it): only a token
+-- equal to one can start or continue a match. A few thousand strings, against which the tokens are
+-- filtered by hash, rather than each distinct token tested against each word.
 candidate_tokens as (
-    select v.token
-    from (select distinct token from tokens) as v
-    semi join topic_words as w
-        on contains(w.word, v.token)
+    select distinct substr(w.word, p.start, p.len) as token
+    from topic_words as w
+    cross join lateral (
+        select
+            s.start,
+            l.len
+        from range(1, length(w.word) + 1) as s(start)
+        cross join range(0, length(w.word) - s.start + 2) as l(len)
+    ) as p
 ),
 
 -- each candidate token with the next three of its sentence, while they follow it without a gap:
