@@ -40,7 +40,7 @@ from tasks.dedup import (
     ngram_hashes_many,
     sorted_unique,
 )
-from tasks.parallel import map_in_processes, release_free_memory
+from tasks.parallel import map_with_state, release_free_memory
 from tasks.reasons import DROPPED_EMPTY, DROPPED_NO_TEXT, REPAIR_DROP_EMPTY, REPAIR_DROP_NO_TEXT, REPAIR_JOIN
 from tasks.schemas import column_names
 from tasks.text import LETTER, SENTENCE_TERMINATORS
@@ -379,19 +379,9 @@ def _chunk_pairs(texts: list[str], lo: int, lookup: _Lookup, n: int) -> tuple[np
     return (pair // hi).astype(np.int32), (pair % hi).astype(np.int32)
 
 
-# What the workers of _holders_of_wanted read: (texts, lookup, n). Forked workers
-# inherit it; spawned ones get it from the initializer (it is None between calls).
-_CHUNK_STATE: tuple | None = None
-
-
-def _set_chunk_state(state: tuple | None) -> None:
-    global _CHUNK_STATE
-    _CHUNK_STATE = state
-
-
-def _pairs_from(lo: int) -> tuple[np.ndarray, np.ndarray]:
-    """_chunk_pairs of the _CHUNK_ROWS rows from row lo (run in a worker)."""
-    texts, lookup, n = _CHUNK_STATE
+def _pairs_from(state: tuple[list[str], "_Lookup", int], lo: int) -> tuple[np.ndarray, np.ndarray]:
+    """_chunk_pairs of the _CHUNK_ROWS rows from row lo (run in a worker; state is (texts, lookup, n))."""
+    texts, lookup, n = state
     return _chunk_pairs(texts[lo : lo + _CHUNK_ROWS], lo, lookup, n)
 
 
@@ -399,11 +389,7 @@ def _pairs_of_chunks(
     texts: list[str], lookup: _Lookup, n: int, starts: list[int], workers: int
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """_chunk_pairs of the chunks starting at the given rows, in that order, in worker processes."""
-    _set_chunk_state((texts, lookup, n))
-    try:
-        return map_in_processes(_pairs_from, starts, workers, initializer=_set_chunk_state, initargs=(_CHUNK_STATE,))
-    finally:
-        _set_chunk_state(None)
+    return map_with_state(_pairs_from, (texts, lookup, n), starts, workers)
 
 
 def _holders_of_wanted(texts: list[str], all_wanted: np.ndarray, n: int, workers: int = 1) -> _Holders:

@@ -52,11 +52,10 @@ look the answers up). Any number of workers gives the same rows.
 
 from __future__ import annotations
 
-import itertools
 import re
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -64,7 +63,7 @@ import pandas as pd
 import xxhash
 
 from tasks import reasons
-from tasks.parallel import START_METHOD, map_in_processes, release_free_memory
+from tasks.parallel import map_with_state, release_free_memory
 from tasks.schemas import column_names
 from tasks.text import PARAGRAPH_TERMINATORS, SENTENCE_TERMINATORS
 
@@ -100,37 +99,6 @@ _SCREEN_BLOCK = 1024
 
 
 _CLOSERS = frozenset("”’\"')）]】》」』")
-
-# What the pool's workers read, by call (keyed, so concurrent calls do not mix):
-# forked workers find it here as set before the fork, spawned ones get it from
-# the initializer.
-_SHARED: dict[int, object] = {}
-_shared_keys = itertools.count()
-
-
-def _map_shared(
-    fn: Callable, state: object, jobs: Sequence, workers: int, on_result: Callable | None = None
-) -> list:
-    """map_in_processes of fn over (key, job) pairs, where fn reads state as _SHARED[key].
-
-    Jobs are cut from the data, never from workers, so any worker count gives
-    the same results (with one worker, or one job, they run here).
-    """
-    key = next(_shared_keys)
-    _SHARED[key] = state
-    forked = START_METHOD == "fork"
-    try:
-        return map_in_processes(
-            fn, [(key, job) for job in jobs], workers, on_result=on_result,
-            initializer=None if forked else _receive_shared, initargs=() if forked else (key, state),
-        )
-    finally:
-        del _SHARED[key]
-
-
-def _receive_shared(key: int, state: object) -> None:
-    _SHARED[key] = state
-
 
 def ends_unterminated(text: str) -> bool:
     """Tells whether text ends mid-sentence (no terminal punctuation at its end).
@@ -575,7 +543,7 @@ def _build_index(keys: list[str], n: int, max_holders: int, workers: int = 1) ->
         flags[part.flag_pos] = part.flag_val
         part.flag_pos = part.flag_val = None
 
-    parts = _map_shared(_index_pass, plan, list(range(1 << pass_bits)), workers, on_result=set_flags)
+    parts = map_with_state(_index_pass, plan, list(range(1 << pass_bits)), workers, on_result=set_flags)
     del plan
     hashes = [h for p in parts for h in p.hashes] or [np.zeros(0, np.uint64)]
     sizes = [s for p in parts for s in p.sizes] or [np.zeros(0, np.int64)]
@@ -612,10 +580,8 @@ class _IndexPart:
     flag_val: np.ndarray | None
 
 
-def _index_pass(job: tuple[int, int]) -> _IndexPart:
+def _index_pass(plan: _IndexPlan, q: int) -> _IndexPart:
     """Pass q of _build_index: hashes every n-gram again and indexes those in its share of the hash space."""
-    key, q = job
-    plan: _IndexPlan = _SHARED[key]
     pos_type = _pos_type(plan)
     pieces = _pass_pieces(plan, q)
     part = _IndexPart([], [], [], [], [])
@@ -755,7 +721,7 @@ def _top_partners(index: _Index, max_df: int, k: int, workers: int = 1) -> tuple
     step = max(1, -(-n * _PAIR_SLICE // max(n_pairs, 1)))
     plan = _PairPlan(o, gid, n, k, max_df)
     jobs = [(side, lo, min(lo + step, n)) for side in (0, 1) for lo in range(0, n, step)]
-    for (side, lo, hi), ranked in zip(jobs, _map_shared(_rank_partners, plan, jobs, workers)):
+    for (side, lo, hi), ranked in zip(jobs, map_with_state(_rank_partners, plan, jobs, workers)):
         tops[side][lo:hi] = ranked
     return tops
 
@@ -779,13 +745,12 @@ class _PairPlan:
     max_df: int
 
 
-def _rank_partners(job: tuple[int, tuple[int, int, int]]) -> np.ndarray:
+def _rank_partners(plan: _PairPlan, job: tuple[int, int, int]) -> np.ndarray:
     """Ranks the earlier (side 0) or later (side 1) partners of the paragraphs lo:hi.
 
     The job is (side, lo, hi). Returns their rows of _top_partners' table.
     """
-    key, (side, lo, hi) = job
-    plan: _PairPlan = _SHARED[key]
+    side, lo, hi = job
     o, gid, n, k = plan.o, plan.gid, plan.n, plan.k
     cur = np.flatnonzero((o >= lo) & (o < hi))
     # holders ascend inside an n-gram: a paragraph's earlier partners are the
@@ -1028,7 +993,7 @@ def _read_rows(documents: pd.DataFrame, paragraphs: pd.DataFrame, workers: int =
     ends_cut: list[bool] = []
     # a slice of the texts at a time: the keys are the copy that is kept
     slices = [(lo, min(lo + _TEXT_SLICE, n)) for lo in range(0, n, _TEXT_SLICE)]
-    for slice_keys, slice_cut in _map_shared(_key_texts, (paragraphs["text"], order), slices, workers):
+    for slice_keys, slice_cut in map_with_state(_key_texts, (paragraphs["text"], order), slices, workers):
         keys += slice_keys
         ends_cut += slice_cut
     cut = [(i > 0 and doc_ids[i - 1] == doc_ids[i] and ends_cut[i - 1], ends_cut[i]) for i in range(n)]
@@ -1038,10 +1003,10 @@ def _read_rows(documents: pd.DataFrame, paragraphs: pd.DataFrame, workers: int =
     return _Rows(order, kinds, doc_ids, para_ids, keys, cut, doc_rows)
 
 
-def _key_texts(job: tuple[int, tuple[int, int]]) -> tuple[list[str], list[bool]]:
+def _key_texts(state: tuple[pd.Series, np.ndarray], job: tuple[int, int]) -> tuple[list[str], list[bool]]:
     """dedup_key and ends_unterminated of the texts at order[lo:hi] (the shared state is (texts, order))."""
-    key, (lo, hi) = job
-    text_col, order = _SHARED[key]
+    text_col, order = state
+    lo, hi = job
     texts = text_col.iloc[order[lo:hi]].fillna("").tolist()
     return [dedup_key(t) for t in texts], [ends_unterminated(t) for t in texts]
 
@@ -1152,7 +1117,7 @@ class _CandidateSearch:
             held = self.index.mostly_held(flag, self.cfg.min_coverage)
             jobs += [(side, held[i : i + _SCREEN_BLOCK]) for i in range(0, len(held), _SCREEN_BLOCK)]
         out: tuple[dict, dict] = ({}, {})
-        for (side, _), part in zip(jobs, _map_shared(_screen_block, self, jobs, self.workers)):
+        for (side, _), part in zip(jobs, map_with_state(_screen_block, self, jobs, self.workers)):
             out[side].update((u, (sums, oks)) for u, sums, oks in part)
         return out
 
@@ -1342,10 +1307,9 @@ def _find_contained(rows: _Rows, unique: list[int], verdicts: _Verdicts, cfg: De
     _find_in_later(search, later)
 
 
-def _screen_block(job: tuple[int, tuple[int, list[int]]]) -> list[tuple[int, list[int], list[bool]]]:
+def _screen_block(search: "_CandidateSearch", job: tuple[int, list[int]]) -> list[tuple[int, list[int], list[bool]]]:
     """_CandidateSearch.screen_block in a worker (the shared state is the search)."""
-    key, (side, us) = job
-    search: _CandidateSearch = _SHARED[key]
+    side, us = job
     return search.screen_block(side, us)
 
 

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import itertools
 import multiprocessing
 import sys
 from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from typing import Callable, Sequence, TypeVar
 
 T = TypeVar("T")
@@ -73,6 +75,56 @@ def map_in_processes(
             return _collect(pool.map(fn, jobs), on_result)
     finally:
         gc.unfreeze()
+
+
+# The state of each map_with_state call, by call (keyed, so nested calls do not mix):
+# forked workers find it here as set before the fork, spawned ones get it from the
+# initializer.
+_SHARED: dict[int, object] = {}
+_shared_keys = itertools.count()
+
+
+def map_with_state(
+    fn: Callable[[object, T], R],
+    state: object,
+    jobs: Sequence[T],
+    workers: int,
+    on_result: Callable[[int, R], None] | None = None,
+) -> list[R]:
+    """map_in_processes of ``fn(state, job)``, the state handed to the workers once, not with every job.
+
+    For a large read-only object every job reads (a corpus' texts, an index):
+    forked workers inherit it, spawned ones receive it once in their initializer;
+    the jobs stay small (row ranges, pass numbers).
+
+    Args:
+        fn: A module-level function of (state, job).
+        state: What every job reads; it must not be changed by fn.
+        jobs: Its jobs, cut from the data (never from ``workers``), so any worker
+            count gives the same results.
+        workers: Processes; 1 runs everything here.
+        on_result: As in :func:`map_in_processes`.
+    """
+    key = next(_shared_keys)
+    _SHARED[key] = state
+    forked = START_METHOD == "fork"
+    try:
+        return map_in_processes(
+            partial(_call_with_state, fn), [(key, job) for job in jobs], workers, on_result=on_result,
+            initializer=None if forked else _receive_state, initargs=() if forked else (key, state),
+            start_method=START_METHOD,
+        )
+    finally:
+        del _SHARED[key]
+
+
+def _call_with_state(fn: Callable[[object, T], R], keyed_job: tuple[int, T]) -> R:
+    key, job = keyed_job
+    return fn(_SHARED[key], job)
+
+
+def _receive_state(key: int, state: object) -> None:
+    _SHARED[key] = state
 
 
 def _collect(results, on_result) -> list:

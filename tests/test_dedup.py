@@ -147,13 +147,13 @@ def test_two_workers_and_small_jobs_give_the_same_rows_as_one_process(seed_inges
     monkeypatch.setattr(dedup_module, "_PAIR_SLICE", 1 << 10)
     monkeypatch.setattr(dedup_module, "_SCREEN_BLOCK", 4)
     jobs: Counter = Counter()
-    map_shared = dedup_module._map_shared
+    map_with_state = dedup_module.map_with_state
 
     def counting(fn, state, job_list, workers, **kw):
         jobs[fn.__name__] += len(job_list)
-        return map_shared(fn, state, job_list, workers, **kw)
+        return map_with_state(fn, state, job_list, workers, **kw)
 
-    monkeypatch.setattr(dedup_module, "_map_shared", counting)
+    monkeypatch.setattr(dedup_module, "map_with_state", counting)
     two = dedup_corpus(seed_ingest.documents, paras, workers=2)
     assert set(jobs) == {"_key_texts", "_index_pass", "_rank_partners", "_screen_block"}
     assert min(jobs.values()) > 2

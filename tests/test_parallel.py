@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 
-from tasks.parallel import map_in_processes
+from tasks import parallel
+from tasks.parallel import map_in_processes, map_with_state
 
 
 def _pid_and_square(x: int) -> tuple[int, int]:
@@ -26,3 +27,19 @@ def test_one_job_runs_here_unless_isolated():
     [(pid, _)] = map_in_processes(_pid_and_square, [3], workers=1, isolate=True)
     assert pid == os.getpid()
     assert map_in_processes(_pid_and_square, [], workers=2, isolate=True) == []
+
+
+def _pid_and_state_row(state: list[int], i: int) -> tuple[int, int]:
+    return os.getpid(), state[i]
+
+
+def test_the_state_reaches_every_job_in_forked_and_spawned_workers(monkeypatch):
+    state = [10 * i for i in range(9)]
+    for method in ("fork", "spawn"):
+        monkeypatch.setattr(parallel, "START_METHOD", method)
+        out = map_with_state(_pid_and_state_row, state, list(range(9))[::-1], workers=2)
+        assert [v for _, v in out] == state[::-1]
+        assert all(pid != os.getpid() for pid, _ in out)
+    assert parallel._SHARED == {}  # released after each call
+    # one worker: here, with the same results
+    assert [v for _, v in map_with_state(_pid_and_state_row, state, [2, 0], workers=1)] == [20, 0]
