@@ -21,6 +21,15 @@ writer holds it; so dbt builds a temporary file in a folder beside the final one
 renamed over it (os.replace) when complete and tested. Analysts holding the old file keep
 reading the old inode, and a failed build leaves the previous warehouse in place.
 
+dbt parses the whole project before every command (~4 s here) unless it finds a saved parse of
+the same project with the same vars and the same connection settings, the warehouse path among
+them; left to itself it keeps that parse in the target folder, so every new output folder paid a
+full parse. So dbt runs inside the build folder, where the warehouse file and the Parquet folder
+(a symlink) have the same relative names for every build, and reads the parse saved by the last
+build of this checkout in the user's cache (:func:`parse_cache_path`). dbt still checks every
+file's checksum, the vars and its version against it and re-parses what differs: the cache only
+saves time (https://docs.getdbt.com/reference/parsing#partial-parsing).
+
 The module runs dbt through a plain ``dbtRunner`` in this process unless given another
 ``invoke``. Every node's outcome (model or test, status, seconds, offending rows) comes back in
 ``WarehouseResult.nodes``; the flow logs them and keeps them as one Prefect artifact rather than
@@ -29,6 +38,8 @@ a task run per node, which cost more than dbt itself (~10 s of a 20 s stage on t
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -47,6 +58,11 @@ WAREHOUSE_ENV = "GOVREPORTS_WAREHOUSE"
 MEMORY_ENV = "GOVREPORTS_DUCKDB_MEMORY"
 # the sources (warehouse/models/staging/_sources.yml) read the Parquet under this folder
 PARQUET_ENV = "GOVREPORTS_PARQUET"
+
+# names inside the build folder, the same for every build so that dbt's saved parse stays valid
+BUILD_FILE = "warehouse.duckdb"
+BUILD_PARQUET = "parquet"
+PARSE_FILE = "partial_parse.msgpack"
 
 Invoke = Callable[[list[str]], Any]
 
@@ -116,13 +132,40 @@ def target_dir(db_path: Path | str) -> Path:
     return Path(db_path).resolve().parent / "dbt"
 
 
-def dbt_args(command: list[str], target: Path | str, include_flagged: bool = False) -> list[str]:
+def parse_cache_path() -> Path:
+    """Where builds of this checkout keep dbt's saved parse: the user's cache, one file per checkout and dbt version.
+
+    ``$XDG_CACHE_HOME`` (default ``~/.cache``) ``/govreports/dbt/``; a checkout elsewhere (another
+    clone, another resources path in the vars) has a file of its own rather than one that
+    every build would find stale.
+    """
+    from dbt.version import __version__ as dbt_version
+
+    key = hashlib.sha1(f"{WAREHOUSE_PROJECT}\0{dbt_version}".encode()).hexdigest()[:16]
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "govreports" / "dbt" / f"{key}-{PARSE_FILE}"
+
+
+def _save_parse(target: Path, cache: Path) -> None:
+    """Copies the parse dbt saved in ``target`` to the cache; a cache that cannot be written is skipped."""
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_name(f".{cache.name}.{os.getpid()}")
+        shutil.copyfile(target / PARSE_FILE, tmp)
+        os.replace(tmp, cache)  # concurrent builds each replace it whole
+    except OSError:
+        pass
+
+
+def dbt_args(command: list[str], target: Path | str, include_flagged: bool = False,
+             saved_parse: Path | None = None) -> list[str]:
     """The dbt command line for the project in warehouse/.
 
     Args:
         command: The dbt command and its own options, e.g. ``["build"]``.
         target: dbt's target folder (artifacts: manifest.json, run_results.json, the docs site).
         include_flagged: Keep rows with a plausibility flag in the marts' series.
+        saved_parse: A parse saved by an earlier build, for dbt to start from (it re-parses what changed).
     """
     variables = {
         "resources": str(RESOURCES),
@@ -135,6 +178,7 @@ def dbt_args(command: list[str], target: Path | str, include_flagged: bool = Fal
         "--target-path", str(Path(target).resolve()),
         "--log-path", str(Path(target).resolve()),
         "--vars", json.dumps(variables),
+        *(["--partial-parse-file-path", str(saved_parse)] if saved_parse else []),
     ]
 
 
@@ -248,23 +292,28 @@ def build_warehouse(
     db_path.parent.mkdir(parents=True, exist_ok=True)
     # left-overs of killed builds (the caller holds the output lock, so none is live)
     shutil.rmtree(db_path.parent / f".{db_path.name}.build", ignore_errors=True)
-    # the temporary file keeps the final file's name, in a folder of its own: dbt-duckdb names
-    # the database after the file, and DuckDB spills next to it. Its path is the same for every
-    # build of this warehouse, as dbt reuses its parsed project only while the profile is unchanged.
+    # a folder of its own beside the final file (DuckDB spills next to the file, and the rename
+    # stays on one file system), where the file and the Parquet folder have constant names
     build_dir = db_path.parent / f".{db_path.name}.build"
     build_dir.mkdir()
-    tmp = build_dir / db_path.name
+    tmp = build_dir / BUILD_FILE
+    (build_dir / BUILD_PARQUET).symlink_to(parquet_root.resolve(), target_is_directory=True)
     target = target_dir(db_path)
+    cache = parse_cache_path()
     try:
-        args = dbt_args(["build"], target, include_flagged)
-        with _env(**{WAREHOUSE_ENV: str(tmp), PARQUET_ENV: str(parquet_root.resolve()), MEMORY_ENV: memory_limit}):
+        args = dbt_args(["build"], target, include_flagged, saved_parse=cache if cache.is_file() else None)
+        env = {WAREHOUSE_ENV: BUILD_FILE, PARQUET_ENV: BUILD_PARQUET, MEMORY_ENV: memory_limit}
+        # the compiled SQL names the Parquet by its relative path: failing rows are sampled from here too
+        with _env(**env), contextlib.chdir(build_dir):
             try:
                 res = (invoke or dbt_invoke)(args)
             finally:
                 _release_dbt_duckdb()
-        if res.exception is not None:
-            raise WarehouseBuildFailed(f"dbt build failed: {res.exception}")
-        tests, errors = _test_results(res, tmp, sample_rows)
+            if (target / PARSE_FILE).is_file():
+                _save_parse(target, cache)
+            if res.exception is not None:
+                raise WarehouseBuildFailed(f"dbt build failed: {res.exception}")
+            tests, errors = _test_results(res, tmp, sample_rows)
         failed = [t for t in tests if t.failures]
         if failed and fail_on_test:
             msg = "\n".join(f"data test {t.name} failed: {t.failures} offending rows, e.g.\n{t.sample}" for t in failed)

@@ -12,7 +12,7 @@ import pytest
 
 from tasks.parquet import write_dataset
 from tasks.schemas import SCHEMAS, column_names
-from tasks.warehouse import DataTestFailed, build_docs, build_warehouse, target_dir
+from tasks.warehouse import BUILD_PARQUET, DataTestFailed, build_docs, build_warehouse, dbt_invoke, parse_cache_path, target_dir
 from test_marts import R, crafted, make_para
 from test_queries import build_seed_warehouse
 
@@ -231,7 +231,10 @@ class CompiledBuild:
     dbt's ~4 s a build, so every test can be broken once in seconds.
     """
 
-    def __init__(self, manifest: dict):
+    def __init__(self, manifest: dict, parquet_root: Path):
+        # the build ran in its own folder, where the Parquet is "parquet/": the path the SQL names
+        self.search_path = parquet_root.resolve().parent
+        assert parquet_root.name == BUILD_PARQUET
         nodes = manifest["nodes"]
         models = {k: n for k, n in nodes.items() if n["resource_type"] == "model"}
         tests = [n for n in nodes.values() if n["resource_type"] == "test"]
@@ -256,6 +259,7 @@ class CompiledBuild:
         """
         con = duckdb.connect()
         try:
+            con.execute(f"set file_search_path = '{self.search_path}'")
             # the compiled SQL names relations "<database>"."main"."<table>", as in the built file
             con.execute(f"attach ':memory:' as \"{self.database}\"")
             con.execute(f"use \"{self.database}\"")
@@ -284,7 +288,7 @@ def test_the_unbroken_rows_pass_every_data_test_and_every_test_has_a_break(break
     assert result.tests and [t.name for t in result.tests if t.failures] == []
     tests = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "test"}
     assert tests == set(BREAKS)
-    assert CompiledBuild(manifest).failed_tests() == set()
+    assert CompiledBuild(manifest, root / "parquet").failed_tests() == set()
 
 
 @pytest.mark.parametrize("test_name", list(BREAKS))
@@ -293,7 +297,7 @@ def test_one_broken_row_fails_exactly_its_data_test(breaking_ground, test_name):
     data = base()
     BREAKS[test_name](data)
     write_all(root / "parquet", data)
-    assert CompiledBuild(manifest).failed_tests() == {test_name}
+    assert CompiledBuild(manifest, root / "parquet").failed_tests() == {test_name}
 
 
 # a generic test on a source, one with a `where` config, a singular test over a mart: dbt itself,
@@ -306,4 +310,39 @@ def test_dbt_build_fails_the_same_test_as_its_compiled_sql(breaking_ground, test
     BREAKS[test_name](data)
     write_all(root / "parquet", data)
     result = build_warehouse(root / "parquet", root / "w.duckdb", fail_on_test=False)
-    assert {t.name for t in result.tests if t.failures} == {test_name} == CompiledBuild(manifest).failed_tests()
+    assert {t.name for t in result.tests if t.failures} == {test_name} == CompiledBuild(manifest, root / "parquet").failed_tests()
+
+
+def test_a_build_in_a_new_folder_starts_from_the_saved_parse_and_reads_its_own_parquet(tmp_path, monkeypatch):
+    # dbt's parse of the project is saved per checkout and reused by builds into other folders:
+    # each build must still read its own Parquet and write its own file
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    calls = []
+
+    def invoke(args):
+        calls.append(args)
+        return dbt_invoke([*args, "--log-level-file", "debug"])
+
+    first, second = base(), base()
+    second["documents"].loc[0, "title"] = "第二个仓库的标题"
+    write_all(tmp_path / "one" / "parquet", first)
+    write_all(tmp_path / "two" / "parquet", second)
+    build_warehouse(tmp_path / "one" / "parquet", tmp_path / "one" / "w.duckdb", invoke=invoke)
+    assert parse_cache_path().is_file() and "--partial-parse-file-path" not in calls[0]
+    build_warehouse(tmp_path / "two" / "parquet", tmp_path / "two" / "w.duckdb", invoke=invoke)
+    assert calls[1][calls[1].index("--partial-parse-file-path") + 1] == str(parse_cache_path())
+    log = (target_dir(tmp_path / "two" / "w.duckdb") / "dbt.log").read_text(encoding="utf-8")
+    assert "Partial parsing enabled" in log and "Unable to do partial parsing" not in log
+    titles = {}
+    for name in ("one", "two"):
+        con = duckdb.connect(str(tmp_path / name / "w.duckdb"), read_only=True)
+        try:
+            titles[name] = [t for (t,) in con.execute("select title from documents order by doc_id").fetchall()]
+        finally:
+            con.close()
+    assert titles["one"] == sorted_titles(first) and titles["two"] == sorted_titles(second)
+    assert titles["one"] != titles["two"]
+
+
+def sorted_titles(data: dict[str, pd.DataFrame]) -> list[str]:
+    return data["documents"].sort_values("doc_id")["title"].tolist()
