@@ -772,7 +772,7 @@ def _lexicon_rows(lexicon_df: pd.DataFrame, stats: dict[str, int]) -> list[tuple
     stats["lexicon_userdict"] = int((lexicon_df["source"] == "userdict").sum())
     stats["lexicon_harvested"] = int((lexicon_df["source"] == "harvested").sum())
     stats["lexicon_extra"] = int((lexicon_df["source"] == "extra").sum())
-    return list(lexicon_df.itertuples(index=False, name=None))
+    return _rows(lexicon_df)
 
 
 def segment_paragraphs(
@@ -910,8 +910,13 @@ def segment_jobs(jobs: list[SegmentJob], lexicon: pd.DataFrame, cfg: SegmentConf
     Returns:
         handle's results in job order.
     """
-    rows = list(lexicon.itertuples(index=False, name=None))
-    return _map_with_segmenter(functools.partial(_run_job, handle=handle), jobs, rows, cfg, on_result)
+    return _map_with_segmenter(functools.partial(_run_job, handle=handle), jobs, _rows(lexicon), cfg, on_result)
+
+
+def _rows(df: pd.DataFrame) -> list[tuple]:
+    """A frame's rows as tuples, built from its columns as lists (``itertuples`` steps through an
+    Arrow-backed column value by value in Python: ~0.3 s for the lexicon of a 100 MB corpus)."""
+    return list(zip(*(df[c].tolist() for c in df.columns)))
 
 
 def _map_with_segmenter(fn, jobs: list, lexicon: list[tuple], cfg: SegmentConfig, on_result=None) -> list:

@@ -51,7 +51,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from jieba.analyse.textrank import UndirectWeightedGraph
 
-from tasks.parallel import map_in_processes
+from tasks.parallel import map_in_processes, map_with_state
 from tasks.parquet import PART, concat_frames, dataset_files, write_part, write_table_file
 from tasks.schemas import SCHEMAS, column_names
 
@@ -128,7 +128,8 @@ def load_background_idf(path: str) -> tuple[dict[str, float], float]:
     return idf, (sorted(idf.values())[len(idf) // 2] if idf else 0.0)
 
 
-def keyword_idf(terms, corpus_idf: np.ndarray, n_docs: int, cfg: "TermsConfig") -> np.ndarray:
+def keyword_idf(terms, corpus_idf: np.ndarray, n_docs: int, cfg: "TermsConfig",
+                background: np.ndarray | None = None) -> np.ndarray:
     """The IDF the tf-idf keywords are ranked by: background IDF times the spread across this corpus.
 
     ``background(term) * ln((N + 1) / (df + 0.5))``: a word of general
@@ -144,13 +145,16 @@ def keyword_idf(terms, corpus_idf: np.ndarray, n_docs: int, cfg: "TermsConfig") 
         corpus_idf: term_stats' idf of each row, ``ln(N / (1 + df)) + 1``, from which df is recovered exactly.
         n_docs: N, documents of the run.
         cfg: Keyword settings (background_idf).
+        background: The background IDF of each term, when looked up already (see :func:`_vocabulary`).
     """
     corpus_idf = np.asarray(corpus_idf, dtype=np.float64)
     if cfg.background_idf is None:
         return corpus_idf
     df = np.rint(n_docs * np.exp(1.0 - corpus_idf) - 1.0)
     spread = np.log((n_docs + 1.0) / (df + 0.5))
-    return _background_idf(terms, str(cfg.background_idf)) * spread
+    if background is None:
+        background = _background_idf(terms, str(cfg.background_idf))
+    return background * spread
 
 
 def _background_idf(terms, path: str) -> np.ndarray:
@@ -160,6 +164,19 @@ def _background_idf(terms, path: str) -> np.ndarray:
     codes, distinct = pd.factorize(pd.Series(terms, dtype=object) if isinstance(terms, list) else terms)
     at = words.get_indexer(pd.Index(distinct, dtype=object))
     return np.append(idf, load_background_idf(path)[1])[np.append(at, -1)[codes]]  # -1: not listed or missing
+
+
+def _background_of_distinct(terms: pa.Array, path: str) -> np.ndarray:
+    """:func:`_background_idf` of distinct terms (an Arrow string array) in one Arrow lookup."""
+    _words, idf = _background_index(path)
+    at = pc.index_in(terms, value_set=_background_words(path)).fill_null(-1).to_numpy()
+    return np.append(idf, load_background_idf(path)[1])[at]  # -1: not listed
+
+
+@functools.lru_cache(maxsize=2)
+def _background_words(path: str) -> pa.Array:
+    """The words of :func:`_background_index` as an Arrow array (distinct: the keys of a dict)."""
+    return pa.array(_background_index(path)[0].tolist(), type=pa.string())
 
 
 @functools.lru_cache(maxsize=2)
@@ -335,11 +352,7 @@ def _term_stats(c: _Coded, cols: list[str], counts_only: bool = False) -> pd.Dat
                 "tf": tf,
             }
         )
-    df = np.bincount(term, minlength=n_tok)[term]
-    ratio = n_docs / (1.0 + df)
-    # math.log, not np.log: the two may differ in the last bit
-    uniq, inv = np.unique(ratio, return_inverse=True)
-    idf = np.array([math.log(x) for x in uniq.tolist()], dtype=np.float64)[inv] + 1.0
+    idf = corpus_idf(n_docs, np.bincount(term, minlength=n_tok)[term])
     tfidf = tf * idf
     o = np.lexsort((c.tok_rank[term], -tfidf, doc))
     out = pd.DataFrame(
@@ -560,7 +573,7 @@ def _gauss_seidel(starts, nbr, coef, ws, sweeps, d):  # pragma: no cover - compi
 
 def _top_k(doc: np.ndarray, score: np.ndarray, tie: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Indices of each document's best k (score descending, then tie ascending, then input order) and their ranks."""
-    o = np.lexsort((tie, -score, doc))
+    o = _sort_groups_desc(doc, score, tie)  # np.lexsort((tie, -score, doc)), several times faster
     d = doc[o]
     starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]])
     rank = np.arange(len(o)) - np.repeat(starts, np.diff(np.r_[starts, len(o)])) + 1
@@ -659,7 +672,8 @@ def chunk_terms(tokens: pd.DataFrame, cfg: TermsConfig = TermsConfig()) -> tuple
 
 
 def term_stats_from_counts(
-    counts: pd.DataFrame, n_docs: int, doc_order: list[str] | dict[str, int], df: np.ndarray | None = None
+    counts: pd.DataFrame, n_docs: int, doc_order: list[str] | dict[str, int], df: np.ndarray | None = None,
+    term_rank: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Finishes ``term_stats`` from the per-batch counts of every document.
 
@@ -672,29 +686,42 @@ def term_stats_from_counts(
         df: Documents holding each row's term, over the whole corpus, when
             ``counts`` holds only some documents (see :func:`write_term_stats`);
             counted from ``counts`` when None.
+        term_rank: Each row's term as a number in code point order (equal terms,
+            equal numbers), when known already; ranked here when None.
     """
+    return _term_stats_from_counts(counts, n_docs, doc_order, df, term_rank)[0]
+
+
+def _term_stats_from_counts(
+    counts: pd.DataFrame, n_docs: int, doc_order: list[str] | dict[str, int], df: np.ndarray | None,
+    term_rank: np.ndarray | None, idf: np.ndarray | None = None,
+) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """:func:`term_stats_from_counts`, and the row of ``counts`` each output row comes from (None on the
+    pandas path, for counts with a missing doc_id or term); ``idf`` per row when known already
+    (:func:`corpus_idf` of df)."""
     cols = column_names("term_stats")
     if counts.empty:
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame(columns=cols), None
     out = counts[DOC_TERM_COLUMNS].reset_index(drop=True)
     if out["doc_id"].isna().any() or out["term"].isna().any():
-        return _term_stats_from_counts_rows(out, n_docs, doc_order, cols, df)
+        return _term_stats_from_counts_rows(out, n_docs, doc_order, cols, df), None
     # strings become integer codes once: df is a bincount, the sort one of numbers
     doc, doc_values = _factorize_runs(out["doc_id"])
-    term, term_values = pd.factorize(out["term"])
-    if df is None:
-        df = np.bincount(term, minlength=len(term_values))[term]  # rows per distinct term
-    ratio = n_docs / (1.0 + np.asarray(df, dtype=np.float64))
-    # math.log, not np.log, as term_stats does: the two may differ in the last bit
-    uniq, inv = np.unique(ratio, return_inverse=True)
-    idf = np.array([math.log(x) for x in uniq.tolist()], dtype=np.float64)[inv] + 1.0
+    if df is None or term_rank is None:
+        term, term_values = pd.factorize(out["term"])
+        if df is None:
+            df = np.bincount(term, minlength=len(term_values))[term]  # rows per distinct term
+        if term_rank is None:
+            term_rank = _str_ranks(term_values)[term]
+    if idf is None:
+        idf = corpus_idf(n_docs, df)
     tfidf = out["tf"].to_numpy(dtype=np.float64) * idf
-    o = _sort_groups_desc(_doc_positions(doc_values, doc_order)[doc], tfidf, _str_ranks(term_values)[term])
+    o = _sort_groups_desc(_doc_positions(doc_values, doc_order)[doc], tfidf, np.asarray(term_rank))
     out = out.take(o)
     out["count"] = out["count"].astype("int32")
     out["idf"] = idf[o]
     out["tfidf"] = tfidf[o]
-    return out[cols].reset_index(drop=True)
+    return out[cols].reset_index(drop=True), o
 
 
 # Counts of a large corpus go to disk chunk by chunk (write_doc_terms, in the
@@ -788,17 +815,54 @@ def row_document_frequencies(files: list[Path]) -> list[np.ndarray]:
     """Documents holding each row's term, over all the given doc-terms parts: one array per part.
 
     Each (document, term) pair is one row, in one part, so a term's df is its
-    row count. The terms of every part are encoded against one dictionary
-    (Arrow), so no part needs a lookup into a table of a million terms.
+    row count (see :func:`_vocabulary`).
     """
-    columns = [pq.read_table(p, columns=["term"]).column("term").combine_chunks() for p in files]
-    if not columns:
-        return []
-    encoded = pc.dictionary_encode(pa.concat_arrays(columns))
-    n_terms = len(encoded.dictionary)
-    codes = encoded.indices.fill_null(n_terms).to_numpy()  # missing terms count together, like a value
-    df_rows = np.bincount(codes, minlength=n_terms + 1)[codes]
-    return np.split(df_rows, np.cumsum([len(c) for c in columns])[:-1])
+    vocab = _vocabulary(files, None)
+    return [vocab.df[codes] for codes in vocab.codes]
+
+
+@dataclass(frozen=True)
+class _Vocabulary:
+    """Every term of the doc-terms parts, numbered once for all parts.
+
+    Attributes:
+        codes: Per part, each row's term number (missing terms: one number of their own, the last).
+        df: Rows, so documents, holding each term.
+        rank: Each term's place in code point order (how ties are broken).
+        background: Each term's background IDF (see :func:`keyword_idf`); None without one.
+    """
+
+    codes: list[np.ndarray]
+    df: np.ndarray
+    rank: np.ndarray
+    background: np.ndarray | None
+
+
+def _vocabulary(files: list[Path], background_idf: Path | None) -> _Vocabulary:
+    """Numbers the terms of all doc-terms parts against one dictionary.
+
+    The term columns are read as the Parquet files' own dictionaries and the
+    dictionaries unified (Arrow), so a term string is hashed once per part it
+    is in, not once per row; ranks and background IDF are then found once per
+    distinct term instead of once per part.
+    """
+    columns = [pq.read_table(p, columns=["term"], read_dictionary=["term"]).column("term") for p in files]
+    chunks = [chunk for column in columns for chunk in column.chunks]
+    if not chunks:
+        empty = np.zeros(0, dtype=np.int64)
+        return _Vocabulary([empty for _ in files], empty, empty, None if background_idf is None else np.zeros(0))
+    unified = pa.chunked_array(chunks, type=chunks[0].type).unify_dictionaries()
+    terms = unified.chunks[0].dictionary
+    n_terms = len(terms)
+    codes = np.concatenate([c.indices.fill_null(n_terms).to_numpy().astype(np.int64) for c in unified.chunks])
+    df = np.bincount(codes, minlength=n_terms + 1)  # missing terms count together, like a value
+    rank = np.empty(n_terms + 1, dtype=np.int64)
+    rank[pc.array_sort_indices(terms).to_numpy()] = np.arange(n_terms)
+    rank[n_terms] = n_terms
+    background = None
+    if background_idf is not None:
+        background = np.append(_background_of_distinct(terms, str(background_idf)), np.nan)
+    return _Vocabulary(np.split(codes, np.cumsum([len(c) for c in columns])[:-1]), df, rank, background)
 
 
 def write_term_stats(
@@ -825,22 +889,28 @@ def write_term_stats(
     """
     cfg = cfg or TermsConfig()
     files = _doc_term_files(folder)
-    finish = functools.partial(_finish_part, parquet_root=str(parquet_root), n_docs=n_docs,
-                               positions=_positions(doc_order), cfg=cfg)
-    done = map_in_processes(finish, list(zip(files, row_document_frequencies(files))), workers)
+    vocab = _vocabulary(files, cfg.background_idf)
+    state = (str(parquet_root), n_docs, _positions(doc_order), cfg, vocab, corpus_idf(n_docs, vocab.df))
+    done = map_with_state(_finish_part, state, list(zip(files, range(len(files)))), workers)
     rows = sum(n for n, _ in done)
     if not rows:
         write_part(pd.DataFrame(columns=column_names("term_stats")), "term_stats", parquet_root, 0)
     return rows, concat_frames([k for _, k in done], column_names("keywords"))
 
 
-def _finish_part(job: tuple[Path, np.ndarray], parquet_root: str, n_docs: int, positions: dict[str, int],
-                 cfg: TermsConfig) -> tuple[int, pd.DataFrame]:
+def _finish_part(state: tuple, job: tuple[Path, int]) -> tuple[int, pd.DataFrame]:
     """Writes one term_stats part from one doc-terms part; returns its row count and tfidf keywords."""
-    path, df = job
-    stats = term_stats_from_counts(pq.read_table(path).to_pandas(), n_docs, positions, df)
+    parquet_root, n_docs, positions, cfg, vocab, idf = state
+    path, i = job
+    codes = vocab.codes[i]
+    stats, o = _term_stats_from_counts(pq.read_table(path).to_pandas(), n_docs, positions, vocab.df[codes],
+                                       vocab.rank[codes], idf[codes])
     write_part(stats, "term_stats", parquet_root, int(path.stem.split("-")[1]))
-    return len(stats), tfidf_keywords(stats, cfg, n_docs)
+    if o is None:  # (counts with a missing doc_id or term: ranked by pandas)
+        return len(stats), tfidf_keywords(stats, cfg, n_docs)
+    codes = codes[o]
+    background = None if vocab.background is None else vocab.background[codes]
+    return len(stats), tfidf_keywords(stats, cfg, n_docs, vocab.rank[codes], background)
 
 
 def _doc_term_files(folder: Path | str) -> list[Path]:
@@ -854,14 +924,23 @@ def _term_stats_from_counts_rows(
     """:func:`term_stats_from_counts` with pandas' sort, for counts with a missing doc_id or term."""
     if df is None:
         df = out.groupby("term", sort=False, dropna=False)["doc_id"].transform("size").to_numpy()
-    ratio = n_docs / (1.0 + np.asarray(df, dtype=np.float64))
-    uniq, inv = np.unique(ratio, return_inverse=True)
-    out["idf"] = np.array([math.log(x) for x in uniq.tolist()], dtype=np.float64)[inv] + 1.0
+    out["idf"] = corpus_idf(n_docs, df)
     out["tfidf"] = out["tf"].to_numpy(dtype=np.float64) * out["idf"].to_numpy()
     out["_doc"] = out["doc_id"].map(_positions(doc_order))
     out = out.sort_values(["_doc", "tfidf", "term"], ascending=[True, False, True], kind="mergesort")
     out["count"] = out["count"].astype("int32")
     return out[cols].reset_index(drop=True)
+
+
+def corpus_idf(n_docs: int, df: np.ndarray) -> np.ndarray:
+    """term_stats' idf, ``ln(N / (1 + df)) + 1``, of each document frequency in df.
+
+    math.log, not np.log, as :func:`term_stats` does (the two may differ in the
+    last bit), once per distinct value.
+    """
+    ratio = n_docs / (1.0 + np.asarray(df, dtype=np.float64))
+    uniq, inv = np.unique(ratio, return_inverse=True)
+    return np.array([math.log(x) for x in uniq.tolist()], dtype=np.float64)[inv] + 1.0
 
 
 def _factorize_runs(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
@@ -978,13 +1057,16 @@ def _top_k_candidates(group: np.ndarray, score: np.ndarray, k: int) -> np.ndarra
     return np.flatnonzero((at < k) | (score == kth) | (nan & np.isnan(kth)))
 
 
-def tfidf_keywords(stats: pd.DataFrame, cfg: TermsConfig = TermsConfig(), n_docs: int | None = None) -> pd.DataFrame:
+def tfidf_keywords(stats: pd.DataFrame, cfg: TermsConfig = TermsConfig(), n_docs: int | None = None,
+                   term_rank: np.ndarray | None = None, background: np.ndarray | None = None) -> pd.DataFrame:
     """Each document's top_k keyword-like terms by tf times :func:`keyword_idf` (ties by term), from ``term_stats``.
 
     Args:
         stats: ``term_stats`` rows (tf and idf used).
         cfg: Keyword settings (top_k, background_idf).
         n_docs: N of the IDF (documents of the run); the documents in ``stats`` when None.
+        term_rank: Each row's term as a number in code point order, when known already.
+        background: Each row's background IDF (see :func:`keyword_idf`), when looked up already.
     """
     cols = column_names("keywords")
     if stats.empty:
@@ -996,13 +1078,18 @@ def tfidf_keywords(stats: pd.DataFrame, cfg: TermsConfig = TermsConfig(), n_docs
     rows = np.flatnonzero(stats["pos"].isin(KEYWORD_POS).to_numpy(dtype=bool))
     terms = stats["term"].take(rows)
     score = stats["tf"].to_numpy(dtype=np.float64, na_value=np.nan)[rows] * keyword_idf(
-        terms, stats["idf"].to_numpy(dtype=np.float64, na_value=np.nan)[rows], n_docs, cfg)
+        terms, stats["idf"].to_numpy(dtype=np.float64, na_value=np.nan)[rows], n_docs, cfg,
+        None if background is None else np.asarray(background)[rows])
     doc = doc[rows]
     cand = _top_k_candidates(doc, score, cfg.top_k)
     if cand is not None:  # only these need ordering by term
         rows, doc, score, terms = rows[cand], doc[cand], score[cand], terms.take(cand)
-    term, term_values = pd.factorize(terms)
-    o = _sort_groups_desc(doc, score, _str_ranks(term_values)[term])
+    if term_rank is None:
+        term, term_values = pd.factorize(terms)
+        tie = _str_ranks(term_values)[term]
+    else:
+        tie = np.asarray(term_rank)[rows]
+    o = _sort_groups_desc(doc, score, tie)
     rank = np.arange(1, len(o) + 1)
     if len(o):
         starts, sizes = _group_starts(doc[o])

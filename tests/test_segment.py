@@ -555,3 +555,13 @@ def test_seed_keywords_are_sensible(seed_ingest, seed_segments):
     # nothing boilerplate or numeric anywhere
     assert not set(kw.term) & {"我们", "推进", "加快", "全区"}
     assert not kw.term.str.fullmatch(r"[\d.%]+").any()  # numbers; 5G (eng) may be a keyword
+
+
+def test_lexicon_rows_of_arrow_backed_columns_equal_itertuples():
+    from tasks.segment import _rows
+
+    lex = pd.DataFrame({"word": ["红色根脉", "十三五"], "freq": [-1, 5], "pos": ["nz", "m"], "source": ["harvested"] * 2})
+    lex = lex.astype({"word": "str", "pos": "str", "source": "str"})
+    assert _rows(lex) == list(lex.itertuples(index=False, name=None)) == [
+        ("红色根脉", -1, "nz", "harvested"), ("十三五", 5, "m", "harvested")]
+    assert _rows(lex.iloc[:0]) == []

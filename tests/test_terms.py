@@ -215,3 +215,48 @@ def test_compiled_loops_load_where_no_cache_folder_is_writable():
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     # and all of them are ready for the processes forked after load_compiled_loops
     assert out.stdout.split() == ["NullCache", "True"]
+
+
+def test_vocabulary_numbers_each_term_once_across_parts(tmp_path):
+    from tasks.terms import DEFAULT_BACKGROUND_IDF, _background_idf, _vocabulary, load_background_idf
+
+    rows = [("d1", "经济", "n", 2, 0.5), ("d1", "发展", "vn", 2, 0.5), ("d2", "经济", "n", 1, 1.0)]
+    write_doc_terms(pd.DataFrame(rows, columns=["doc_id", "term", "pos", "count", "tf"]), tmp_path, 0)
+    rows = [("d3", "龘龘", "n", 1, 0.5), ("d3", "经济", "n", 1, 0.5)]
+    write_doc_terms(pd.DataFrame(rows, columns=["doc_id", "term", "pos", "count", "tf"]), tmp_path, 1)
+    vocab = _vocabulary(sorted(tmp_path.glob("part-*.parquet")), DEFAULT_BACKGROUND_IDF)
+    first, second = vocab.codes
+    assert first[0] == first[2] == second[1] and len({first[0], first[1], second[0]}) == 3
+    assert [vocab.df[c] for c in (*first, *second)] == [3, 1, 3, 1, 3]
+    # ranks in code point order: 发展 < 经济 < 龘龘
+    assert vocab.rank[first[1]] < vocab.rank[first[0]] < vocab.rank[second[0]]
+    # the background IDF keyword_idf looks up: a listed word's, or the median for 龘龘
+    want = _background_idf(["经济", "发展", "龘龘"], str(DEFAULT_BACKGROUND_IDF))
+    assert vocab.background[[first[0], first[1], second[0]]].tolist() == want.tolist()
+    assert want[2] == load_background_idf(str(DEFAULT_BACKGROUND_IDF))[1] != want[0]
+    assert _vocabulary(sorted(tmp_path.glob("part-*.parquet")), None).background is None
+
+
+def test_top_k_orders_as_lexsort_by_document_score_descending_then_tie():
+    import numpy as np
+
+    from tasks.terms import _top_k
+
+    rng = np.random.default_rng(7)
+    doc = np.sort(rng.integers(0, 30, 3000))
+    score = rng.integers(0, 5, 3000) / 4.0  # many ties
+    tie = rng.integers(0, 50, 3000)
+    o = np.lexsort((tie, -score, doc))
+    d = doc[o]
+    starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]])
+    rank = np.arange(len(o)) - np.repeat(starts, np.diff(np.r_[starts, len(o)])) + 1
+    idx, got_rank = _top_k(doc, score, tie, 4)
+    assert idx.tolist() == o[rank <= 4].tolist() and got_rank.tolist() == rank[rank <= 4].tolist()
+
+
+def test_corpus_idf_is_math_log_of_each_ratio_plus_one():
+    import math
+
+    from tasks.terms import corpus_idf
+
+    assert corpus_idf(10, [0, 4, 9, 4]).tolist() == [math.log(10 / (1 + d)) + 1.0 for d in (0, 4, 9, 4)]
