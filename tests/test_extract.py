@@ -7,7 +7,7 @@ import pytest
 
 from tasks.clean import clean_paragraphs
 from tasks.dedup import dedup_corpus
-from tasks.extract import TABLES, batch_positions, concat_tables, extract_batch, extract_corpus, split_batches
+from tasks.extract import TABLES, batch_positions, concat_tables, extract_batch, extract_corpus, gc_paused, split_batches
 
 
 @pytest.fixture(scope="module")
@@ -41,3 +41,22 @@ def test_batches_are_runs_of_documents_with_all_their_paragraphs(seed_corpus):
         seen_paras.extend(para_pos.tolist())
     assert seen_docs == list(range(len(documents)))  # contiguous runs, in order
     assert sorted(seen_paras) == list(range(len(paragraphs)))  # every paragraph exactly once
+
+
+def test_gc_paused_holds_off_collection_in_the_block_and_restores_the_state_before_it():
+    import gc
+
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), gc_paused():
+        raise RuntimeError("an extractor failed")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()

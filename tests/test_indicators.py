@@ -22,8 +22,10 @@ from tasks.indicators import (
     VALUE_RE,
     IndicatorConfig,
     extract_indicators,
+    literal_alternation,
     load_metric_keys,
     load_unit_magnitudes,
+    paragraph_sentence_spans,
     parse_number,
     split_unit,
     stated_years,
@@ -666,3 +668,28 @@ def test_dev_set_rows_carry_their_evidence_modifier_and_period_kind():
     assert set(gold["split"]) == {"dev", "heldout", "check2"}
     assert (gold["evidence"].str.len() > 0).all()
     assert ((gold["modifier"] == "range") == (gold["value_high"] != "")).all()
+
+
+def test_literal_alternation_matches_like_the_alternation_of_its_words_longest_first():
+    import re
+
+    words = ["生产总值", "地区生产总值", "生产", "总值", "收入", "居民收入", "居民人均收入", "a.b", "a"]
+    longest_first = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
+    trie = literal_alternation(words)
+    texts = ["全市地区生产总值增长5%,居民人均收入和居民收入增长,生产总值", "生产总", "地区生产", "a.b axb a", ""]
+    for text in texts:
+        assert [m.span() for m in trie.finditer(text)] == [m.span() for m in longest_first.finditer(text)], text
+    assert [m.group() for m in trie.finditer(texts[0])] == ["地区生产总值", "居民人均收入", "居民收入", "生产总值"]
+    assert literal_alternation([]).search("生产总值") is None
+    with pytest.raises(ValueError):
+        literal_alternation(["生产", ""])
+
+
+def test_paragraph_sentence_spans_are_the_sentence_spans_of_each_text():
+    from tasks.sentences import sentence_spans
+
+    # an unclosed quote and a newline go through sentence_spans' own walk; blank texts have none
+    texts = ["经济增长5%。居民收入增长6%;城镇增长5.5%!", "", "  ", "提出“稳中求进。”的要求。然后", "未闭合“引号。后文。",
+             "第一行。\n第二行。", "  前后空白。  "]
+    assert paragraph_sentence_spans(texts) == [sentence_spans(t) for t in texts]
+    assert paragraph_sentence_spans([]) == []
