@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import json
 import os
 import shutil
 import signal
@@ -18,6 +19,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+SEED = "001_1e31c7665ded58fb.txt"
 
 
 def load_deployments():
@@ -51,13 +53,18 @@ def test_readme_scheduled_run_steps_complete_a_flow_run_through_a_worker(tmp_pat
     """README "Scheduled runs", as written: server, work pool, deploy --all, worker, deployment run."""
     project = tmp_path / "project"
     project.mkdir()
-    for name in ("prefect.yaml", "flows", "tasks", "warehouse", "seeds"):
+    for name in ("prefect.yaml", "flows", "tasks", "warehouse"):
         src = ROOT / name
         (shutil.copytree if src.is_dir() else shutil.copy)(src, project / name)
+    # one seed report is input enough to see a run complete (all five cost ~5 s more)
+    (project / "seeds").mkdir()
+    shutil.copy(ROOT / "seeds" / SEED, project / "seeds" / SEED)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env.update(PREFECT_HOME=str(tmp_path / "prefect_home"), PREFECT_API_URL=f"http://127.0.0.1:{port}/api",
                PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1", PYTHONPATH=str(project),
+               # the worker asks for scheduled runs every 10 s by default: up to 10 s idle before the run
+               PREFECT_WORKER_QUERY_SECONDS="1",
                PWD=str(project))  # prefect.yaml resolves {{ $PWD }}, as a shell sets it after cd
     (tmp_path / "prefect_home").mkdir()
     prefect = str(Path(sys.executable).with_name("prefect"))
@@ -74,24 +81,40 @@ def test_readme_scheduled_run_steps_complete_a_flow_run_through_a_worker(tmp_pat
                                   project, env, tmp_path / "server.log"))
         wait_for_health(f"http://127.0.0.1:{port}/api/health", started[0], tmp_path / "server.log")
         prefect_cmd("work-pool", "create", "govreports-process", "--type", "process")
-        prefect_cmd("deploy", "--all")
-        listed = prefect_cmd("deployment", "ls").stdout
-        assert "govreports/daily-incremental" in listed and "govreports/full-rebuild" in listed
+        # the worker only needs its pool: it starts up (~5 s) while the deployments are made
         started.append(background([prefect, "worker", "start", "--pool", "govreports-process"],
                                   project, env, tmp_path / "worker.log"))
+        prefect_cmd("deploy", "--all")
+        # what `prefect deployment ls` lists, asked of the API (a CLI call costs ~4 s of imports)
+        assert deployment_names(env["PREFECT_API_URL"]) == {"govreports/daily-incremental", "govreports/full-rebuild"}
         run = prefect_cmd("deployment", "run", "govreports/full-rebuild", "--watch", timeout=400)
         assert "Completed" in run.stdout, run.stdout[-2000:]
     finally:
+        # the worker first, then the server. The run is over, and a worker told to stop often hangs
+        # in its shutdown (for good once its server is gone): each gets 5 s, then is killed
         for proc in reversed(started):
             os.killpg(proc.pid, signal.SIGTERM)
-        for proc in started:
             try:
-                proc.wait(timeout=30)
+                proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
     data = project / "data"
     assert (data / "warehouse.duckdb").is_file() and (data / "report.html").is_file()
     assert list((data / "parquet" / "documents").glob("*.parquet"))
+
+
+def deployment_names(api_url: str) -> set[str]:
+    """``<flow>/<deployment>`` of every deployment the server holds."""
+
+    def read(kind: str) -> list[dict]:
+        request = urllib.request.Request(f"{api_url}/{kind}/filter", data=b"{}",
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as resp:
+            return json.load(resp)
+
+    flows = {f["id"]: f["name"] for f in read("flows")}
+    return {f"{flows[d['flow_id']]}/{d['name']}" for d in read("deployments")}
 
 
 def free_port() -> int:

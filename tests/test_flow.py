@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
 import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
@@ -15,26 +18,52 @@ pytestmark = pytest.mark.flow
 
 @pytest.fixture(scope="session")
 def flow_run(prefect_harness, tmp_path_factory, seeds_dir):
+    """The flow on the seeds, run twice into one folder; the second run also cuts every document into pieces.
+
+    Returns:
+        The output folder, both runs' summaries, the first run's rows, its number of token parts, and a
+        copy of the folder as the first run left it (a previous run for the incremental test).
+    """
+    import shutil
+
+    import tasks.segment_chunks as segment_chunks
     from flows.pipeline import govreports_pipeline
 
     out = tmp_path_factory.mktemp("run")
     first = govreports_pipeline(input_dir=str(seeds_dir), out_dir=str(out))
     first_rows = read_all(out)
-    # a real re-run over the outputs of the first: everything recomputed and written again
-    second = govreports_pipeline(input_dir=str(seeds_dir), out_dir=str(out), full_rebuild=True)
-    return out, first, second, first_rows
+    first_token_parts = len(dataset_files("tokens", out / "parquet"))
+    # the snapshot link is relative, so the copy is an output folder of its own
+    after_first = tmp_path_factory.mktemp("after_first") / "out"
+    shutil.copytree(out, after_first, symlinks=True)
+    # a real re-run over the outputs of the first: everything recomputed and written again. It
+    # segments in chunks of 3,000 characters: every seed report is longer, so each is cut into
+    # pieces segmented apart, as a yearbook-sized document is with the default chunk size (one
+    # flow run fewer than a run of its own: the rows must equal the first run's either way)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(segment_chunks, "SEGMENT_CHUNK_CHARS", 3000)
+        second = govreports_pipeline(input_dir=str(seeds_dir), out_dir=str(out), full_rebuild=True)
+    return FlowRun(out, first, second, first_rows, first_token_parts, after_first)
+
+
+@dataclass(frozen=True)
+class FlowRun:
+    out: Path
+    first: dict
+    second: dict
+    first_rows: dict[str, pd.DataFrame]
+    first_token_parts: int
+    after_first: Path
 
 
 def test_flow_writes_every_dataset_with_its_declared_schema(flow_run):
-    out, first, _, _ = flow_run
-    for name in first["counts"]:
-        for part in dataset_files(name, out / "parquet"):
+    for name in flow_run.first["counts"]:
+        for part in dataset_files(name, flow_run.out / "parquet"):
             assert pq.read_schema(part).remove_metadata() == SCHEMAS[name].remove_metadata(), name
 
 
 def test_flow_builds_a_warehouse_an_analyst_can_query(flow_run):
-    out, first, _, _ = flow_run
-    con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
+    con = duckdb.connect(str(flow_run.out / "warehouse.duckdb"), read_only=True)
     try:
         n_docs = con.execute("select count(*) from documents").fetchone()[0]
         speaker = con.execute(
@@ -42,12 +71,12 @@ def test_flow_builds_a_warehouse_an_analyst_can_query(flow_run):
         ).fetchone()[0]
     finally:
         con.close()
-    assert n_docs == first["documents"] == 14
+    assert n_docs == flow_run.first["documents"] == 14
     assert speaker == "牟傲野"
 
 
 def test_rerun_replaces_outputs_without_duplicating_rows(flow_run):
-    out, first, second, first_rows = flow_run
+    out, first, second, first_rows = flow_run.out, flow_run.first, flow_run.second, flow_run.first_rows
     assert second["changed_files"] == first["changed_files"] == 5  # the re-run did the work again
     assert first["counts"] == second["counts"]
     again = read_all(out)
@@ -78,31 +107,25 @@ def read_all(out):
     return frames
 
 
-def test_documents_cut_across_segmentation_chunks_give_the_same_outputs(prefect_harness, tmp_path, seeds_dir, flow_run,
-                                                                        monkeypatch):
-    import tasks.segment_chunks as segment_chunks
-    from flows.pipeline import govreports_pipeline
-
-    # chunks of 3,000 characters: every seed report is longer, so each is cut into pieces
-    # segmented apart, as a yearbook-sized document is with the default chunk size
-    monkeypatch.setattr(segment_chunks, "SEGMENT_CHUNK_CHARS", 3000)
-    govreports_pipeline(input_dir=str(seeds_dir), out_dir=str(tmp_path))
-    assert len(dataset_files("tokens", tmp_path / "parquet")) > 2 * len(dataset_files("tokens", flow_run[0] / "parquet"))
-    got, want = read_all(tmp_path), read_all(flow_run[0])
+def test_documents_cut_across_segmentation_chunks_give_the_same_outputs(flow_run):
+    # the fixture's second run cut every seed report into chunks of 3,000 characters
+    assert len(dataset_files("tokens", flow_run.out / "parquet")) > 2 * flow_run.first_token_parts
+    got, want = read_all(flow_run.out), flow_run.first_rows
     assert set(got) == set(want)
     for name in want:
         pd.testing.assert_frame_equal(got[name], want[name], check_dtype=True, obj=name)
 
 
-def test_incremental_run_equals_full_rebuild_and_no_change_run_does_nothing(prefect_harness, tmp_path, seeds_dir):
+def test_incremental_run_equals_full_rebuild_and_no_change_run_does_nothing(flow_run, tmp_path, seeds_dir):
     import shutil
 
     from flows.pipeline import govreports_pipeline
 
     src = tmp_path / "in"
     shutil.copytree(seeds_dir, src)
+    # the outputs of a first run over these files, as that run left them
     inc = tmp_path / "inc"
-    govreports_pipeline(input_dir=str(src), out_dir=str(inc))
+    shutil.copytree(flow_run.after_first, inc, symlinks=True)
     # one file removed, one changed, one added
     (src / "000_9b968599ca7dc8f3.txt").unlink()
     with open(src / "001_1e31c7665ded58fb.txt", "a", encoding="utf-8") as fh:
@@ -130,11 +153,11 @@ def test_flow_on_a_two_worker_dask_cluster_gives_the_same_datasets(flow_run, tmp
     from flows.cli import with_dask
     from flows.pipeline import govreports_pipeline
 
-    single_out = flow_run[0]
     dask_flow, batches = with_dask(govreports_pipeline, None, 2, 0)
     assert batches == 4
     dask_flow(input_dir=str(seeds_dir), out_dir=str(tmp_path), workers=1, batches=batches)
-    got, want = read_all(tmp_path), read_all(single_out)
+    # the rows of the fixture's first run: one process, default chunks
+    got, want = read_all(tmp_path), flow_run.first_rows
     assert set(got) == set(want)
     for name in want:
         pd.testing.assert_frame_equal(got[name], want[name], obj=name)
@@ -241,7 +264,7 @@ def test_the_prefect_run_keeps_every_dbt_model_and_data_test_outcome_as_an_artif
 
     # one Prefect record for the dbt build (a task run per node cost ~10 s a run): every node
     # dbt's manifest holds is in the warehouse task's artifact with its outcome
-    manifest = json.loads((flow_run[0] / "dbt" / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((flow_run.out / "dbt" / "manifest.json").read_text(encoding="utf-8"))
     # ephemeral models are inlined into the models using them: dbt runs no node of their own
     built = {f"{n['resource_type']} {n['name']}" for n in manifest["nodes"].values()
              if n.get("config", {}).get("materialized") != "ephemeral"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 
 import duckdb
@@ -92,8 +93,9 @@ def test_an_attainment_far_from_the_target_is_flagged_on_its_mart_row(tmp_path):
     assert result.flagged == {"mart_plan_vs_actual.attainment_far_from_target": 1}
 
 
-def test_an_invariant_breach_fails_the_build_and_keeps_the_previous_warehouse(tmp_path):
-    build(tmp_path, crafted())
+def test_an_invariant_breach_fails_the_build_and_keeps_the_previous_warehouse(tmp_path, crafted_warehouse):
+    # the previous warehouse: crafted() as built once for the session
+    shutil.copy(crafted_warehouse[0], tmp_path / "w.duckdb")
     before = (tmp_path / "w.duckdb").read_bytes()
     data = with_growth_rows(crafted())
     data["indicators"].loc[0, "indicator_id"] = data["indicators"].loc[1, "indicator_id"]
