@@ -17,11 +17,13 @@ so the first occurrence is the one kept):
    instead each paragraph's character n-grams are checked against the n-grams
    of one kept paragraph (containment) or two (splice: the best source, then
    the paragraph holding most of what it misses). All n-gram hashes go into
-   one inverted index, built by sorting one slice of the hash space at a
-   time (so memory stays bounded per slice); candidate sources come from
-   n-grams shared by at most ``max_df`` paragraphs, and a paragraph whose
-   n-grams no earlier paragraph holds is passed over without any pairwise
-   work, so cost grows about linearly with the corpus (never all pairs);
+   one inverted index, built one slice of the hash space at a time (so
+   memory stays bounded per slice), each slice's n-grams grouped with
+   small hash tables (pandas' factorize) rather than sorted; candidate
+   sources come from n-grams shared by at most ``max_df`` paragraphs, and a
+   paragraph whose n-grams no earlier paragraph holds is passed over
+   without any pairwise work, so cost grows about linearly with the corpus
+   (never all pairs);
    the work per candidate duplicate does not grow with the corpus either,
    so a document repeating the whole corpus adds work in proportion to its
    paragraphs.
@@ -413,6 +415,64 @@ def covered_ok(
     return _sentences_covered(covered, key, cfg)
 
 
+def covered_ok_many(
+    covered: np.ndarray,
+    counts: np.ndarray,
+    keys: list[str],
+    cfg: DedupConfig,
+    junctions_allowed: int,
+    cut_edges: np.ndarray,
+) -> np.ndarray:
+    """covered_ok for many paragraphs at once: their run tests in one numpy pass.
+
+    Args:
+        covered: The paragraphs' covered arrays, concatenated.
+        counts: How many of covered belong to each paragraph.
+        keys: The paragraphs' dedup keys (only those passing the run tests
+            are read, for their sentence test).
+        cfg: Dedup settings.
+        junctions_allowed: As in covered_ok, the same for every paragraph.
+        cut_edges: (k, 2) bool array: each paragraph's cut_edges.
+
+    Returns:
+        Bool array, per paragraph covered_ok's answer.
+    """
+    k = len(counts)
+    counts = np.asarray(counts, dtype=np.int64)
+    ends = np.cumsum(counts)
+    starts = ends - counts
+    miss = ~covered
+    which = np.repeat(np.arange(k), counts)  # the paragraph of each n-gram
+    hit = counts - np.bincount(which[miss], minlength=k)
+    enough = (counts > 0) & ~(hit < cfg.min_coverage * counts)
+    # runs of misses, cut at each paragraph's ends (a paragraph's first and
+    # last n-grams begin and end a run whatever their neighbours)
+    first = np.zeros(len(miss), dtype=bool)
+    first[starts[counts > 0]] = True
+    last = np.zeros(len(miss), dtype=bool)
+    last[ends[counts > 0] - 1] = True
+    run_start = miss.copy()
+    run_start[1:] &= ~miss[:-1] | first[1:]
+    run_end = miss.copy()
+    run_end[:-1] &= ~miss[1:] | last[:-1]
+    rs = np.flatnonzero(run_start)
+    re_ = np.flatnonzero(run_end) + 1
+    para = which[rs]
+    at_start = rs == starts[para]
+    at_end = re_ == ends[para]
+    run = re_ - rs
+    edge = at_start | at_end
+    cut = (at_start & cut_edges[para, 0]) | (at_end & cut_edges[para, 1])
+    bad = (edge & (~cut | (run > cfg.edge_tolerance))) | (~edge & (run >= cfg.ngram))
+    failed = np.bincount(para[bad], minlength=k) > 0
+    failed |= np.bincount(para[~edge], minlength=k) > junctions_allowed
+    out = enough & ((hit == counts) | ~failed)
+    # the sentence test last, one paragraph at a time (few get there)
+    for i in np.flatnonzero(out & (hit < counts)).tolist():
+        out[i] = _sentences_covered(covered[starts[i] : ends[i]], keys[i], cfg)
+    return out
+
+
 def sorted_unique(a: np.ndarray) -> np.ndarray:
     """np.unique(a), by sorting.
 
@@ -425,31 +485,6 @@ def sorted_unique(a: np.ndarray) -> np.ndarray:
     keep = np.ones(len(s), dtype=bool)
     keep[1:] = s[1:] != s[:-1]
     return s[keep]
-
-
-def _hash_order(h: np.ndarray, top_bits: int) -> tuple[np.ndarray, np.ndarray]:
-    """Sorts hashes stably: (order, h[order]) with order = np.argsort(h, kind="stable").
-
-    Sorting one uint64 key is several times faster than a stable argsort: the
-    key is the hash without its top_bits (the same for every h given) and with
-    its lowest bits replaced by the position. Two hashes that differ only in
-    those low bits may then come out of order: that is checked (it is rare),
-    and then the plain stable argsort is used.
-    """
-    pos_bits = max(1, (len(h) - 1).bit_length())
-    low = np.uint64((1 << pos_bits) - 1)
-    key = h << np.uint64(top_bits)
-    key &= ~low
-    key |= np.arange(len(h), dtype=np.uint64)
-    key.sort()
-    key &= low
-    order = key.view(np.int64)
-    del key
-    hs = h[order]
-    if not (hs[1:] >= hs[:-1]).all():
-        order = np.argsort(h, kind="stable")
-        hs = h[order]
-    return order, hs
 
 
 _EARLIER = np.uint8(1)
@@ -505,9 +540,13 @@ class _Index:
         return np.flatnonzero((m > 0) & ~(hits < share * m)).tolist()
 
 
-# Occurrences sorted at once when building the index: the work arrays take
-# about 60 bytes an occurrence, so this bounds them (about 60 MB).
+# Occurrences indexed at once (one slice of the hash space) when building
+# the index: the work arrays take about 60 bytes an occurrence, so this
+# bounds them (about 60 MB).
 _SORT_SLICE = 1 << 20
+# Occurrences per hash table when a slice's n-grams are grouped (see
+# _index_slice): a table this small stays in the CPU cache.
+_GROUP_PART = 1 << 16
 # Passes over the keys when building the index. Each hashes every n-gram
 # again (under a second per 100 MB of text) but keeps only the occurrences
 # in its share of the hash space (12 bytes each), instead of 8 bytes for
@@ -529,7 +568,7 @@ def _build_index(keys: list[str], n: int, max_holders: int, workers: int = 1) ->
     lens = _key_lengths(keys)
     off = np.concatenate(([0], np.cumsum(np.maximum(lens - n + 1, 0))))
     n_occ = int(off[-1])
-    # Sorting every occurrence at once would take ~60 bytes each. The hash
+    # Indexing every occurrence at once would take ~60 bytes each. The hash
     # space is cut instead by the top bits of the hash into slices of about
     # _SORT_SLICE occurrences: each n-gram lies in one slice, and the slices
     # come out in hash order. Each pass gathers the slices of its share.
@@ -590,7 +629,7 @@ def _index_pass(plan: _IndexPlan, q: int) -> _IndexPart:
         h, pos = (np.concatenate([p[i] for p in pieces[s]] + [empty[i]]) for i in range(2))
         pieces[s] = []  # the pass's memory shrinks slice by slice
         if len(h):
-            hs, sz, hd, pos, fl = _index_slice(h, pos, plan.off, plan.slice_bits, plan.max_holders)
+            hs, sz, hd, pos, fl = _index_slice(h, pos, plan.off, plan.max_holders)
             part.hashes.append(hs)
             part.sizes.append(sz)
             part.holders.append(hd)
@@ -636,48 +675,126 @@ def _pass_pieces(plan: _IndexPlan, q: int) -> list[list[tuple[np.ndarray, np.nda
 
 
 def _index_slice(
-    h: np.ndarray, pos: np.ndarray, off: np.ndarray, top_bits: int, max_holders: int
+    h: np.ndarray, pos: np.ndarray, off: np.ndarray, max_holders: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Indexes the occurrences of one slice of the hash space.
 
+    The occurrences are grouped by n-gram with hash tables (pandas'
+    factorize), a part of about _GROUP_PART occurrences at a time, cut by the
+    hash's low bits: a table that small stays in the CPU cache, and grouping
+    that way takes about half the time of sorting the slice.
+
     Args:
-        h: Their hashes (all with the same top_bits top bits).
+        h: Their hashes.
         pos: Their positions among all occurrences, ascending.
         off: Paragraph u holds the occurrences off[u]:off[u + 1].
-        top_bits: How many top bits all h share.
         max_holders: N-grams held by more paragraphs are not listed.
 
     Returns:
         (hashes, sizes, holders, positions, flags): of the slice's n-grams held
         by 2 to max_holders paragraphs, sorted hashes, how many paragraphs hold
         each, and those paragraphs (ascending per n-gram), concatenated; then
-        every occurrence's position with its flags (_EARLIER / _LATER).
+        every occurrence's position (as given) with its flags (_EARLIER / _LATER).
     """
     # the paragraph holding each occurrence: as positions ascend, how many
     # fall in each paragraph (fewer searches than one per occurrence)
     owner = np.repeat(np.arange(len(off) - 1, dtype=np.int32), np.diff(np.searchsorted(pos, off)))
-    # a stable sort keeps each n-gram's holders ascending, like the positions
-    order, h = _hash_order(h, top_bits)
-    pos, owner = pos[order], owner[order]
-    del order
-    new = np.ones(len(h), dtype=bool)
-    new[1:] = h[1:] != h[:-1]
-    first = np.flatnonzero(new)
-    last = np.append(first[1:], len(h)) - 1
-    group = np.cumsum(new, dtype=np.int32) - 1
-    # holders ascend inside an n-gram: its first and last bound "earlier"/"later"
-    flags = np.where(owner[first][group] < owner, _EARLIER, 0).astype(np.uint8)
-    flags |= np.where(owner[last][group] > owner, _LATER, 0).astype(np.uint8)
-    shared = owner[first] != owner[last]
-    # one entry per (n-gram, paragraph) of the shared n-grams
-    entry = new
-    entry[1:] |= owner[1:] != owner[:-1]
-    entry &= shared[group]
-    e_group, e_owner = group[entry], owner[entry]
-    del entry, new, group, owner
-    size = np.bincount(e_group, minlength=len(first))
+    parts = min(1 << 16, 1 << ((len(h) - 1) // _GROUP_PART).bit_length())
+    ends = [len(h)]
+    in_parts = None
+    if parts > 1:
+        part = (h & np.uint64(parts - 1)).astype(np.uint16)
+        # stable (a radix sort on 16 bits), so owners still ascend inside a part
+        in_parts = np.argsort(part, kind="stable")
+        ends = np.cumsum(np.bincount(part, minlength=parts)).tolist()
+        h, owner = h[in_parts], owner[in_parts]
+        del part
+    flags = np.empty(len(h), dtype=np.uint8)
+    hashes, sizes, holders = [], [], []
+    for lo, hi in zip([0] + ends[:-1], ends):
+        hs, sz, hd, flags[lo:hi] = _index_part(h[lo:hi], owner[lo:hi], max_holders)
+        hashes.append(hs)
+        sizes.append(sz)
+        holders.append(hd)
+    if in_parts is not None:
+        # back in the order of pos: ascending positions are written into the
+        # index's flags with few cache misses
+        flags[in_parts] = flags.copy()
+    hashes, sizes, holders = np.concatenate(hashes), np.concatenate(sizes), np.concatenate(holders)
+    # the parts' n-grams in hash order, each with its run of holders
+    order = np.argsort(hashes)
+    sizes_out = sizes[order]
+    starts = np.cumsum(sizes) - sizes
+    lead = np.repeat(starts[order] - (np.cumsum(sizes_out) - sizes_out), sizes_out)
+    return hashes[order], sizes_out, holders[lead + np.arange(len(lead))], pos, flags
+
+
+def _index_part(
+    h: np.ndarray, owner: np.ndarray, max_holders: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """_index_slice for one part of a slice: (hashes, sizes, holders) by n-gram number, and the flags.
+
+    Args:
+        h: The part's hashes (every occurrence of an n-gram lies in one part).
+        owner: The paragraph holding each occurrence, ascending.
+        max_holders: N-grams held by more paragraphs are not listed.
+    """
+    codes, uniq = pd.factorize(h)
+    n_grams = len(uniq)
+    # owners ascend: an n-gram's first and last holders bound "earlier"/"later"
+    first = np.full(n_grams, np.iinfo(np.int32).max, dtype=np.int32)
+    last = np.full(n_grams, -1, dtype=np.int32)
+    np.minimum.at(first, codes, owner)
+    np.maximum.at(last, codes, owner)
+    flags = np.where(first[codes] < owner, _EARLIER, 0).astype(np.uint8)
+    flags |= np.where(last[codes] > owner, _LATER, 0).astype(np.uint8)
+    shared = first != last
+    # one entry per (n-gram, paragraph) of the shared n-grams (an n-gram
+    # twice in a paragraph makes one), in order of occurrence: so each
+    # n-gram's holders ascend
+    mine = np.flatnonzero(shared[codes])
+    e_code, e_owner = codes[mine], owner[mine]
+    del mine
+    e_code, e_owner = _drop_repeats(e_code, e_owner, n_grams)
+    size = np.bincount(e_code, minlength=n_grams)
     few = shared & (size <= max_holders)
-    return h[first[few]], size[few], e_owner[few[e_group]], pos, flags
+    listed = few[e_code]
+    e_code, e_owner = e_code[listed], e_owner[listed]
+    few = np.flatnonzero(few)
+    # by n-gram number, like few (stable: holders still ascend); a stable
+    # sort of 16-bit numbers is a radix sort, several times faster
+    if n_grams <= 1 << 16:
+        e_code = e_code.astype(np.uint16)
+    return uniq[few], size[few], e_owner[np.argsort(e_code, kind="stable")], flags
+
+
+def _drop_repeats(codes: np.ndarray, owner: np.ndarray, n_codes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Keeps the first of each (code, owner) pair, in order.
+
+    Args:
+        codes: N-gram numbers (below n_codes).
+        owner: The paragraph of each, ascending.
+        n_codes: A bound on codes.
+
+    Returns:
+        (codes, owner) without the repeats: an n-gram twice in a paragraph
+        makes one entry. Only a paragraph with several occurrences can repeat
+        one, and in a part of a slice of the index most have one at most, so
+        only those runs are sorted.
+    """
+    same = owner[1:] == owner[:-1]
+    several = np.zeros(len(owner), dtype=bool)
+    several[1:] |= same
+    several[:-1] |= same
+    idx = np.flatnonzero(several)
+    if not len(idx):
+        return codes, owner
+    # stable: of equal pairs, the first in order comes first
+    by_pair = idx[np.argsort(owner[idx].astype(np.int64) * n_codes + codes[idx], kind="stable")]
+    repeat = np.zeros(len(owner), dtype=bool)
+    dup = (owner[by_pair[1:]] == owner[by_pair[:-1]]) & (codes[by_pair[1:]] == codes[by_pair[:-1]])
+    repeat[by_pair[1:][dup]] = True
+    return codes[~repeat], owner[~repeat]
 
 
 # Pairs of paragraphs counted and ranked at a time (a few MB of work arrays).
@@ -709,8 +826,9 @@ def _top_partners(index: _Index, max_df: int, k: int, workers: int = 1) -> tuple
     # only n-grams shared by a few paragraphs make pairs: select them first,
     # so the pair loop runs over a small array
     mask = np.repeat(wanted, size)
-    o = index.holders[mask]
-    gid = np.repeat(np.arange(len(size), dtype=np.int32), size)[mask]
+    pad = np.full(max_df, -1, dtype=np.int32)
+    o = np.concatenate((pad, index.holders[mask], pad))
+    gid = np.concatenate((pad, np.repeat(np.arange(len(size), dtype=np.int32), size)[mask], pad))
     del mask
     s = size[wanted].astype(np.int64)
     n_pairs = int((s * (s - 1) // 2).sum())
@@ -733,6 +851,9 @@ class _PairPlan:
     Attributes:
         o: Holder of each entry; an n-gram's holders are a run, ascending.
         gid: The entry's n-gram.
+            Both are padded at each end with max_df entries of -1 (no
+            paragraph, no n-gram), so that an entry up to max_df - 1 places
+            away is always there to compare.
         n: Paragraphs.
         k: Partners kept per paragraph.
         max_df: At most this many holders per n-gram.
@@ -757,22 +878,28 @@ def _rank_partners(plan: _PairPlan, job: tuple[int, int, int]) -> np.ndarray:
     # holders before it, its later ones those after it
     sign = -1 if side == 0 else 1
     mine, theirs = [], []
+    g = gid[cur]
     for d in range(1, plan.max_df):
         # a holder with no partner d places away has none further either
-        cur = cur[(cur + sign * d >= 0) & (cur + sign * d < len(o))]
-        cur = cur[gid[cur + sign * d] == gid[cur]]
+        nb = cur + sign * d
+        same = gid[nb] == g
+        cur, g, nb = cur[same], g[same], nb[same]
         if not len(cur):
             break
         mine.append(o[cur])
-        theirs.append(o[cur + sign * d])
+        theirs.append(o[nb])
     ranked = np.full((hi - lo, k), -1, dtype=np.int32)
     if not mine:
         return ranked
-    pair = np.concatenate(mine).astype(np.int64) * n
+    pair = (np.concatenate(mine).astype(np.int64) - lo) * n
     pair += np.concatenate(theirs)
     del mine, theirs
+    if (hi - lo) * n <= 2**32:
+        # the same values, sorted in half the bytes (about twice as fast)
+        pair = pair.astype(np.uint32)
     pair, shared = _counts_sorted(pair)
-    by, other = _ranked_pairs(pair // n - lo, shared, pair % n, n)
+    pair = pair.astype(np.int64)
+    by, other = _ranked_pairs(pair // n, shared, pair % n, n)
     by += lo
     del pair, shared
     first = np.ones(len(by), dtype=bool)
@@ -1015,10 +1142,9 @@ def _find_copied_documents(rows: _Rows, verdicts: _Verdicts) -> None:
     """Step 1: whole documents whose (kind, key) sequence equals an earlier document's."""
     seen_doc: dict[bytes, str] = {}
     for d, drows in rows.doc_rows.items():
-        h = xxhash.xxh3_128()
-        for r in drows:
-            h.update(rows.kinds[r].encode() + b"\x1f" + rows.keys[r].encode() + b"\x1e")
-        fp = h.digest()
+        # one encode per document: the same bytes as (kind, 0x1f, key, 0x1e) per row
+        text = "".join([f"{rows.kinds[r]}\x1f{rows.keys[r]}\x1e" for r in drows])
+        fp = xxhash.xxh3_128_digest(text.encode())
         if fp in seen_doc:
             kept = seen_doc[fp]
             verdicts.doc_dup[d] = kept
@@ -1090,6 +1216,15 @@ class _CandidateSearch:
         """covered_ok for candidate u."""
         return covered_ok(cov, self.keys[u], self.cfg, max_junctions, self.cut[u])
 
+    def covered_many(self, us: list[int], covs: list[np.ndarray], max_junctions: int = 0) -> np.ndarray:
+        """covered for candidates us (repeats allowed), each with its covered array, at once."""
+        if not us:
+            return np.zeros(0, dtype=bool)
+        cut = np.array([self.cut[u] for u in us], dtype=bool)
+        counts = np.fromiter((len(c) for c in covs), dtype=np.int64, count=len(covs))
+        keys = [self.keys[u] for u in us]
+        return covered_ok_many(np.concatenate(covs), counts, keys, self.cfg, max_junctions, cut)
+
     def prefetch(self, block: list[int]) -> None:
         """Hashes a block of candidates at once, and looks the block up."""
         self.grams.prefetch(block)
@@ -1126,18 +1261,17 @@ class _CandidateSearch:
         partners = self.earlier if side == 0 else self.later
         flag, junctions = (_EARLIER, self.cfg.max_junctions) if side == 0 else (_LATER, 0)
         # the sources' n-grams cannot cover u better than all n-grams held earlier (later)
-        kept = [u for u in us if self.covered(u, self.index.held(u, flag), junctions)]
+        ok = self.covered_many(us, [self.index.held(u, flag) for u in us], junctions)
+        kept = [u for u, y in zip(us, ok.tolist()) if y]
         first = partners[kept, : self.cfg.candidates]
         self.grams.prefetch(kept + [a for a in first.ravel().tolist() if a >= 0])
-        out = []
-        for u, row in zip(kept, first.tolist()):
-            sums, oks = [], []
-            for a in row:
-                cov = self.contained(u, a) if a >= 0 else None
-                sums.append(0 if cov is None else int(np.count_nonzero(cov)))
-                oks.append(cov is not None and self.covered(u, cov))
-            out.append((u, sums, oks))
-        return out
+        # every (u, partner) compared, then their coverage tested at once
+        pairs = [(u, a) for u, row in zip(kept, first.tolist()) for a in row if a >= 0]
+        covs = [self.contained(u, a) for u, a in pairs]
+        oks = iter(self.covered_many([u for u, _ in pairs], covs).tolist())
+        sums = iter([int(np.count_nonzero(cov)) for cov in covs])
+        return [(u, [next(sums) if a >= 0 else 0 for a in row], [next(oks) if a >= 0 else False for a in row])
+                for u, row in zip(kept, first.tolist())]
 
     def partner_cover(self, u: int, j: int, partners: np.ndarray, screened: dict) -> tuple[int, bool]:
         """(n-grams held, covers u) of u's partner in slot j: from the screen, or compared now."""

@@ -137,6 +137,85 @@ def test_counts_sorted_is_np_unique_with_counts():
     assert [x.tolist() for x in dedup_module._counts_sorted(np.zeros(0, np.int64))] == [[], []]
 
 
+def _naive_index_slice(h: np.ndarray, pos: np.ndarray, off: np.ndarray, max_holders: int):
+    """_index_slice written out with dicts: per n-gram its holders, per occurrence its flags."""
+    owner = np.searchsorted(off, pos, side="right") - 1
+    holders: dict[int, list[int]] = {}
+    for x, o in zip(h.tolist(), owner.tolist()):
+        holders.setdefault(x, [])
+        if o not in holders[x]:
+            holders[x].append(o)
+    listed = sorted(x for x, hs in holders.items() if 2 <= len(hs) <= max_holders)
+    flags = [
+        (dedup_module._EARLIER if min(holders[x]) < o else 0) | (dedup_module._LATER if max(holders[x]) > o else 0)
+        for x, o in zip(h.tolist(), owner.tolist())
+    ]
+    entries = [o for x in listed for o in sorted(holders[x])]
+    return listed, [len(holders[x]) for x in listed], entries, dict(zip(pos.tolist(), flags))
+
+
+@pytest.mark.parametrize("group_part", [1 << 16, 8], ids=["one-table", "many-tables"])
+def test_index_slice_groups_like_a_plain_dict(monkeypatch, group_part):
+    monkeypatch.setattr(dedup_module, "_GROUP_PART", group_part)
+    rng = np.random.default_rng(7)
+    off = np.concatenate(([0], np.cumsum(rng.integers(0, 12, 40))))
+    # few distinct values: n-grams shared by many paragraphs, and repeated inside one
+    values = rng.integers(0, 2**64, 60, dtype=np.uint64)
+    pos = np.sort(rng.choice(int(off[-1]), int(off[-1]) * 2 // 3, replace=False))
+    h = values[rng.integers(0, len(values), len(pos))]
+    hashes, sizes, holders, got_pos, flags = dedup_module._index_slice(h, pos, off, max_holders=6)
+    want = _naive_index_slice(h, pos, off, 6)
+    assert (hashes.tolist(), sizes.tolist(), holders.tolist()) == want[:3]
+    assert dict(zip(got_pos.tolist(), flags.tolist())) == want[3]
+    # the case holds listed n-grams, n-grams with too many holders, and repeats inside a paragraph
+    owner = np.searchsorted(off, pos, side="right") - 1
+    assert 0 < len(hashes) < len(set(h.tolist()))
+    assert len(set(zip(h.tolist(), owner.tolist()))) < len(h)
+
+
+def test_drop_repeats_keeps_one_entry_per_ngram_and_paragraph():
+    codes = np.array([3, 1, 3, 2, 2, 2, 5])
+    owner = np.array([0, 0, 0, 1, 2, 2, 4], dtype=np.int32)
+    got_codes, got_owner = dedup_module._drop_repeats(codes, owner, 6)
+    assert list(zip(got_codes.tolist(), got_owner.tolist())) == [(3, 0), (1, 0), (2, 1), (2, 2), (5, 4)]
+
+
+def test_covered_ok_many_answers_like_covered_ok_one_at_a_time():
+    cfg = DedupConfig()
+    rng = np.random.default_rng(3)
+    covs, keys, cuts = [], [], []
+    for _ in range(3000):
+        m = int(rng.integers(0, 30))
+        cov = rng.random(m) > rng.choice([0.02, 0.1, 0.3])
+        if m > 6 and rng.random() < 0.4:  # a run of misses, at an edge or inside
+            s = int(rng.choice([0, m - 3, rng.integers(0, m)]))
+            cov[s : s + int(rng.integers(1, 7))] = False
+        keys.append("".join(rng.choice(list("推进改革。发展经济!"), m + 4)))
+        covs.append(cov)
+        cuts.append((bool(rng.random() < 0.5), bool(rng.random() < 0.5)))
+    counts = np.array([len(c) for c in covs])
+    for junctions in (0, 1, 2):
+        want = [dedup_module.covered_ok(c, k, cfg, junctions, cut) for c, k, cut in zip(covs, keys, cuts)]
+        got = dedup_module.covered_ok_many(np.concatenate(covs), counts, keys, cfg, junctions, np.array(cuts))
+        assert 0 < sum(want) < len(want)
+        assert got.tolist() == want
+
+
+def test_rank_partners_packs_pairs_small_or_large_alike():
+    rng = np.random.default_rng(11)
+    n, k, max_df = 30, 3, 5
+    # n-grams with 2 to max_df holders each, ascending
+    runs = [np.sort(rng.choice(n, int(rng.integers(2, max_df + 1)), replace=False)) for _ in range(60)]
+    pad = np.full(max_df, -1, dtype=np.int32)
+    o = np.concatenate([pad] + [r.astype(np.int32) for r in runs] + [pad])
+    gid = np.concatenate([pad] + [np.full(len(r), g, dtype=np.int32) for g, r in enumerate(runs)] + [pad])
+    for side in (0, 1):
+        small = dedup_module._rank_partners(dedup_module._PairPlan(o, gid, n, k, max_df), (side, 0, n))
+        # the same paragraphs numbered in a range too wide for 32-bit pair keys
+        large = dedup_module._rank_partners(dedup_module._PairPlan(o, gid, 2**33, k, max_df), (side, 0, n))
+        assert (small >= 0).any() and small.tolist() == large.tolist()
+
+
 def test_two_workers_and_small_jobs_give_the_same_rows_as_one_process(seed_ingest, monkeypatch):
     paras = clean_paragraphs(seed_ingest.paragraphs).paragraphs
     one = dedup_corpus(seed_ingest.documents, paras)
@@ -144,6 +223,7 @@ def test_two_workers_and_small_jobs_give_the_same_rows_as_one_process(seed_inges
     # jobs small enough that every step cut into jobs runs several of them
     monkeypatch.setattr(dedup_module, "_TEXT_SLICE", 256)
     monkeypatch.setattr(dedup_module, "_SORT_SLICE", 1 << 12)
+    monkeypatch.setattr(dedup_module, "_GROUP_PART", 1 << 6)
     monkeypatch.setattr(dedup_module, "_PAIR_SLICE", 1 << 10)
     monkeypatch.setattr(dedup_module, "_SCREEN_BLOCK", 4)
     jobs: Counter = Counter()
