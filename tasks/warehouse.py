@@ -132,17 +132,20 @@ def target_dir(db_path: Path | str) -> Path:
     return Path(db_path).resolve().parent / "dbt"
 
 
-def parse_cache_path() -> Path:
+def parse_cache_path() -> Path | None:
     """Where builds of this checkout keep dbt's saved parse: the user's cache, one file per checkout and dbt version.
 
     ``$XDG_CACHE_HOME`` (default ``~/.cache``) ``/govreports/dbt/``; a checkout elsewhere (another
     clone, another resources path in the vars) has a file of its own rather than one that
-    every build would find stale.
+    every build would find stale. None when there is no home folder to put it in: builds then parse.
     """
     from dbt.version import __version__ as dbt_version
 
     key = hashlib.sha1(f"{WAREHOUSE_PROJECT}\0{dbt_version}".encode()).hexdigest()[:16]
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    try:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    except RuntimeError:  # no HOME and no password-database entry
+        return None
     return base / "govreports" / "dbt" / f"{key}-{PARSE_FILE}"
 
 
@@ -301,7 +304,7 @@ def build_warehouse(
     target = target_dir(db_path)
     cache = parse_cache_path()
     try:
-        args = dbt_args(["build"], target, include_flagged, saved_parse=cache if cache.is_file() else None)
+        args = dbt_args(["build"], target, include_flagged, saved_parse=cache if cache and cache.is_file() else None)
         env = {WAREHOUSE_ENV: BUILD_FILE, PARQUET_ENV: BUILD_PARQUET, MEMORY_ENV: memory_limit}
         # the compiled SQL names the Parquet by its relative path: failing rows are sampled from here too
         with _env(**env), contextlib.chdir(build_dir):
@@ -309,7 +312,7 @@ def build_warehouse(
                 res = (invoke or dbt_invoke)(args)
             finally:
                 _release_dbt_duckdb()
-            if (target / PARSE_FILE).is_file():
+            if cache and (target / PARSE_FILE).is_file():
                 _save_parse(target, cache)
             if res.exception is not None:
                 raise WarehouseBuildFailed(f"dbt build failed: {res.exception}")

@@ -346,3 +346,17 @@ def test_a_build_in_a_new_folder_starts_from_the_saved_parse_and_reads_its_own_p
 
 def sorted_titles(data: dict[str, pd.DataFrame]) -> list[str]:
     return data["documents"].sort_values("doc_id")["title"].tolist()
+
+
+def test_a_build_without_a_home_folder_or_a_writable_cache_still_builds(tmp_path, monkeypatch):
+    # the saved parse only saves time: no home, or a cache that cannot be written, means a full parse
+    write_all(tmp_path / "parquet", base())
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(Path, "home", classmethod(lambda cls: (_ for _ in ()).throw(RuntimeError("no home"))))
+    assert parse_cache_path() is None
+    assert build_warehouse(tmp_path / "parquet", tmp_path / "a.duckdb").tables["documents"] == 4
+    monkeypatch.undo()
+    (tmp_path / "cache").write_text("a file where the cache folder would be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert build_warehouse(tmp_path / "parquet", tmp_path / "b.duckdb").tables["documents"] == 4
+    assert not parse_cache_path().exists()
