@@ -1344,7 +1344,6 @@ def _find_in_earlier(search: _CandidateSearch, screened: dict[int, tuple[list[in
     screened is _CandidateSearch.screen's answer for the earlier side: the
     candidates worth examining, in order, with their partners' coverage.
     """
-    cfg = search.cfg
     todo = list(screened)
     for k, u in enumerate(todo):
         if k % _PREFETCH == 0:

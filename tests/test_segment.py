@@ -5,7 +5,6 @@ from __future__ import annotations
 import bisect
 import math
 import re
-from pathlib import Path
 
 import pandas as pd
 import pytest
