@@ -158,32 +158,26 @@ def keyword_idf(terms, corpus_idf: np.ndarray, n_docs: int, cfg: "TermsConfig",
 
 
 def _background_idf(terms, path: str) -> np.ndarray:
-    """The background IDF of each term (the table's median for a term not listed), looked up once
-    per distinct term in an index of the table that is hashed once per process."""
-    words, idf = _background_index(path)
+    """The background IDF of each term (the table's median for a term not listed or missing),
+    looked up once per distinct term (:func:`_background_of_distinct`)."""
     codes, distinct = pd.factorize(pd.Series(terms, dtype=object) if isinstance(terms, list) else terms)
-    at = words.get_indexer(pd.Index(distinct, dtype=object))
-    return np.append(idf, load_background_idf(path)[1])[np.append(at, -1)[codes]]  # -1: not listed or missing
+    known = _background_of_distinct(pa.array(np.asarray(distinct, dtype=object), type=pa.string()), path)
+    return np.append(known, load_background_idf(path)[1])[codes]  # code -1: missing
 
 
 def _background_of_distinct(terms: pa.Array, path: str) -> np.ndarray:
-    """:func:`_background_idf` of distinct terms (an Arrow string array) in one Arrow lookup."""
-    _words, idf = _background_index(path)
-    at = pc.index_in(terms, value_set=_background_words(path)).fill_null(-1).to_numpy()
+    """The background IDF of distinct terms (an Arrow string array; the median for one not listed),
+    in one Arrow lookup against the table's words, hashed once per process."""
+    words, idf = _background_index(path)
+    at = pc.index_in(terms, value_set=words).fill_null(-1).to_numpy()
     return np.append(idf, load_background_idf(path)[1])[at]  # -1: not listed
 
 
 @functools.lru_cache(maxsize=2)
-def _background_words(path: str) -> pa.Array:
-    """The words of :func:`_background_index` as an Arrow array (distinct: the keys of a dict)."""
-    return pa.array(_background_index(path)[0].tolist(), type=pa.string())
-
-
-@functools.lru_cache(maxsize=2)
-def _background_index(path: str) -> tuple[pd.Index, np.ndarray]:
-    """:func:`load_background_idf` as an index of its words and their IDF."""
+def _background_index(path: str) -> tuple[pa.Array, np.ndarray]:
+    """:func:`load_background_idf` as an Arrow array of its words (distinct: a dict's keys) and their IDF."""
     table, _ = load_background_idf(path)
-    return pd.Index(list(table), dtype=object), np.fromiter(table.values(), dtype=np.float64, count=len(table))
+    return pa.array(list(table), type=pa.string()), np.fromiter(table.values(), dtype=np.float64, count=len(table))
 
 
 def is_content_term(token: str, pos: str, stopwords: frozenset[str], min_chars: int = 2) -> bool:
