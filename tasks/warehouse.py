@@ -303,8 +303,13 @@ def build_warehouse(
     (build_dir / BUILD_PARQUET).symlink_to(parquet_root.resolve(), target_is_directory=True)
     target = target_dir(db_path)
     cache = parse_cache_path()
+    saved = cache if cache and cache.is_file() else None
+    if saved:
+        # dbt reads the cache and writes a parse to the target only when it parsed something, so a
+        # parse found there after the build is this build's (an older one would overwrite the cache)
+        (target / PARSE_FILE).unlink(missing_ok=True)
     try:
-        args = dbt_args(["build"], target, include_flagged, saved_parse=cache if cache and cache.is_file() else None)
+        args = dbt_args(["build"], target, include_flagged, saved_parse=saved)
         env = {WAREHOUSE_ENV: BUILD_FILE, PARQUET_ENV: BUILD_PARQUET, MEMORY_ENV: memory_limit}
         # the compiled SQL names the Parquet by its relative path: failing rows are sampled from here too
         with _env(**env), contextlib.chdir(build_dir):

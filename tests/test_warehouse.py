@@ -342,6 +342,12 @@ def test_a_build_in_a_new_folder_starts_from_the_saved_parse_and_reads_its_own_p
             con.close()
     assert titles["one"] == sorted_titles(first) and titles["two"] == sorted_titles(second)
     assert titles["one"] != titles["two"]
+    # a folder's own parse from an earlier build (here: not even a parse) never replaces the cache
+    # when dbt, starting from the cache, had nothing to parse
+    saved = parse_cache_path().read_bytes()
+    (target_dir(tmp_path / "one" / "w.duckdb") / "partial_parse.msgpack").write_bytes(b"an older parse")
+    build_warehouse(tmp_path / "one" / "parquet", tmp_path / "one" / "w.duckdb", invoke=invoke)
+    assert parse_cache_path().read_bytes() == saved
 
 
 def sorted_titles(data: dict[str, pd.DataFrame]) -> list[str]:
