@@ -71,13 +71,12 @@ from pathlib import Path
 from typing import NamedTuple
 
 import cn2an
-import numpy as np
 import pandas as pd
 
 from tasks import reasons
 from tasks.regions import with_region_codes
 from tasks.schemas import column_names
-from tasks.sentences import batch_sentence_spans, sentence_spans
+from tasks.sentences import paragraph_sentence_spans, sentence_spans
 from tasks.text import CN_DIGITS, kept_paragraphs
 
 RESOURCES = Path(__file__).parent / "resources"
@@ -784,21 +783,6 @@ class _Reader:
     def read_paragraph(self, ctx: _DocCtx, para_id: int, text: str) -> list[dict]:
         """Rows of one paragraph, read sentence by sentence; moves the document's phase."""
         return _read_paragraph(self, ctx, para_id, text)
-
-
-def paragraph_sentence_spans(texts: list[str]) -> list[list[tuple[int, int]]]:
-    """sentence_spans of each text, found for all of them in one pass (batch_sentence_spans).
-
-    Args:
-        texts: Paragraph texts.
-
-    Returns:
-        One list of (start, end) per text, in order.
-    """
-    para, start, end = batch_sentence_spans(texts)
-    pairs = list(zip(start.tolist(), end.tolist()))
-    bounds = np.searchsorted(para, np.arange(len(texts) + 1)).tolist()
-    return [pairs[a:b] for a, b in zip(bounds, bounds[1:])]
 
 
 def _read_paragraph(reader: _Reader, ctx: _DocCtx, para_id: int, text: str,

@@ -10,7 +10,8 @@ their own punctuation.
 :func:`sentence_spans` walks one paragraph; :func:`batch_sentence_spans` gives
 the same spans for a whole batch of paragraphs with one regex pass (the
 quote rules written as a regex, exact for quotes nested up to two deep),
-handing the rare paragraph the regex cannot follow to :func:`sentence_spans`.
+handing the rare paragraph the regex cannot follow to :func:`sentence_spans`;
+:func:`paragraph_sentence_spans` gives that batch's spans as one list per paragraph.
 """
 
 from __future__ import annotations
@@ -162,3 +163,18 @@ def batch_sentence_spans(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.n
         order = np.lexsort((start, para))
         para, start, end = para[order], start[order], end[order]
     return para, start, end
+
+
+def paragraph_sentence_spans(texts: list[str]) -> list[list[tuple[int, int]]]:
+    """sentence_spans of each text, found for all of them in one pass (batch_sentence_spans).
+
+    Args:
+        texts: Paragraph texts.
+
+    Returns:
+        One list of (start, end) per text, in order.
+    """
+    para, start, end = batch_sentence_spans(texts)
+    pairs = list(zip(start.tolist(), end.tolist()))
+    bounds = np.searchsorted(para, np.arange(len(texts) + 1)).tolist()
+    return [pairs[a:b] for a, b in zip(bounds, bounds[1:])]

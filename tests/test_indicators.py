@@ -25,7 +25,6 @@ from tasks.indicators import (
     literal_alternation,
     load_metric_keys,
     load_unit_magnitudes,
-    paragraph_sentence_spans,
     parse_number,
     split_unit,
     stated_years,
@@ -683,13 +682,3 @@ def test_literal_alternation_matches_like_the_alternation_of_its_words_longest_f
     assert literal_alternation([]).search("生产总值") is None
     with pytest.raises(ValueError):
         literal_alternation(["生产", ""])
-
-
-def test_paragraph_sentence_spans_are_the_sentence_spans_of_each_text():
-    from tasks.sentences import sentence_spans
-
-    # an unclosed quote and a newline go through sentence_spans' own walk; blank texts have none
-    texts = ["经济增长5%。居民收入增长6%;城镇增长5.5%!", "", "  ", "提出“稳中求进。”的要求。然后", "未闭合“引号。后文。",
-             "第一行。\n第二行。", "  前后空白。  "]
-    assert paragraph_sentence_spans(texts) == [sentence_spans(t) for t in texts]
-    assert paragraph_sentence_spans([]) == []

@@ -564,3 +564,13 @@ def test_lexicon_rows_of_arrow_backed_columns_equal_itertuples():
     assert _rows(lex) == list(lex.itertuples(index=False, name=None)) == [
         ("红色根脉", -1, "nz", "harvested"), ("十三五", 5, "m", "harvested")]
     assert _rows(lex.iloc[:0]) == []
+
+
+def test_paragraph_sentence_spans_are_the_sentence_spans_of_each_text():
+    from tasks.sentences import paragraph_sentence_spans, sentence_spans
+
+    # an unclosed quote and a newline go through sentence_spans' own walk; blank texts have none
+    texts = ["经济增长5%。居民收入增长6%;城镇增长5.5%!", "", "  ", "提出“稳中求进。”的要求。然后", "未闭合“引号。后文。",
+             "第一行。\n第二行。", "  前后空白。  "]
+    assert paragraph_sentence_spans(texts) == [sentence_spans(t) for t in texts]
+    assert paragraph_sentence_spans([]) == []
