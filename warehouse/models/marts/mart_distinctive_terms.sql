@@ -15,28 +15,56 @@
 -- would be a second term_stats (10.2M rows for a 100 MB corpus, twice the build time) that nobody
 -- reads past its first hundred rows per unit.
 -- Cost (10.2M unit x term rows for a 100 MB corpus): a document unit's terms are term_stats' rows as
--- they are ((doc_id, term) is its tested key), only region-years are grouped; the term string is
--- joined once per document row and then stands as a number; and only the rows at or above a unit's
+-- they are ((doc_id, term) is its tested key), only region-years are grouped; the term string and the
+-- document are joined once per term_stats row and then stand as numbers (a term, a unit), which the
+-- steps over millions of rows group, join and partition by; and only the rows at or above a unit's
 -- k-th best z_score are sorted, not every row of every unit.
 with
 
+doc_units as (
+    select * from {{ ref('int_document_units') }}
+),
+
+-- a number per unit (any numbering: it only joins, but one numbering, so materialized)
+units as materialized (
+    select
+        row_number() over () as unit_no,
+        scope,
+        unit_id,
+        doc_id,
+        region,
+        year
+    from (
+        select
+            scope,
+            unit_id,
+            any_value(unit_doc_id) as doc_id,
+            any_value(region) as region,
+            any_value(year) as year
+        from doc_units
+        group by all
+    )
+),
+
+-- each non-duplicate document with the numbers of its units: its own, and its region-year's if any
 documents as (
-    select doc_id
-    from {{ ref('stg_documents') }}
-    where not is_duplicate
+    select
+        u.doc_id,
+        any_value(n.unit_no) filter (where u.scope = 'document') as doc_unit_no,
+        any_value(n.unit_no) filter (where u.scope <> 'document') as region_year_unit_no
+    from doc_units as u
+    inner join units as n using (scope, unit_id)
+    group by u.doc_id
 ),
 
 term_counts as not materialized (
     select
-        t.doc_id,
+        d.doc_unit_no,
+        d.region_year_unit_no,
         t.term,
         t.count
     from {{ ref('stg_term_stats') }} as t
-    semi join documents as d using (doc_id)
-),
-
-doc_units as (
-    select * from {{ ref('int_document_units') }}
+    inner join documents as d using (doc_id)
 ),
 
 corpus_terms as (
@@ -54,8 +82,7 @@ corpus as (
     from corpus_terms
 ),
 
--- a number per term (any numbering: it only joins, but one numbering, so materialized): the steps
--- over millions of rows group and join by it rather than by the string
+-- a number per term (any numbering: it only joins, but one numbering, so materialized)
 prior as materialized (
     select
         row_number() over () as term_no,
@@ -69,7 +96,8 @@ prior as materialized (
 -- each document's terms with the term's corpus count and prior, for the units of both scopes
 doc_terms as materialized (
     select
-        c.doc_id,
+        c.doc_unit_no,
+        c.region_year_unit_no,
         p.term_no,
         c.count,
         p.y_corpus,
@@ -81,30 +109,25 @@ doc_terms as materialized (
 -- a document unit holds one document, whose terms are one row each already
 document_terms as not materialized (
     select
-        u.scope,
-        u.unit_id,
-        t.term_no,
-        t.count as y_unit,
-        t.y_corpus,
-        t.alpha
-    from doc_units as u
-    inner join doc_terms as t using (doc_id)
-    where u.scope = 'document'
+        doc_unit_no as unit_no,
+        term_no,
+        count as y_unit,
+        y_corpus,
+        alpha
+    from doc_terms
 ),
 
 region_year_terms as materialized (
     select
-        u.scope,
-        u.unit_id,
-        t.term_no,
-        sum(t.count) as y_unit,
+        region_year_unit_no as unit_no,
+        term_no,
+        sum(count) as y_unit,
         -- the same on every row of a term
-        any_value(t.y_corpus) as y_corpus,
-        any_value(t.alpha) as alpha
-    from doc_units as u
-    inner join doc_terms as t using (doc_id)
-    where u.scope <> 'document'
-    group by u.scope, u.unit_id, t.term_no
+        any_value(y_corpus) as y_corpus,
+        any_value(alpha) as alpha
+    from doc_terms
+    where region_year_unit_no is not null
+    group by region_year_unit_no, term_no
 ),
 
 unit_terms as not materialized (
@@ -115,29 +138,16 @@ unit_terms as not materialized (
 
 unit_totals as (
     select
-        scope,
-        unit_id,
+        unit_no,
         sum(y_unit) as n_unit
     from unit_terms
-    group by all
-),
-
-units as (
-    select
-        scope,
-        unit_id,
-        any_value(unit_doc_id) as doc_id,
-        any_value(region) as region,
-        any_value(year) as year
-    from doc_units
-    group by all
+    group by unit_no
 ),
 
 -- read twice (the cut, then the ranking): computing it twice costs less than storing its 10M rows
 odds as not materialized (
     select
-        u.scope,
-        u.unit_id,
+        u.unit_no,
         u.term_no,
         u.y_unit,
         u.y_corpus - u.y_unit as y_rest,
@@ -149,7 +159,7 @@ odds as not materialized (
             as log_odds_ratio,
         1.0 / (u.y_unit + u.alpha) + 1.0 / (u.y_corpus - u.y_unit + u.alpha) as variance
     from unit_terms as u
-    inner join unit_totals as s using (scope, unit_id)
+    inner join unit_totals as s using (unit_no)
     cross join corpus as c
     where c.n_corpus > s.n_unit
       and u.y_unit > 0
@@ -167,8 +177,7 @@ scored as not materialized (
 -- scores at least that, so only these rows are sorted; ties at the cut are all kept and ranked by term
 cuts as (
     select
-        scope,
-        unit_id,
+        unit_no,
         list_min(max(z_score, {{ var('distinctive_top_k', 100) }})) as min_z_score
     from scored
     group by all
@@ -179,7 +188,7 @@ candidates as (
         s.*,
         p.term
     from scored as s
-    inner join cuts as k using (scope, unit_id)
+    inner join cuts as k using (unit_no)
     inner join prior as p using (term_no)
     where s.z_score >= k.min_z_score
 ),
@@ -197,7 +206,7 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by scope, unit_id
+            partition by unit_no
             order by z_score desc, term
         ) as rank_in_unit
     from candidates
@@ -205,8 +214,8 @@ ranked as (
 
 final as (
     select
-        o.scope,
-        o.unit_id,
+        n.scope,
+        n.unit_id,
         n.doc_id,
         n.region,
         n.year,
@@ -220,7 +229,7 @@ final as (
         o.z_score,
         o.rank_in_unit
     from ranked as o
-    inner join units as n using (scope, unit_id)
+    inner join units as n using (unit_no)
     {% if var('distinctive_top_k', 100) > 0 %}
     where o.rank_in_unit <= {{ var('distinctive_top_k', 100) }}
     {% endif %}

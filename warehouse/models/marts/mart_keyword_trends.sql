@@ -13,6 +13,24 @@ documents as (
       and year is not null
 ),
 
+-- a number per region and year (any numbering, one of them: materialized): the millions of term rows
+-- are grouped and ranked by it rather than by the region's string
+region_years as materialized (
+    select
+        row_number() over () as region_year_no,
+        region,
+        year
+    from (select distinct region, year from documents)
+),
+
+document_region_years as (
+    select
+        d.doc_id,
+        r.region_year_no
+    from documents as d
+    inner join region_years as r using (region, year)
+),
+
 paragraphs as (
     select * from {{ ref('stg_paragraphs') }}
 ),
@@ -23,11 +41,10 @@ term_stats as (
 
 kept_chars as (
     select
-        d.region,
-        d.year,
+        d.region_year_no,
         cast(sum(p.n_chars) as bigint) as kept_chars,
         count(distinct d.doc_id) as n_documents
-    from documents as d
+    from document_region_years as d
     inner join paragraphs as p using (doc_id)
     where not p.is_duplicate
       and p.kind <> 'table'
@@ -38,29 +55,29 @@ kept_chars as (
 -- rows of a region, year and term count its distinct documents (no grouping by document first)
 term_counts as (
     select
-        d.region,
-        d.year,
+        d.region_year_no,
         t.term,
         cast(sum(t.count) as bigint) as count,
         count(*) as n_documents_with_term
     from term_stats as t
-    inner join documents as d using (doc_id)
+    inner join document_region_years as d using (doc_id)
     group by all
 ),
 
 final as (
     select
-        t.region,
-        t.year,
+        r.region,
+        r.year,
         t.term,
         t.count,
         t.n_documents_with_term,
         k.n_documents,
         k.kept_chars,
         t.count * 10000.0 / k.kept_chars as per_10k_chars,
-        rank() over (partition by t.region, t.year order by t.count desc) as rank_in_region_year
+        rank() over (partition by t.region_year_no order by t.count desc) as rank_in_region_year
     from term_counts as t
-    inner join kept_chars as k using (region, year)
+    inner join kept_chars as k using (region_year_no)
+    inner join region_years as r using (region_year_no)
     where k.kept_chars > 0
 )
 
