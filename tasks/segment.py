@@ -30,9 +30,11 @@ through its Python binding ``rjieba``), with these changes:
   call (joined by newlines, where jieba cuts anyway).
 * Part of speech comes from the dictionary's tag column (what jieba.posseg
   does for every dictionary word; the lexicon's tag wins); words the HMM
-  invents get :func:`guess_oov_tags`. The tag is looked up in Python after
-  rjieba's ``cut``, once per distinct word of a batch (Arrow's dictionary
-  encoding finds them), and the guesses for a batch's unknown words are
+  invents get :func:`guess_oov_tags`. The tag is looked up after rjieba's
+  ``cut``, once per distinct token of a batch (Arrow's dictionary encoding
+  numbers them; the term counting reuses that numbering, :class:`TokenCodes`),
+  by its UTF-8 bytes in a compiled hash table of the dictionary's words
+  (:class:`WordTable`), and the guesses for a batch's unknown words are
   made together on Arrow arrays: rjieba's ``tag`` gives the same tags for
   dictionary words, but its own guess for unknown ones, and costs twice the
   cut.
@@ -77,6 +79,7 @@ from tasks.parallel import map_in_processes
 from tasks.reasons import DROPPED_DUPLICATE, DROPPED_EMPTY, dropped_kind
 from tasks.schemas import column_names
 from tasks.sentences import batch_sentence_spans
+from tasks.terms import compiled
 from tasks.text import HAN_JIEBA, kept_mask
 
 RESOURCES = Path(__file__).resolve().parent / "resources"
@@ -421,6 +424,9 @@ class Segmenter:
         self.hmm = hmm
         self.tags = dict(dict_tags)
         self.tags.update(lex_tags)
+        self._word_table = WordTable(list(self.tags))
+        self._tag_codes, tag_names = pd.factorize(pd.Series(list(self.tags.values()), dtype=object))
+        self._tag_names = [*tag_names.tolist(), *GUESSED_TAGS]  # tags of the table's words, then the guesses
         # rjieba, like jieba, ends a block of CJK characters at 〇 (U+3007), so
         # it never finds lexicon words that hold one (二〇三五年): those are
         # matched first, longest first, in the runs that hold a 〇
@@ -529,25 +535,21 @@ class Segmenter:
         words, tags = batch_words(out)
         return list(zip(out["t_start"].tolist(), out["t_end"].tolist(), words, tags))
 
-    def _word_tags(self, words: pa.Array) -> tuple[np.ndarray, list[str]]:
-        """Tag codes of words of the engine and the tags they index.
+    def _word_tags(self, words: pa.Array) -> np.ndarray:
+        """Tag codes (into ``self._tag_names``) of distinct words of the engine.
 
-        Each distinct word is looked up once in the dictionary's table; the
-        words it lacks (made up by the HMM) get :func:`guess_oov_tags`, in bulk.
+        Each word is found in the dictionary's table by its UTF-8 bytes (compiled,
+        no Python string per word); the words it lacks (made up by the HMM) get
+        :func:`guess_oov_tags`, in bulk.
 
-        Returns:
-            (code of each word, the tags the codes index).
+        Args:
+            words: Distinct words (an Arrow string array).
         """
-        if not len(words):
-            return np.zeros(0, np.int64), []
-        enc = pc.dictionary_encode(words)
-        found = pa.array(list(map(self.tags.get, enc.dictionary.to_pylist())), type=pa.string())
-        tag_enc = pc.dictionary_encode(found)  # null: not in the dictionary
-        codes = pc.fill_null(tag_enc.indices, -1).to_numpy().astype(np.int64)
-        values = tag_enc.dictionary.to_pylist()
-        unknown = codes < 0
-        codes[unknown] = len(values) + _guess_codes(enc.dictionary.filter(pa.array(unknown)), self.tags)
-        return codes[enc.indices.to_numpy(zero_copy_only=False)], values + list(GUESSED_TAGS)
+        at = self._word_table.find(words)
+        unknown = at < 0
+        codes = self._tag_codes[np.maximum(at, 0)].astype(np.int64)
+        codes[unknown] = len(self._tag_names) - len(GUESSED_TAGS) + _guess_codes(words.filter(pa.array(unknown)), self.tags)
+        return codes
 
     def segment_batch(self, texts: list[str]) -> dict:
         """Segments a batch of paragraphs into compact column arrays.
@@ -568,7 +570,9 @@ class Segmenter:
         Returns:
             Dict of sentence and token columns (int32 arrays), plus the tokens
             ("words", an Arrow string array) and their tags ("tag_codes" into
-            "tag_values"); :func:`batch_words` gives both as plain lists.
+            "tag_values"); :func:`batch_words` gives both as plain lists. The
+            tokens are also numbered by first appearance ("token_codes" into
+            the Arrow array "token_values").
         """
         i32, i64 = np.int32, np.int64
         s_para, s_start, s_end = batch_sentence_spans(texts)
@@ -618,9 +622,16 @@ class Segmenter:
         is_single[at_rule] = False
         digits = [c for c in np.unique(chars[off[is_single]]).tolist() if chr(c).isdigit()]
         tag_codes[is_single & np.isin(chars[off], digits)] = _M
-        word_codes, word_tags = self._word_tags(words.filter(pa.array(is_word)))
-        tag_codes[is_word] = word_codes + len(PIECE_TAGS)
-        tag_values = list(PIECE_TAGS) + word_tags
+        # the tokens numbered once, by first appearance: tags are looked up per distinct word,
+        # and the term counts reuse the numbering (:func:`token_codes`)
+        enc = pc.dictionary_encode(words)
+        token_codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        word_value = np.zeros(len(enc.dictionary), dtype=bool)
+        word_value[token_codes[is_word]] = True  # a word: a token whose first character is CJK
+        value_tag = np.zeros(len(word_value), dtype=np.int64)
+        value_tag[word_value] = self._word_tags(enc.dictionary.filter(pa.array(word_value)))
+        tag_codes[is_word] = value_tag[token_codes[is_word]] + len(PIECE_TAGS)
+        tag_values = list(PIECE_TAGS) + self._tag_names
         n_tok = len(off)
         # tokens and sentences are in text order: count, for each paragraph (sentence end),
         # the tokens before it, instead of looking each token up
@@ -651,7 +662,85 @@ class Segmenter:
             "words": words,
             "tag_codes": tag_codes.astype(i32),
             "tag_values": tag_values,
+            "token_codes": token_codes.astype(i32),
+            "token_values": enc.dictionary,
         }
+
+
+class WordTable:
+    """A fixed set of words, found by their UTF-8 bytes in compiled code (an open-addressing hash table).
+
+    Looks up the distinct words of a chunk straight from an Arrow string
+    array's buffers, without making a Python string of each.
+
+    Args:
+        words: Distinct strings; :meth:`find` gives positions in this list.
+    """
+
+    def __init__(self, words: list[str]):
+        offsets, self.data = _utf8_buffers(pa.array(words, type=pa.large_string()))
+        self.offsets = offsets.astype(np.int64)
+        self.table = np.full(1 << (2 * len(words) + 1).bit_length(), -1, dtype=np.int64)  # at most half full
+        _table_insert(self.offsets, self.data, self.table)
+        # load the lookup now too, so that processes forked after the table is built find it ready
+        _table_find(self.offsets, self.data, self.table, np.zeros(1, np.int64), self.data[:0], np.empty(0, np.int64))
+
+    def find(self, words: pa.Array) -> np.ndarray:
+        """Position of each of ``words`` (an Arrow string array without nulls) in the table's list, -1 if absent."""
+        out = np.empty(len(words), dtype=np.int64)
+        if len(words):
+            offsets, data = _utf8_buffers(words)
+            _table_find(self.offsets, self.data, self.table, offsets.astype(np.int64), data, out)
+        return out
+
+
+def _utf8_buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The offsets (one more than strings) and bytes of an Arrow string or large_string array."""
+    width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    _validity, offsets, data = arr.buffers()
+    offsets = np.frombuffer(offsets, dtype=width)[arr.offset : arr.offset + len(arr) + 1]
+    return offsets, (np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8))
+
+
+@compiled
+def _fnv1a(data, a, b):  # pragma: no cover - compiled
+    """FNV-1a hash of data[a:b]."""
+    h = np.uint64(14695981039346656037)
+    for k in range(a, b):
+        h = (h ^ np.uint64(data[k])) * np.uint64(1099511628211)
+    return h
+
+
+@compiled
+def _table_insert(offsets, data, table):  # pragma: no cover - compiled
+    """Puts every string (offsets[w]:offsets[w + 1] of data) in the table, which has more slots than strings."""
+    mask = np.uint64(len(table) - 1)
+    for w in range(len(offsets) - 1):
+        slot = np.int64(_fnv1a(data, offsets[w], offsets[w + 1]) & mask)
+        while table[slot] >= 0:
+            slot = (slot + 1) & (len(table) - 1)
+        table[slot] = w
+
+
+@compiled
+def _table_find(offsets, data, table, q_offsets, q_data, out):  # pragma: no cover - compiled
+    """out[i] = the table's string equal to query i (q_offsets[i]:q_offsets[i + 1] of q_data), or -1."""
+    mask = np.uint64(len(table) - 1)
+    for i in range(len(q_offsets) - 1):
+        a, b = q_offsets[i], q_offsets[i + 1]
+        slot = np.int64(_fnv1a(q_data, a, b) & mask)
+        out[i] = -1
+        while table[slot] >= 0:
+            w = table[slot]
+            wa = offsets[w]
+            if offsets[w + 1] - wa == b - a:
+                k = 0
+                while k < b - a and data[wa + k] == q_data[a + k]:
+                    k += 1
+                if k == b - a:
+                    out[i] = w
+                    break
+            slot = (slot + 1) & (len(table) - 1)
 
 
 def _covered(starts: np.ndarray, ends: np.ndarray, n: int) -> np.ndarray:
@@ -895,15 +984,16 @@ def segment_jobs(jobs: list[SegmentJob], lexicon: pd.DataFrame, cfg: SegmentConf
     """Segments chunks in ``cfg.workers`` processes and lets each worker consume its own output.
 
     The per-token tables of a chunk are large and the parent does not need
-    them: ``handle(part, sentences, tokens, split_docs)`` runs in the worker (writing the
-    tables, counting terms) and only its small result travels back.
+    them: ``handle(part, sentences, tokens, split_docs, codes=...)`` runs in the worker
+    (writing the tables, counting terms; ``codes``: the tokens' :class:`TokenCodes`) and
+    only its small result travels back.
 
     Args:
         jobs: Chunks from :func:`plan_segment_jobs`.
         lexicon: The run's ``segment_lexicon``.
         cfg: Stage settings (workers, hmm, start_method).
         handle: Module-level function (or functools.partial of one) of
-            (part, sentences, tokens, split_docs) -> small picklable result.
+            (part, sentences, tokens, split_docs, codes=TokenCodes) -> small picklable result.
         on_result: Called in the caller with (job index, result) as each
             chunk finishes, in job order (progress reporting).
 
@@ -935,7 +1025,65 @@ def _run_job(job: SegmentJob, handle):
     assert _WORKER is not None, "worker initializer did not run"
     out = _WORKER.segment_batch(job.texts)
     sentences, tokens = _assemble([out], [(0, len(job.texts))], job.texts, job.doc_ids, job.para_ids)
-    return handle(job.part, sentences, tokens, job.split_docs)
+    return handle(job.part, sentences, tokens, job.split_docs, codes=token_codes(out, job.doc_ids))
+
+
+@dataclass(frozen=True)
+class TokenCodes:
+    """The text columns of a chunk's ``tokens`` table as codes into their distinct values.
+
+    Each column numbered by first appearance, as ``Series.factorize`` numbers
+    it, so the term counting need not hash the strings again.
+
+    Attributes:
+        doc: Each token's doc_id code.
+        doc_values: The distinct doc_ids.
+        token: Each token's code.
+        token_values: The distinct tokens.
+        pos: Each token's pos code.
+        pos_values: The distinct tags.
+    """
+
+    doc: np.ndarray
+    doc_values: pd.Index
+    token: np.ndarray
+    token_values: pd.Index
+    pos: np.ndarray
+    pos_values: pd.Index
+
+
+def token_codes(out: dict, doc_ids: np.ndarray) -> TokenCodes:
+    """The :class:`TokenCodes` of the tokens table :func:`_assemble` builds from one batch.
+
+    Args:
+        out: A :meth:`Segmenter.segment_batch` result.
+        doc_ids: The doc_id of each of its paragraphs.
+    """
+    t_para = out["t_para"]
+    # documents by first appearance among the paragraphs that have a token
+    has_token = np.bincount(t_para, minlength=len(doc_ids)) > 0
+    codes, docs = pd.factorize(np.asarray(doc_ids, dtype=object)[has_token])
+    para_doc = np.full(len(doc_ids), -1, dtype=np.int64)
+    para_doc[has_token] = codes
+    # tags: equal values of tag_values merged, then numbered by first appearance (a hash of small ints)
+    merged = {}
+    tag_merged = np.array([merged.setdefault(v, len(merged)) for v in out["tag_values"]], dtype=np.int32)
+    enc = pc.dictionary_encode(pa.array(tag_merged[out["tag_codes"]]))
+    names = list(merged)
+    pos_values = [names[k] for k in enc.dictionary.to_pylist()]
+    return TokenCodes(
+        doc=para_doc[t_para],
+        doc_values=_str_index(pa.array(list(docs), type=pa.string())),
+        token=out["token_codes"].astype(np.int64),
+        token_values=_str_index(out["token_values"]),
+        pos=enc.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+        pos_values=_str_index(pa.array(pos_values, type=pa.string())),
+    )
+
+
+def _str_index(arr: pa.Array) -> pd.Index:
+    """pandas' ``str`` Index over an Arrow string array, as ``factorize`` of a ``str`` column gives."""
+    return pd.Index(_arrow_str_series(arr).array)
 
 
 def _string_column(codes: np.ndarray, values) -> pd.Series:

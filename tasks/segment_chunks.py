@@ -25,7 +25,7 @@ from tasks.incremental import copy_doc_rows
 from tasks.parallel import release_free_memory
 from tasks.parquet import concat_frames, dataset_files, read_dataset, write_dataset, write_part
 from tasks.schemas import SCHEMAS, column_names
-from tasks.segment import SegmentConfig, SegmentJob, plan_segment_jobs, release_segmenters, segment_jobs
+from tasks.segment import SegmentConfig, SegmentJob, TokenCodes, plan_segment_jobs, release_segmenters, segment_jobs
 from tasks.terms import (chunk_terms, copy_doc_terms, finish_split_documents, load_compiled_loops, merge_keywords,
                          write_doc_terms, write_term_stats)
 
@@ -105,14 +105,21 @@ def job_groups(jobs: list[SegmentJob], n: int) -> list[tuple[list[SegmentJob]]]:
 
 
 def write_segment_part(part: int, sentences: pd.DataFrame, tokens: pd.DataFrame, split_docs: tuple[str, ...],
-                       snapshot_dir: str) -> ChunkOutput:
-    """Consumes one segmented chunk where it was cut: writes its Parquet parts and term counts."""
+                       snapshot_dir: str, codes: TokenCodes | None = None) -> ChunkOutput:
+    """Consumes one segmented chunk where it was cut: writes its Parquet parts and term counts.
+
+    ``codes``, the tokens' text columns as segmentation numbered them, spares
+    the term counting a second hashing of every token (unless documents are left out).
+    """
     # the per-token tables and the (document, term) counts go to disk from the
     # worker, so they never travel or sit whole in the flow's memory
     write_part(sentences, "sentences", snapshot_dir, part)
     write_part(tokens, "tokens", snapshot_dir, part)
     # documents cut across chunks are counted and ranked whole in the terms stage
-    counts, textrank = chunk_terms(tokens[~tokens["doc_id"].isin(split_docs)] if split_docs else tokens)
+    if split_docs:
+        counts, textrank = chunk_terms(tokens[~tokens["doc_id"].isin(split_docs)])
+    else:
+        counts, textrank = chunk_terms(tokens, codes=codes)
     write_doc_terms(counts, Path(snapshot_dir) / DOC_TERMS_WORK, part)
     return ChunkOutput(textrank, len(sentences), len(tokens), frozenset(tokens["doc_id"].unique().tolist()))
 

@@ -210,11 +210,17 @@ def _content_mask(tokens: pd.DataFrame, stopwords: frozenset[str], min_chars: in
 
 def _str_ranks(values: pd.Index) -> np.ndarray:
     """Rank of each of distinct strings in the order pandas sorts them (code point order)."""
+    return _str_order_ranks(values)[1]
+
+
+def _str_order_ranks(values: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct strings' positions in the order pandas sorts them (code point order), and each one's rank."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         values = pd.Index(values.to_numpy(dtype=object))  # a categorical sorts by category order, not by string
+    order = values.argsort()
     ranks = np.empty(len(values), dtype=np.int64)
-    ranks[values.argsort()] = np.arange(len(values), dtype=np.int64)
-    return ranks
+    ranks[order] = np.arange(len(values), dtype=np.int64)
+    return order, ranks
 
 
 def _flags(values: list, test, only: np.ndarray | None = None) -> np.ndarray:
@@ -233,21 +239,20 @@ def _flags(values: list, test, only: np.ndarray | None = None) -> np.ndarray:
 _IDEOGRAPH = "[\\x{3400}-\\x{4DBF}\\x{4E00}-\\x{9FFF}]"
 
 
-def _term_flags(values: pd.Index, value_list: list, only: np.ndarray, stopwords: frozenset[str],
-                min_chars: int) -> np.ndarray:
+def _term_flags(values: pd.Index, only: np.ndarray, stopwords: frozenset[str], min_chars: int) -> np.ndarray:
     """:func:`is_content_term`'s token tests for the distinct tokens at ``only`` (others False), plus
     a trailing False that code -1 (missing) picks: in Arrow, with re's Unicode classes (_NOT_WORDY)
     run only on tokens with no CJK ideograph."""
     try:
         arr = pa.array(values.take(only), type=pa.string())
     except pa.ArrowException:  # not all strings: one by one
-        return _flags(value_list, lambda t: isinstance(t, str) and len(t) >= min_chars and t not in stopwords
+        return _flags(values.tolist(), lambda t: isinstance(t, str) and len(t) >= min_chars and t not in stopwords
                       and not _NOT_WORDY.match(t), only)
     ok = pc.and_(pc.greater_equal(pc.utf8_length(arr), min_chars),
                  pc.invert(pc.is_in(arr, value_set=_string_set(stopwords))))
     ok = ok.to_numpy(zero_copy_only=False)
     other = np.flatnonzero(ok & ~pc.match_substring_regex(arr, _IDEOGRAPH).to_numpy(zero_copy_only=False))
-    ok[other] = [not _NOT_WORDY.match(value_list[i]) for i in only[other].tolist()]
+    ok[other] = [not _NOT_WORDY.match(t) for t in arr.take(pa.array(other)).to_pylist()]
     out = np.zeros(len(values) + 1, dtype=bool)
     out[only] = ok
     return out
@@ -270,8 +275,6 @@ class _Coded:
     doc_values: pd.Index
     tok: np.ndarray
     tok_index: pd.Index
-    tok_values: list
-    tok_rank: np.ndarray
     pos: np.ndarray
     pos_index: pd.Index
     pos_values: list
@@ -283,15 +286,26 @@ class _Coded:
         doc, doc_values = tokens["doc_id"].factorize()
         tok, tok_index = tokens["token"].factorize()
         pos, pos_index = tokens["pos"].factorize()
-        tok_values, pos_values = tok_index.tolist(), pos_index.tolist()
+        return cls.from_codes(doc, doc_values, tok, tok_index, pos, pos_index, stopwords, min_chars)
+
+    @classmethod
+    def from_codes(cls, doc: np.ndarray, doc_values: pd.Index, tok: np.ndarray, tok_index: pd.Index, pos: np.ndarray,
+                   pos_index: pd.Index, stopwords: frozenset[str], min_chars: int) -> "_Coded":
+        """The coded tokens from their columns' codes and distinct values, numbered as ``factorize`` numbers them."""
+        pos_values = pos_index.tolist()
         content = _flags(pos_values, CONTENT_POS.__contains__)[pos] & (doc >= 0) & (tok >= 0)
         # the token tests of _content_mask (str.len, isin, str.match with re's Unicode classes),
         # once per distinct token that has a content tag somewhere
-        tested = np.flatnonzero(np.bincount(tok[content], minlength=len(tok_values)))
-        content &= _term_flags(tok_index, tok_values, tested, stopwords, min_chars)[tok]
+        tested = np.flatnonzero(np.bincount(tok[content], minlength=len(tok_index)))
+        content &= _term_flags(tok_index, tested, stopwords, min_chars)[tok]
         keyword = content & _flags(pos_values, KEYWORD_POS.__contains__)[pos]
-        tok_rank = _str_ranks(tok_index)
-        return cls(doc, doc_values, tok, tok_index, tok_values, tok_rank, pos, pos_index, pos_values, content, keyword)
+        return cls(doc, doc_values, tok, tok_index, pos, pos_index, pos_values, content, keyword)
+
+    @functools.cached_property
+    def tok_rank(self) -> np.ndarray:
+        """Each distinct token's place in string order (sorted when first asked: the counts of a
+        chunk never need it, TextRank ranks only its candidates)."""
+        return _str_ranks(self.tok_index)
 
 
 def term_stats(tokens: pd.DataFrame, stopwords: frozenset[str] | None = None, min_chars: int = 2) -> pd.DataFrame:
@@ -322,16 +336,18 @@ def _term_stats(c: _Coded, cols: list[str], counts_only: bool = False) -> pd.Dat
     m = c.content
     if not m.any():
         return pd.DataFrame(columns=cols)
-    n_tok, n_pos = len(c.tok_values), len(c.pos_values)
+    n_tok, n_pos = len(c.tok_index), len(c.pos_values)
     dt = c.doc[m].astype(np.int64) * n_tok + c.tok[m]
     # rows per (doc, token, pos), sorted by (doc, token) then pos code
     key, n = np.unique(dt * n_pos + c.pos[m], return_counts=True)
     key_dt, key_pos = key // n_pos, key % n_pos
-    # a term's pos in a document is its most frequent tag there (alphabetical on ties)
-    o = np.lexsort((_str_ranks(c.pos_index)[key_pos], -n, key_dt))
-    starts = np.flatnonzero(np.r_[True, key_dt[1:] != key_dt[:-1]])  # (doc, token) runs, same in key and key[o]
+    starts = np.flatnonzero(np.r_[True, key_dt[1:] != key_dt[:-1]])  # (doc, token) runs
     dt_u = key_dt[starts]
-    pos_u = key_pos[o][starts]
+    # a term's pos in a document is its most frequent tag there (alphabetical on ties): the
+    # largest of count * n_pos + (n_pos - 1 - rank of the tag) in its run, no sort needed
+    pos_order, pos_rank = _str_order_ranks(c.pos_index)
+    best = np.maximum.reduceat(n * n_pos + (n_pos - 1 - pos_rank[key_pos]), starts)
+    pos_u = pos_order[n_pos - 1 - best % n_pos]
     count = np.add.reduceat(n, starts)
     doc, term = dt_u // n_tok, dt_u % n_tok
     total = np.bincount(doc, weights=count, minlength=n_docs)  # integer-valued floats, exact
@@ -405,9 +421,10 @@ def _textrank_all(tokens: pd.DataFrame, c: _Coded, window: int) -> tuple[np.ndar
     compile time short); the rest is numpy.
 
     Returns:
-        (doc code, token code, score) of every graph node, nodes in that order.
+        (doc code, token code, score, the token's place in string order among the
+        candidates) of every graph node, nodes in that order.
     """
-    empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64))
+    empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64), np.empty(0, np.int64))
     para, _ = tokens["para_id"].factorize()
     rows = np.flatnonzero((c.doc >= 0) & (para >= 0))  # groupby drops missing keys
     if len(rows) == 0 or not c.keyword.any():
@@ -427,10 +444,18 @@ def _textrank_all(tokens: pd.DataFrame, c: _Coded, window: int) -> tuple[np.ndar
     tok = c.tok[rows].astype(np.int64)
 
     # nodes: each document's tokens with a keyword tag somewhere in it (jieba's candidate set), by string
-    n_tok = len(c.tok_values)
-    nodes = np.sort(doc[c.keyword[rows]] * n_tok + c.tok_rank[tok[c.keyword[rows]]])
+    n_tok = len(c.tok_index)
+    kw = c.keyword[rows]
+    # the candidates in string order: only they are sorted, not every distinct token
+    cand = np.flatnonzero(np.bincount(tok[kw], minlength=n_tok))
+    cand = cand[_str_order_ranks(c.tok_index.take(cand))[0]]
+    n_cand = len(cand)
+    cand_rank = np.full(n_tok, -1, dtype=np.int64)
+    cand_rank[cand] = np.arange(n_cand)
+    nodes = np.sort(doc[kw] * n_cand + cand_rank[tok[kw]])
     nodes = nodes[np.r_[True, nodes[1:] != nodes[:-1]]]  # (np.unique: the same, several times slower)
-    node_doc, node_tok = nodes // n_tok, np.argsort(c.tok_rank)[nodes % n_tok]
+    node_doc, node_rank = nodes // n_cand, nodes % n_cand
+    node_tok = cand[node_rank]
     n_nodes = len(nodes)
     doc_rows = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1], True])
     node_bounds = np.searchsorted(node_doc, np.r_[doc[doc_rows[:-1]], doc[-1] + 1])
@@ -468,7 +493,7 @@ def _textrank_all(tokens: pd.DataFrame, c: _Coded, window: int) -> tuple[np.ndar
     max_rank = np.maximum(np.maximum.reduceat(score, starts), sys.float_info.min)
     min_rank, max_rank = np.repeat(min_rank, lengths), np.repeat(max_rank, lengths)
     score = (score - min_rank / 10.0) / (max_rank - min_rank / 10.0)
-    return graph_doc, node_tok[in_graph], score
+    return graph_doc, node_tok[in_graph], score, node_rank[in_graph]
 
 
 def load_compiled_loops() -> None:
@@ -479,7 +504,7 @@ def load_compiled_loops() -> None:
     textrank_keywords(pd.DataFrame({"doc_id": "d", "para_id": 0, "token": ["经济", "发展"], "pos": "n"}))
 
 
-def _compiled(fn):
+def compiled(fn):
     """numba's nopython compile of fn, cached on disk (beside this file, else in the user's cache
     folder) when a folder is writable: a read-only install compiles once per process instead."""
     try:
@@ -488,7 +513,7 @@ def _compiled(fn):
         return numba.njit(fn)
 
 
-@_compiled
+@compiled
 def _row_nodes(doc_rows, node_bounds, tok, node_tok, local, node):  # pragma: no cover - compiled
     """Sets each row's node (-1 if its token is none of its document's), document by document
     (rows doc_rows[d]:doc_rows[d + 1], nodes node_bounds[d]:node_bounds[d + 1]); ``local`` is
@@ -502,7 +527,7 @@ def _row_nodes(doc_rows, node_bounds, tok, node_tok, local, node):  # pragma: no
             local[node_tok[k]] = -1
 
 
-@_compiled
+@compiled
 def _pairs(node, seq, window, n_nodes, out):  # pragma: no cover - compiled
     """Writes jieba's co-occurrence pairs into ``out`` (when long enough) and returns their number."""
     n, p = len(node), 0
@@ -518,7 +543,7 @@ def _pairs(node, seq, window, n_nodes, out):  # pragma: no cover - compiled
     return p
 
 
-@_compiled
+@compiled
 def _first_occurrences(keys, table, bits, count):  # pragma: no cover - compiled
     """count[q] = occurrences of keys[q] if q is its first occurrence, else stays 0; ``table`` is
     a scratch hash table of -1, of 2**bits slots, more than keys (open addressing)."""
@@ -533,7 +558,7 @@ def _first_occurrences(keys, table, bits, count):  # pragma: no cover - compiled
         count[table[h]] += 1
 
 
-@_compiled
+@compiled
 def _edge_lists(a, b, weight, fill, nbr, w):  # pragma: no cover - compiled
     """Appends each edge (a, b, weight) to a's list, then (b, a, weight) to b's, as jieba's
     addEdge; ``fill`` holds where each node's list starts and advances."""
@@ -544,7 +569,7 @@ def _edge_lists(a, b, weight, fill, nbr, w):  # pragma: no cover - compiled
         fill[b[q]] += 1
 
 
-@_compiled
+@compiled
 def _gauss_seidel(starts, nbr, coef, ws, sweeps, d):  # pragma: no cover - compiled
     """``UndirectWeightedGraph.rank``'s sweeps, in place on ``ws``, for many graphs at once.
 
@@ -613,10 +638,10 @@ def _keywords(tokens: pd.DataFrame, c: _Coded, stats: pd.DataFrame, cfg: TermsCo
                 s_term, stats["idf"].to_numpy(dtype=np.float64)[sel], len(c.doc_values), cfg)
             idx, rank = _top_k(s_doc[sel], tfidf, _str_ranks(pd.Index(term_values))[term_codes], cfg.top_k)
             parts.append((s_doc[sel][idx], 0, rank, s_term[idx].tolist(), tfidf[idx].tolist()))
-    g_doc, g_tok, g_score = _textrank_all(tokens, c, cfg.window)
+    g_doc, g_tok, g_score, g_rank = _textrank_all(tokens, c, cfg.window)
     if len(g_doc):
-        idx, rank = _top_k(g_doc, g_score, c.tok_rank[g_tok], cfg.top_k)
-        parts.append((g_doc[idx], 1, rank, [c.tok_values[i] for i in g_tok[idx].tolist()], g_score[idx].tolist()))
+        idx, rank = _top_k(g_doc, g_score, g_rank, cfg.top_k)
+        parts.append((g_doc[idx], 1, rank, c.tok_index.take(g_tok[idx]).tolist(), g_score[idx].tolist()))
 
     rows: list[tuple] = []
     if parts:
@@ -655,11 +680,23 @@ def doc_term_counts(tokens: pd.DataFrame, stopwords: frozenset[str] | None = Non
     return counts.reset_index(drop=True) if len(counts) else pd.DataFrame(columns=DOC_TERM_COLUMNS)
 
 
-def chunk_terms(tokens: pd.DataFrame, cfg: TermsConfig = TermsConfig()) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """:func:`doc_term_counts` and :func:`textrank_keywords` of the same tokens, coding them once."""
+def chunk_terms(tokens: pd.DataFrame, cfg: TermsConfig = TermsConfig(), codes=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`doc_term_counts` and :func:`textrank_keywords` of the same tokens, coding them once.
+
+    Args:
+        tokens: Rows of the ``tokens`` table, in table order.
+        cfg: Keyword settings.
+        codes: The tokens' text columns already numbered by first appearance
+            (:class:`tasks.segment.TokenCodes`); numbered here when None.
+    """
     if tokens.empty:
         return pd.DataFrame(columns=DOC_TERM_COLUMNS), pd.DataFrame(columns=column_names("keywords"))
-    c = _Coded.of(tokens, load_stopwords(cfg.stopwords), cfg.min_chars)
+    stopwords = load_stopwords(cfg.stopwords)
+    if codes is None:
+        c = _Coded.of(tokens, stopwords, cfg.min_chars)
+    else:
+        c = _Coded.from_codes(codes.doc, codes.doc_values, codes.token, codes.token_values, codes.pos,
+                              codes.pos_values, stopwords, cfg.min_chars)
     counts = _term_stats(c, DOC_TERM_COLUMNS, counts_only=True)
     counts = counts.reset_index(drop=True) if len(counts) else pd.DataFrame(columns=DOC_TERM_COLUMNS)
     return counts, _keywords(tokens, c, pd.DataFrame(columns=column_names("term_stats")), cfg)
@@ -982,13 +1019,17 @@ def _sort_groups_desc(group: np.ndarray, score: np.ndarray, tie: np.ndarray) -> 
     # (in-place steps: the arrays are large and each new one costs page faults)
     row = np.arange(n, dtype=np.uint64)
     low = np.uint64((1 << rb) - 1)
-    by_tie = tie.astype(np.uint64)
-    by_tie <<= np.uint64(rb)
-    by_tie |= row
-    by_tie.sort()
-    by_tie &= low
-    at = np.empty(n, dtype=np.uint64)
-    at[by_tie] = row
+    if np.all(group[1:] >= group[:-1]) and np.all((group[1:] != group[:-1]) | (tie[1:] >= tie[:-1])):
+        # rows already by group then tie (TextRank's nodes): within a group, row order is tie order
+        by_tie = at = row
+    else:
+        by_tie = tie.astype(np.uint64)
+        by_tie <<= np.uint64(rb)
+        by_tie |= row
+        by_tie.sort()
+        by_tie &= low
+        at = np.empty(n, dtype=np.uint64)
+        at[by_tie] = row
     del row
     bits = (score + 0.0).view(np.uint64)  # + 0.0: -0.0 becomes 0.0, which it equals
     key = np.where(bits >> np.uint64(63) == 1, bits, ~(bits | np.uint64(1 << 63)))  # larger score, smaller key

@@ -387,6 +387,54 @@ def test_token_text_columns_are_arrow_strings_that_write_as_the_schema(seed_segm
     assert table.column("pos").to_pylist() == toks["pos"].tolist()
 
 
+def test_word_table_finds_words_by_their_utf8_bytes():
+    import pyarrow as pa
+
+    from tasks.segment import WordTable
+
+    table = WordTable(["经济", "发展", "GDP", "", "经济发展", "𠀀字"])
+    # a prefix, a longer word, an empty string, four-byte UTF-8, words absent
+    queries = pa.array(["发展", "经", "经济发展", "", "GDP", "gdp", "𠀀字", "经济", "发展改革"])
+    assert table.find(queries).tolist() == [1, -1, 4, 3, 2, -1, 5, 0, -1]
+    # a slice of an array (its offsets start further on) and a large_string array
+    assert table.find(queries.slice(2, 3)).tolist() == [4, 3, 2]
+    assert table.find(pa.array(["经济", "x"], type=pa.large_string())).tolist() == [0, -1]
+    assert table.find(pa.array([], type=pa.string())).tolist() == []
+    assert WordTable([]).find(pa.array(["经济"])).tolist() == [-1]
+
+
+def test_a_built_word_table_has_its_lookup_compiled_for_forked_workers():
+    import subprocess
+    import sys
+
+    code = ("import tasks.segment as s; s.WordTable(['经济']); "
+            "print(bool(s._table_insert.signatures), bool(s._table_find.signatures))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True"]
+
+
+def test_token_codes_number_the_token_columns_as_factorize_does(seed_ingest, seed_segments):
+    import numpy as np
+
+    from tasks.segment import _assemble, get_segmenter, token_codes
+
+    seg = get_segmenter(list(seed_segments.lexicon.itertuples(index=False, name=None)))
+    paras = seed_ingest.paragraphs
+    paras = paras[(paras["kind"] == "body") & (paras["text"].str.strip() != "")].head(300)
+    # a document coming back after another, and a paragraph without tokens (whitespace only)
+    texts = paras["text"].tolist() + ["   ", "经济发展。"]
+    doc_ids = np.array(paras["doc_id"].tolist() + ["blank", paras["doc_id"].iloc[0]], dtype=object)
+    out = seg.segment_batch(texts)
+    _sentences, tokens = _assemble([out], [(0, len(texts))], texts, doc_ids, np.arange(len(texts), dtype=np.int32))
+    codes = token_codes(out, doc_ids)
+    for col, (got, got_values) in {"doc_id": (codes.doc, codes.doc_values), "token": (codes.token, codes.token_values),
+                                   "pos": (codes.pos, codes.pos_values)}.items():
+        want, want_values = tokens[col].factorize()
+        assert got.tolist() == want.tolist(), col
+        pd.testing.assert_index_equal(got_values, want_values, exact=True)
+    assert "blank" not in codes.doc_values
+
+
 def test_a_word_keeps_its_tag_across_batches_of_one_segmenter(seed_segments):
     from tasks.segment import batch_words, get_segmenter
 

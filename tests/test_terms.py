@@ -186,7 +186,7 @@ def test_content_term_test_per_distinct_token_equals_the_rowwise_definition():
                   pd.CategoricalIndex(values), pd.Index([*values, 3], dtype=object)):
         listed, every = index.tolist(), np.arange(len(index))
         want = [isinstance(t, str) and len(t) >= 2 and t not in stop and not _NOT_WORDY.match(t) for t in listed]
-        assert _term_flags(index, listed, every, stop, 2).tolist() == [*want, False]
+        assert _term_flags(index, every, stop, 2).tolist() == [*want, False]
 
 
 def test_keyword_idf_looks_up_background_idf_of_any_sequence_of_terms():
@@ -254,6 +254,54 @@ def test_top_k_orders_as_lexsort_by_document_score_descending_then_tie():
     rank = np.arange(len(o)) - np.repeat(starts, np.diff(np.r_[starts, len(o)])) + 1
     idx, got_rank = _top_k(doc, score, tie, 4)
     assert idx.tolist() == o[rank <= 4].tolist() and got_rank.tolist() == rank[rank <= 4].tolist()
+
+
+def test_top_k_of_rows_already_by_document_then_tie_orders_as_lexsort():
+    import numpy as np
+
+    from tasks.terms import _top_k
+
+    rng = np.random.default_rng(8)
+    doc = np.sort(rng.integers(0, 30, 3000))
+    tie = rng.integers(0, 50, 3000)
+    tie = tie[np.lexsort((tie, doc))]  # by document, then tie (equal ties too): TextRank's node order
+    score = rng.integers(0, 5, 3000) / 4.0
+    o = np.lexsort((tie, -score, doc))
+    d = doc[o]
+    starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]])
+    rank = np.arange(len(o)) - np.repeat(starts, np.diff(np.r_[starts, len(o)])) + 1
+    idx, got_rank = _top_k(doc, score, tie, 4)
+    assert idx.tolist() == o[rank <= 4].tolist() and got_rank.tolist() == rank[rank <= 4].tolist()
+
+
+def test_chunk_terms_from_segmentation_codes_equal_those_of_the_table(seed_ingest):
+    import numpy as np
+
+    from tasks.segment import SegmentConfig, _assemble, get_segmenter, plan_segment_jobs, token_codes
+
+    paras = seed_ingest.paragraphs.assign(is_duplicate=False)
+    lexicon = segment_paragraphs(paras.head(50)).lexicon
+    seg = get_segmenter(list(lexicon.itertuples(index=False, name=None)))
+    jobs, _ = plan_segment_jobs(paras, SegmentConfig(), chunk_chars=20_000)
+    assert len(jobs) > 1
+    for job in jobs:
+        out = seg.segment_batch(job.texts)
+        _s, tokens = _assemble([out], [(0, len(job.texts))], job.texts, job.doc_ids, job.para_ids)
+        want_counts, want_keys = chunk_terms(tokens)
+        got_counts, got_keys = chunk_terms(tokens, codes=token_codes(out, job.doc_ids))
+        pd.testing.assert_frame_equal(got_counts, want_counts, check_exact=True)
+        pd.testing.assert_frame_equal(got_keys, want_keys, check_exact=True)
+        assert len(want_keys) and np.isfinite(want_keys["score"]).all()
+
+
+def test_a_terms_tag_in_a_document_is_its_most_frequent_then_alphabetical():
+    tokens = pd.DataFrame({"doc_id": ["d1"] * 5 + ["d2"] * 6, "para_id": 0,
+                           "token": ["建设"] * 11,
+                           "pos": ["vn", "v", "vn", "v", "n",   "v", "v", "v", "vn", "n", "n"]})
+    counts = doc_term_counts(tokens)
+    assert counts[["doc_id", "pos", "count"]].values.tolist() == [["d1", "v", 5], ["d2", "v", 6]]
+    tokens.loc[1, "pos"] = "n"  # d1: vn 2, n 2, v 1: a tie, broken alphabetically
+    assert doc_term_counts(tokens)["pos"].tolist() == ["n", "v"]
 
 
 def test_corpus_idf_is_math_log_of_each_ratio_plus_one():
