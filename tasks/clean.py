@@ -40,7 +40,7 @@ from tasks.dedup import (
     ngram_hashes_many,
     sorted_unique,
 )
-from tasks.parallel import map_with_state, release_free_memory
+from tasks.parallel import map_with_feedback, release_free_memory
 from tasks.reasons import DROPPED_EMPTY, DROPPED_NO_TEXT, REPAIR_DROP_EMPTY, REPAIR_DROP_NO_TEXT, REPAIR_JOIN
 from tasks.schemas import column_names
 from tasks.text import LETTER, SENTENCE_TERMINATORS
@@ -296,10 +296,11 @@ def _join_candidates(doc_paras: list[tuple[str, str]], cfg: CleanConfig) -> list
 
 # n-grams held by more paragraphs than this are set phrases, not evidence of a copy
 _BOILERPLATE_DF = 64
-# Paragraphs hashed per pass over the corpus in _found_elsewhere (one worker's job).
+# Paragraphs hashed and looked up per job of the corpus pass in _found_elsewhere.
 _CHUNK_ROWS = 4096
-# Chunks per round in _holders_of_wanted: after each, the set phrases found are no longer looked for.
-_ROUND_CHUNKS = 8
+# Jobs of that pass made before the set phrases found by a job are known to
+# later ones (the workers stay busy meanwhile; see map_with_feedback).
+_JOBS_BEHIND = 4
 # (probe, holder) votes counted at a time in _found_elsewhere.
 _VOTE_SLICE = 1 << 19
 
@@ -344,52 +345,60 @@ def _probe_hashes(probes: dict[object, tuple[set[int], str]], n: int) -> dict[ob
 
 
 class _Lookup(NamedTuple):
-    """Wanted n-gram hashes, to find among a chunk's n-gram hashes.
+    """Wanted n-gram hashes, to find among the corpus' n-gram hashes (made before the workers fork).
 
     Attributes:
         index: The hashes looked for (a hash table: a binary search per corpus
-            n-gram takes several times longer).
-        ids: Per hash of index, its position in all_wanted.
+            n-gram takes several times longer), its table built already.
+        slot_bits: The top bits of a hash that name its slot.
+        slots: Per wanted n-gram, its slot: a corpus n-gram whose slot holds
+            no n-gram still looked for is ruled out by one array read, before
+            the hash table is asked (most are, once set phrases are known).
     """
 
     index: pd.Index
-    ids: np.ndarray
+    slot_bits: int
+    slots: np.ndarray
 
 
-def _chunk_pairs(texts: list[str], lo: int, lookup: _Lookup, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct (wanted n-gram, row) pairs of a chunk of corpus rows.
+def _lookup_of(all_wanted: np.ndarray) -> _Lookup:
+    """The _Lookup of the wanted hashes, with about eight slots per wanted n-gram."""
+    slot_bits = min(26, max(16, len(all_wanted).bit_length() + 3))
+    index = pd.Index(all_wanted)
+    index.get_indexer(all_wanted[:1])  # builds the hash table once, here, not once per job
+    return _Lookup(index, slot_bits, (all_wanted >> np.uint64(64 - slot_bits)).astype(np.intp))
+
+
+def _chunk_pairs(state: tuple[list[str], _Lookup, int], job: tuple[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (wanted n-gram, row) pairs of a chunk of corpus rows (run in a worker).
 
     Args:
-        texts: The chunk's texts, the first being row lo of the corpus.
-        lo: Corpus row of texts[0].
-        lookup: The n-grams looked for.
-        n: Characters per n-gram.
+        state: (texts, lookup, n): all texts by row, the wanted n-grams, characters per n-gram.
+        job: (lo, common): the chunk is the _CHUNK_ROWS rows from row lo; common
+            is np.packbits of the wanted n-grams known to be set phrases, which
+            are not looked for (their holders are never asked for).
 
     Returns:
         (w, r): ids of the n-grams found and their rows, as int32, sorted by w then r.
     """
-    every, lens = ngram_hashes_many([dedup_key(t) for t in texts], n)
-    found = lookup.index.get_indexer(every)
+    texts, lookup, n = state
+    lo, common = job
+    sought = np.unpackbits(common, count=len(lookup.slots)) == 0
+    slot_sought = np.zeros(1 << lookup.slot_bits, dtype=bool)
+    slot_sought[lookup.slots[sought]] = True
+    chunk = texts[lo : lo + _CHUNK_ROWS]
+    every, lens = ngram_hashes_many([dedup_key(t) for t in chunk], n)
+    at = np.flatnonzero(slot_sought[(every >> np.uint64(64 - lookup.slot_bits)).astype(np.intp)])
+    found = lookup.index.get_indexer(every[at])
     del every
-    at = np.flatnonzero(found >= 0)
-    w = lookup.ids[found[at]].astype(np.int64)
+    hit = found >= 0
+    at, w = at[hit], found[hit]
+    keep = sought[w]
+    at, w = at[keep], w[keep].astype(np.int64)
     r = lo + np.searchsorted(np.cumsum(lens), at, side="right")
-    hi = lo + len(texts)
+    hi = lo + len(chunk)
     pair = sorted_unique(w * hi + r)
     return (pair // hi).astype(np.int32), (pair % hi).astype(np.int32)
-
-
-def _pairs_from(state: tuple[list[str], "_Lookup", int], lo: int) -> tuple[np.ndarray, np.ndarray]:
-    """_chunk_pairs of the _CHUNK_ROWS rows from row lo (run in a worker; state is (texts, lookup, n))."""
-    texts, lookup, n = state
-    return _chunk_pairs(texts[lo : lo + _CHUNK_ROWS], lo, lookup, n)
-
-
-def _pairs_of_chunks(
-    texts: list[str], lookup: _Lookup, n: int, starts: list[int], workers: int
-) -> list[tuple[np.ndarray, np.ndarray]]:
-    """_chunk_pairs of the chunks starting at the given rows, in that order, in worker processes."""
-    return map_with_state(_pairs_from, (texts, lookup, n), starts, workers)
 
 
 def _holders_of_wanted(texts: list[str], all_wanted: np.ndarray, n: int, workers: int = 1) -> _Holders:
@@ -398,8 +407,9 @@ def _holders_of_wanted(texts: list[str], all_wanted: np.ndarray, n: int, workers
     Never pairwise, and in chunks of _CHUNK_ROWS rows so memory stays bounded:
     the holders of a set phrase (more than _BOILERPLATE_DF rows) are never
     asked for, so they are not kept, which leaves at most that many per n-gram.
-    Chunks are looked up in rounds of _ROUND_CHUNKS, in worker processes; each
-    round looks only for the n-grams not yet found to be set phrases.
+    The chunks are jobs of one pool of worker processes; each job looks only
+    for the n-grams not found to be set phrases by the jobs more than
+    _JOBS_BEHIND before it.
 
     Args:
         texts: All cleaned paragraph texts of the corpus, by global row.
@@ -412,17 +422,21 @@ def _holders_of_wanted(texts: list[str], all_wanted: np.ndarray, n: int, workers
     """
     df = np.zeros(len(all_wanted), dtype=np.int64)
     held_w, held_r = [], []
-    live = np.arange(len(all_wanted))
     starts = list(range(0, len(texts), _CHUNK_ROWS))
-    for first in range(0, len(starts), _ROUND_CHUNKS):
-        live = live[df[live] <= _BOILERPLATE_DF]
-        lookup = _Lookup(pd.Index(all_wanted[live]), live)
+
+    def make_job(i: int) -> tuple[int, np.ndarray]:
+        return starts[i], np.packbits(df > _BOILERPLATE_DF)
+
+    def add(_: int, pairs: tuple[np.ndarray, np.ndarray]) -> None:
         # chunks in row order: the counts of a chunk's rows add up
-        for w, r in _pairs_of_chunks(texts, lookup, n, starts[first : first + _ROUND_CHUNKS], workers):
-            df += np.bincount(w, minlength=len(all_wanted))
-            few = df[w] <= _BOILERPLATE_DF
-            held_w.append(w[few])
-            held_r.append(r[few])
+        w, r = pairs
+        df[:] += np.bincount(w, minlength=len(all_wanted))
+        few = df[w] <= _BOILERPLATE_DF
+        held_w.append(w[few])
+        held_r.append(r[few])
+
+    map_with_feedback(_chunk_pairs, (texts, _lookup_of(all_wanted), n), len(starts), make_job, workers,
+                      _JOBS_BEHIND, add)
     # leave out the n-grams that turned set phrases after their first holders were kept
     few = [df[pw] <= _BOILERPLATE_DF for pw in held_w]
     w = np.concatenate([pw[k] for pw, k in zip(held_w, few)] + [np.zeros(0, dtype=np.int32)])
@@ -550,24 +564,42 @@ def _found_elsewhere(
 _ARROW_SLICE = 16384
 
 
-def _text_column(texts: list[str]) -> object:
-    """The texts as the column pandas would make of them, built in slices from UTF-8 bytes.
+def _text_column(texts: list[str], raw_pos: list[int], raw: pd.Series) -> object:
+    """The texts as the column pandas would make of them.
 
-    Given str objects, pyarrow has CPython cache a UTF-8 copy inside each one
-    (kept while the str lives) and grows its buffer by doubling: about three
-    times the text at once. Encoding a slice at a time costs the column only.
+    Most output texts are raw texts as they were (normalisation and joining
+    leave them alone): with Arrow-backed strings, those are taken from the raw
+    column's Arrow array at raw_pos, and only the others are converted, from
+    UTF-8 bytes a slice at a time. Given str objects, pyarrow has CPython
+    cache a UTF-8 copy inside each one (kept while the str lives) and grows
+    its buffer by doubling: about three times the text at once.
+
+    Args:
+        texts: The output texts.
+        raw_pos: Per output text, its row in raw when it is that raw text as it was, else -1.
+        raw: The raw text column of the input.
     """
     dtype = pd.Series([""]).dtype
     if not texts or getattr(dtype, "storage", None) != "pyarrow":
         return texts
     import pyarrow as pa
 
-    chunks = [
-        pa.array([t.encode("utf-8") for t in texts[lo : lo + _ARROW_SLICE]], type=pa.large_binary())
-        .cast(pa.large_string())
-        for lo in range(0, len(texts), _ARROW_SLICE)
-    ]
-    return pd.array(pa.chunked_array(chunks, type=pa.large_string()), dtype=dtype)
+    def arrow(values: list[str]) -> list:
+        return [
+            pa.array([t.encode("utf-8") for t in values[lo : lo + _ARROW_SLICE]], type=pa.large_binary())
+            .cast(pa.large_string())
+            for lo in range(0, len(values), _ARROW_SLICE)
+        ]
+
+    if raw.dtype != dtype:
+        return pd.array(pa.chunked_array(arrow(texts), type=pa.large_string()), dtype=dtype)
+    pos = np.asarray(raw_pos, dtype=np.int64)
+    new = np.flatnonzero(pos < 0)
+    pos[new] = len(raw) + np.arange(len(new))
+    raw_chunks = raw.array.__arrow_array__().cast(pa.large_string()).chunks
+    fresh = arrow([texts[i] for i in new.tolist()])
+    column = pa.chunked_array(raw_chunks + fresh, type=pa.large_string()).take(pa.array(pos))
+    return pd.array(column, dtype=dtype)
 
 
 class _Rows(NamedTuple):
@@ -579,6 +611,8 @@ class _Rows(NamedTuple):
         kinds: Paragraph kind of each row.
         sections: Section of each row.
         texts: Text of each row (normalised in place by _normalise_texts).
+        raw_pos: Row of each in the input table while its text is the raw
+            text as it was (-1 once normalisation changed it).
     """
 
     docs: list
@@ -586,6 +620,7 @@ class _Rows(NamedTuple):
     kinds: list
     sections: list
     texts: list
+    raw_pos: list[int]
 
 
 def _reading_order(paragraphs: pd.DataFrame) -> tuple[dict[object, int], list[int]]:
@@ -626,6 +661,7 @@ def _read_columns(paragraphs: pd.DataFrame, order: list[int]) -> _Rows:
         kinds=column(paragraphs["kind"].tolist()),
         sections=column(paragraphs["section"].tolist()),
         texts=column(paragraphs["text"].tolist()),
+        raw_pos=list(order),
     )
 
 
@@ -644,10 +680,13 @@ def _normalise_texts(rows: _Rows, cfg: CleanConfig) -> int:
     for row, (kind, text, may_change) in enumerate(zip(rows.kinds, texts, _may_change(texts))):
         if not may_change and kind != "table" and unicodedata.is_normalized("NFC", text):
             continue  # normalize_text would return it as it is
-        text = text if isinstance(text, str) else ""
+        if not isinstance(text, str):
+            text = ""
+            rows.raw_pos[row] = -1  # a missing text becomes ""
         clean = normalize_text(text, kind, cfg)
         if clean != text:
             changed += 1
+            rows.raw_pos[row] = -1
         texts[row] = clean
     return changed
 
@@ -733,7 +772,7 @@ def _without_displaced_pieces(
 
 def _join_chains(
     rows: _Rows, keep_rows: list[int], can_join: dict[int, int], stats: dict[str, int], repairs: list[dict]
-) -> dict[str, list]:
+) -> tuple[dict[str, list], list[int]]:
     """Builds the output paragraphs, each chain of joined rows made one paragraph.
 
     Args:
@@ -744,14 +783,27 @@ def _join_chains(
         repairs: Repair rows; one join row per joined paragraph is appended.
 
     Returns:
-        The output columns (CLEAN_COLUMNS) as lists, para_id renumbered 0..n-1 per document.
+        The output columns (CLEAN_COLUMNS) as lists, para_id renumbered 0..n-1
+        per document; and per output paragraph, the input row whose raw text
+        it is unchanged (-1 for a normalised or joined text).
     """
-    texts, docs = rows.texts, rows.docs
-    out_cols: dict[str, list] = {c: [] for c in CLEAN_COLUMNS}
+    texts, docs, kinds, sections, raw_pos = rows.texts, rows.docs, rows.kinds, rows.sections, rows.raw_pos
+    out_docs, out_pids, out_kinds, out_sections, out_texts, out_raw = [], [], [], [], [], []
     joined_into: set[int] = set(can_join.values())
     new_id: dict[str, int] = {}
     for row in keep_rows:
         if row in joined_into:
+            continue
+        doc = docs[row]
+        pid = new_id.get(doc, 0)
+        new_id[doc] = pid + 1
+        out_docs.append(doc)
+        out_pids.append(pid)
+        out_kinds.append(kinds[row])
+        out_sections.append(sections[row])
+        if row not in can_join:
+            out_texts.append(texts[row])
+            out_raw.append(raw_pos[row])
             continue
         chain = [row]
         while chain[-1] in can_join:
@@ -761,25 +813,23 @@ def _join_chains(
         for r in chain:
             offsets.append(len(text))
             text += texts[r]
-        pid = new_id.get(docs[row], 0)
-        new_id[docs[row]] = pid + 1
-        values = (docs[row], pid, rows.kinds[row], rows.sections[row], text, len(text))
-        for col, value in zip(CLEAN_COLUMNS, values):
-            out_cols[col].append(value)
-        if len(chain) > 1:
-            stats["joins"] += len(chain) - 1
-            detail = " | ".join(
-                f"…{texts[a][-8:]}|{texts[b][:8]}…" for a, b in zip(chain, chain[1:])
-            )
-            repairs.append(
-                {"doc_id": docs[row], "para_id": pid, "repair": REPAIR_JOIN,
-                 "source_para_ids": [rows.para_ids[r] for r in chain], "join_offsets": offsets,
-                 "detail": detail}
-            )
-    return out_cols
+        out_texts.append(text)
+        out_raw.append(-1)
+        stats["joins"] += len(chain) - 1
+        detail = " | ".join(
+            f"…{texts[a][-8:]}|{texts[b][:8]}…" for a, b in zip(chain, chain[1:])
+        )
+        repairs.append(
+            {"doc_id": doc, "para_id": pid, "repair": REPAIR_JOIN,
+             "source_para_ids": [rows.para_ids[r] for r in chain], "join_offsets": offsets,
+             "detail": detail}
+        )
+    out_cols = dict(zip(CLEAN_COLUMNS, (out_docs, out_pids, out_kinds, out_sections, out_texts,
+                                        [len(t) for t in out_texts])))
+    return out_cols, out_raw
 
 
-def _paragraph_table(out_cols: dict[str, list]) -> pd.DataFrame:
+def _paragraph_table(out_cols: dict[str, list], raw_pos: list[int], raw_texts: pd.Series) -> pd.DataFrame:
     """The cleaned paragraphs table, built from the output columns, which are emptied.
 
     Built from columns: from rows, pandas first makes an object matrix of them
@@ -788,11 +838,13 @@ def _paragraph_table(out_cols: dict[str, list]) -> pd.DataFrame:
     Args:
         out_cols: The output columns (CLEAN_COLUMNS) as lists; cleared once the
             table holds them, so their memory can go back.
+        raw_pos: Per output paragraph, the input row whose raw text it is unchanged, or -1.
+        raw_texts: The input text column.
 
     Returns:
         The paragraphs table, para_id and n_chars as int32.
     """
-    out_cols["text"] = _text_column(out_cols["text"])
+    out_cols["text"] = _text_column(out_cols["text"], raw_pos, raw_texts)
     out = pd.DataFrame(out_cols if len(out_cols["text"]) else [], columns=CLEAN_COLUMNS)
     out_cols.clear()
     release_free_memory()
@@ -847,10 +899,10 @@ def clean_paragraphs(paragraphs: pd.DataFrame, cfg: CleanConfig = CleanConfig(),
     can_join: dict[int, int] = {}
     if cfg.join_cut_paragraphs:
         can_join = _without_displaced_pieces(rows.texts, _candidate_joins(rows, keep_rows, cfg), cfg, workers)
-    out_cols = _join_chains(rows, keep_rows, can_join, stats, repairs)
+    out_cols, raw_pos = _join_chains(rows, keep_rows, can_join, stats, repairs)
     # the pieces' texts go before the text column is built
     del rows
-    out = _paragraph_table(out_cols)
+    out = _paragraph_table(out_cols, raw_pos, paragraphs["text"])
     rep = _repair_table(repairs, doc_order)
     stats["paragraphs_out"] = len(out)
     return CleanResult(paragraphs=out, repairs=rep, stats=stats)

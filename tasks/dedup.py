@@ -574,16 +574,29 @@ def _build_index(keys: list[str], n: int, max_holders: int, workers: int = 1) ->
     # come out in hash order. Each pass gathers the slices of its share.
     slice_bits = min(16, max(0, (n_occ - 1) // _SORT_SLICE).bit_length())
     pass_bits = min(slice_bits, _INDEX_PASSES.bit_length() - 1)
-    plan = _IndexPlan("".join(keys), lens, off, n, slice_bits, pass_bits, max_holders)
-    flags = np.zeros(n_occ, dtype=np.uint8)
+    # from worker processes the flags come back as two bitmaps over all
+    # occurrences (_EARLIER, _LATER): a few MB a pass, where the set flags'
+    # positions and values take 5 bytes each (most flags are set) and one
+    # process would have to write them all in; passes run here write them in
+    in_workers = workers > 1 and pass_bits > 0
+    plan = _IndexPlan("".join(keys), lens, off, n, slice_bits, pass_bits, max_holders, in_workers)
+    flags = np.zeros(0 if in_workers else n_occ, dtype=np.uint8)
+    held_bits = np.zeros((2, (n_occ + 7) // 8 if in_workers else 0), dtype=np.uint8)
 
     def set_flags(_: int, part: _IndexPart) -> None:
         # as each pass arrives, so that the passes' flags are not all held at once
-        flags[part.flag_pos] = part.flag_val
-        part.flag_pos = part.flag_val = None
+        if in_workers:
+            held_bits[:] |= part.flag_bits
+        else:
+            flags[part.flag_pos] = part.flag_val
+        part.flag_bits = part.flag_pos = part.flag_val = None
 
     parts = map_with_state(_index_pass, plan, list(range(1 << pass_bits)), workers, on_result=set_flags)
     del plan
+    if in_workers:
+        flags = np.unpackbits(held_bits[0], count=n_occ)
+        flags |= np.unpackbits(held_bits[1], count=n_occ) << 1  # _EARLIER is 1, _LATER 2
+    del held_bits
     hashes = [h for p in parts for h in p.hashes] or [np.zeros(0, np.uint64)]
     sizes = [s for p in parts for s in p.sizes] or [np.zeros(0, np.int64)]
     holders = [h for p in parts for h in p.holders] or [np.zeros(0, np.int32)]
@@ -602,29 +615,35 @@ class _IndexPlan:
     slice_bits: int
     pass_bits: int
     max_holders: int
+    bitmaps: bool
 
 
 @dataclass
 class _IndexPart:
     """One pass's share of the index: its slices' (hashes, sizes, holders), and its occurrences' flags.
 
-    Only the flags that are set are listed (flag_pos, flag_val); they are let
-    go once written into the index's flags.
+    The flags are either two bitmaps over all occurrences (_EARLIER, _LATER),
+    set for the pass's own (when plan.bitmaps), or only those that are set,
+    listed (flag_pos, flag_val); they are let go once in the index's.
     """
 
     hashes: list[np.ndarray]
     sizes: list[np.ndarray]
     holders: list[np.ndarray]
-    flag_pos: np.ndarray | None
-    flag_val: np.ndarray | None
+    flag_bits: np.ndarray | None = None
+    flag_pos: np.ndarray | None = None
+    flag_val: np.ndarray | None = None
 
 
 def _index_pass(plan: _IndexPlan, q: int) -> _IndexPart:
     """Pass q of _build_index: hashes every n-gram again and indexes those in its share of the hash space."""
     pos_type = _pos_type(plan)
     pieces = _pass_pieces(plan, q)
-    part = _IndexPart([], [], [], [], [])
+    part = _IndexPart([], [], [])
     empty = (np.zeros(0, np.uint64), np.zeros(0, pos_type))
+    # the pass's own occurrences' flags, by position (as bitmaps), or listed
+    flags = np.zeros(int(plan.off[-1]) if plan.bitmaps else 0, dtype=np.uint8)
+    flag_pos, flag_val = [np.zeros(0, pos_type)], [np.zeros(0, np.uint8)]
     for s in range(len(pieces)):
         h, pos = (np.concatenate([p[i] for p in pieces[s]] + [empty[i]]) for i in range(2))
         pieces[s] = []  # the pass's memory shrinks slice by slice
@@ -633,12 +652,17 @@ def _index_pass(plan: _IndexPlan, q: int) -> _IndexPart:
             part.hashes.append(hs)
             part.sizes.append(sz)
             part.holders.append(hd)
-            set_ = fl != 0
-            part.flag_pos.append(pos[set_])
-            part.flag_val.append(fl[set_])
+            if plan.bitmaps:
+                flags[pos] = fl
+            else:
+                set_ = fl != 0
+                flag_pos.append(pos[set_])
+                flag_val.append(fl[set_])
         del h, pos
-    part.flag_pos = np.concatenate(part.flag_pos + [np.zeros(0, pos_type)])
-    part.flag_val = np.concatenate(part.flag_val + [np.zeros(0, np.uint8)])
+    if plan.bitmaps:
+        part.flag_bits = np.stack([np.packbits(flags & _EARLIER), np.packbits(flags >> 1)])
+    else:
+        part.flag_pos, part.flag_val = np.concatenate(flag_pos), np.concatenate(flag_val)
     return part
 
 
@@ -950,8 +974,11 @@ def _most_frequent(values: np.ndarray) -> int:
     first = int(values.min())
     if int(values.max()) - first < 32 * len(values):
         return first + int(np.argmax(np.bincount(values - first)))
-    distinct, counts = np.unique(values, return_counts=True)
-    return int(distinct[np.argmax(counts)])
+    # np.unique(values, return_counts=True) without its overhead (this runs once per candidate)
+    ordered = np.sort(values)
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    counts = np.diff(np.append(starts, len(ordered)))
+    return int(ordered[starts[np.argmax(counts)]])
 
 
 def _first_rows(rows: list[int], kinds: list[str], keys: list[str]) -> dict[tuple[str, str], int]:
@@ -1040,6 +1067,7 @@ class _Rows:
         order: Per row, its position in the input paragraphs table.
         kinds, doc_ids, para_ids: The paragraphs' kind, doc_id and para_id.
         keys: dedup_key of each text (the copy of the texts that is kept).
+        key_hashes: xxh3_64 of each key's UTF-8 bytes (exact duplicates share it).
         cut: (starts mid-sentence, ends mid-sentence), from the page layout.
         doc_rows: Rows per document, in processing order.
     """
@@ -1049,6 +1077,7 @@ class _Rows:
     doc_ids: list[str]
     para_ids: list[int]
     keys: list[str]
+    key_hashes: list[int]
     cut: list[tuple[bool, bool]]
     doc_rows: dict[str, list[int]]
 
@@ -1117,25 +1146,33 @@ def _read_rows(documents: pd.DataFrame, paragraphs: pd.DataFrame, workers: int =
     doc_ids = column(paragraphs["doc_id"].tolist())
     para_ids = column(paragraphs["para_id"].astype(int).tolist())
     keys: list[str] = []
+    key_hashes: list[int] = []
     ends_cut: list[bool] = []
     # a slice of the texts at a time: the keys are the copy that is kept
     slices = [(lo, min(lo + _TEXT_SLICE, n)) for lo in range(0, n, _TEXT_SLICE)]
-    for slice_keys, slice_cut in map_with_state(_key_texts, (paragraphs["text"], order), slices, workers):
+    for slice_keys, slice_hashes, slice_cut in map_with_state(
+        _key_texts, (paragraphs["text"], order), slices, workers
+    ):
         keys += slice_keys
+        key_hashes += slice_hashes
         ends_cut += slice_cut
     cut = [(i > 0 and doc_ids[i - 1] == doc_ids[i] and ends_cut[i - 1], ends_cut[i]) for i in range(n)]
     doc_rows: dict[str, list[int]] = {}
     for i, d in enumerate(doc_ids):
         doc_rows.setdefault(d, []).append(i)
-    return _Rows(order, kinds, doc_ids, para_ids, keys, cut, doc_rows)
+    return _Rows(order, kinds, doc_ids, para_ids, keys, key_hashes, cut, doc_rows)
 
 
-def _key_texts(state: tuple[pd.Series, np.ndarray], job: tuple[int, int]) -> tuple[list[str], list[bool]]:
-    """dedup_key and ends_unterminated of the texts at order[lo:hi] (the shared state is (texts, order))."""
+def _key_texts(state: tuple[pd.Series, np.ndarray], job: tuple[int, int]) -> tuple[list[str], list[int], list[bool]]:
+    """dedup_key, its xxh3_64 and ends_unterminated of the texts at order[lo:hi].
+
+    The shared state is (texts, order).
+    """
     text_col, order = state
     lo, hi = job
     texts = text_col.iloc[order[lo:hi]].fillna("").tolist()
-    return [dedup_key(t) for t in texts], [ends_unterminated(t) for t in texts]
+    keys = [dedup_key(t) for t in texts]
+    return keys, [xxhash.xxh3_64_intdigest(k.encode()) for k in keys], [ends_unterminated(t) for t in texts]
 
 
 def _find_copied_documents(rows: _Rows, verdicts: _Verdicts) -> None:
@@ -1174,7 +1211,7 @@ def _find_exact_paragraphs(rows: _Rows, verdicts: _Verdicts, cfg: DedupConfig) -
             continue
         if kind not in DEDUP_KINDS:
             continue
-        h = xxhash.xxh3_64_intdigest(rows.keys[i].encode())
+        h = rows.key_hashes[i]
         if h in first_of:
             verdicts.drop(i, [first_of[h]], METHOD_EXACT, 1.0, reasons.DROPPED_EXACT)
         else:
@@ -1225,9 +1262,9 @@ class _CandidateSearch:
         keys = [self.keys[u] for u in us]
         return covered_ok_many(np.concatenate(covs), counts, keys, self.cfg, max_junctions, cut)
 
-    def prefetch(self, block: list[int]) -> None:
-        """Hashes a block of candidates at once, and looks the block up."""
-        self.grams.prefetch(block)
+    def prefetch(self, block: list[int], also: list[int] = ()) -> None:
+        """Hashes a block of candidates (and the candidates also) at once, and looks the block up."""
+        self.grams.prefetch(block + list(also))
         self.look_up(block)
 
     def screen(self) -> tuple[dict[int, tuple[list[int], list[bool]]], ...]:
@@ -1347,7 +1384,10 @@ def _find_in_earlier(search: _CandidateSearch, screened: dict[int, tuple[list[in
     todo = list(screened)
     for k, u in enumerate(todo):
         if k % _PREFETCH == 0:
-            search.prefetch(todo[k : k + _PREFETCH])
+            block = todo[k : k + _PREFETCH]
+            # the best partner of a candidate none covers is compared again (a splice's first source)
+            search.prefetch(block, [int(search.earlier[v, int(np.argmax(screened[v][0]))]) for v in block
+                                    if screened[v][0] and not any(screened[v][1])])
         m = search.n_grams(u)
         slots = search.kept_slots(u, search.earlier)
         srcs = [int(search.earlier[u, j]) for j in slots]

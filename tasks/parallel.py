@@ -14,12 +14,14 @@ page. This is the one-machine path; a Dask cluster is the scale-out path
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import gc
 import itertools
 import multiprocessing
 import sys
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
 from functools import partial
 from typing import Callable, Sequence, TypeVar
 
@@ -63,16 +65,23 @@ def map_in_processes(
         if initializer is not None:
             initializer(*initargs)
         return _collect((fn(job) for job in jobs), on_result)
+    with _pool(min(workers, len(jobs)), initializer, initargs, start_method) as pool:
+        # chunksize 1: jobs are already sized to balance the load
+        return _collect(pool.map(fn, jobs), on_result)
+
+
+@contextlib.contextmanager
+def _pool(workers: int, initializer, initargs: tuple, start_method: str):
+    """A process pool of ``workers`` processes, the caller's objects frozen for the garbage collector meanwhile."""
     gc.freeze()
     try:
         with ProcessPoolExecutor(
-            max_workers=min(workers, len(jobs)),
+            max_workers=workers,
             mp_context=multiprocessing.get_context(start_method),
             initializer=initializer,
             initargs=initargs,
         ) as pool:
-            # chunksize 1: jobs are already sized to balance the load
-            return _collect(pool.map(fn, jobs), on_result)
+            yield pool
     finally:
         gc.unfreeze()
 
@@ -114,6 +123,72 @@ def map_with_state(
             initializer=None if forked else _receive_state, initargs=() if forked else (key, state),
             start_method=START_METHOD,
         )
+    finally:
+        del _SHARED[key]
+
+
+def map_with_feedback(
+    fn: Callable[[object, T], R],
+    state: object,
+    n_jobs: int,
+    make_job: Callable[[int], T],
+    workers: int,
+    behind: int,
+    on_result: Callable[[int, R], None],
+) -> None:
+    """map_with_state over jobs made one at a time, each knowing the results of the jobs well before it.
+
+    Job i is made (``make_job(i)``, here) once the results of jobs 0 .. i - behind - 1,
+    and only those, have been handed to ``on_result``, in job order: so a job can
+    carry what the earlier results taught (say, what no longer needs looking
+    for), the workers are kept busy meanwhile, and any number of workers makes
+    the same jobs. One pool serves all the jobs.
+
+    Args:
+        fn: A module-level function of (state, job).
+        state: What every job reads; it must not be changed by fn.
+        n_jobs: How many jobs to make.
+        make_job: Makes job i; called in job order.
+        workers: Processes; 1 runs everything here (the jobs made alike).
+        behind: How many of the latest jobs' results job i is made without;
+            at least workers - 1 keeps every worker busy.
+        on_result: Called here with (job index, result), in job order; the
+            results are not kept otherwise (each can be let go once used).
+    """
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers!r}")
+    if behind < 0:
+        raise ValueError(f"behind must be >= 0, got {behind!r}")
+    key = next(_shared_keys)
+    _SHARED[key] = state
+    forked = START_METHOD == "fork"
+    handed_on = 0
+    pending: deque = deque()  # futures (or, with one worker, results) of the jobs made, in order
+
+    def hand_on() -> None:
+        nonlocal handed_on
+        done = pending.popleft()
+        on_result(handed_on, done.result() if isinstance(done, Future) else done)
+        handed_on += 1
+
+    try:
+        with contextlib.ExitStack() as stack:
+            pool = None
+            if workers > 1 and n_jobs > 1:
+                pool = stack.enter_context(_pool(
+                    min(workers, n_jobs), None if forked else _receive_state, () if forked else (key, state),
+                    START_METHOD,
+                ))
+            for i in range(n_jobs):
+                while handed_on < i - behind:
+                    hand_on()
+                keyed_job = (key, make_job(i))
+                if pool is None:
+                    pending.append(_call_with_state(fn, keyed_job))
+                else:
+                    pending.append(pool.submit(_call_with_state, fn, keyed_job))
+            while pending:
+                hand_on()
     finally:
         del _SHARED[key]
 

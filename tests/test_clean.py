@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -379,16 +380,30 @@ def test_found_elsewhere_is_the_same_with_rounds_and_two_workers(seed_ingest, mo
     monkeypatch.setattr(clean, "_BOILERPLATE_DF", 3)
     whole = clean._found_elsewhere(texts, probes, CleanConfig())
     holders = clean._holders_of_wanted(texts, _wanted(probes), 5)
-    # chunks of 40 rows, 3 a round: set phrases are found in a round and no longer looked for after it
+    # chunks of 40 rows, each made knowing the set phrases of all but the last few chunks before
+    # it: those are no longer looked for, which changes no holder list
     monkeypatch.setattr(clean, "_CHUNK_ROWS", 40)
-    monkeypatch.setattr(clean, "_ROUND_CHUNKS", 3)
-    for workers in (1, 2):
+    looked_for = []  # per job made: how many wanted n-grams it looks for
+    map_with_feedback = clean.map_with_feedback
+
+    def counting(fn, state, n_jobs, make_job, *args):
+        def make(i):
+            job = make_job(i)
+            looked_for.append(int((np.unpackbits(job[1], count=len(state[1].slots)) == 0).sum()))
+            return job
+        return map_with_feedback(fn, state, n_jobs, make, *args)
+
+    monkeypatch.setattr(clean, "map_with_feedback", counting)
+    for workers, behind in ((1, 3), (2, 3), (1, 0), (2, 1)):
+        monkeypatch.setattr(clean, "_JOBS_BEHIND", behind)
         assert clean._found_elsewhere(texts, probes, CleanConfig(), workers) == whole
         small = clean._holders_of_wanted(texts, _wanted(probes), 5, workers)
         assert small.rows.tolist() == holders.rows.tolist() and small.start.tolist() == holders.start.tolist()
         few = holders.df <= clean._BOILERPLATE_DF
         assert (small.df[few] == holders.df[few]).all() and (small.df[~few] > clean._BOILERPLATE_DF).all()
     assert (~few).any()  # the seeds have set phrases
+    # later chunks look for fewer n-grams than the first
+    assert looked_for and looked_for[-1] < looked_for[0]
 
 
 def _wanted(probes):
@@ -403,8 +418,35 @@ def test_one_and_two_workers_clean_the_seeds_alike(seed_ingest, monkeypatch):
     import tasks.clean as clean
 
     monkeypatch.setattr(clean, "_CHUNK_ROWS", 50)
-    monkeypatch.setattr(clean, "_ROUND_CHUNKS", 2)
+    monkeypatch.setattr(clean, "_JOBS_BEHIND", 2)
     one, two = clean_paragraphs(seed_ingest.paragraphs, workers=1), clean_paragraphs(seed_ingest.paragraphs, workers=2)
     pd.testing.assert_frame_equal(one.paragraphs, two.paragraphs, check_exact=True)
     pd.testing.assert_frame_equal(one.repairs, two.repairs, check_exact=True)
     assert one.stats == two.stats and one.stats["joins"] > 0
+
+
+def test_output_texts_are_taken_from_the_raw_column_unless_clean_changed_them(monkeypatch):
+    import tasks.clean as clean
+
+    raw = make_paras(
+        ("body", "各位代表：现在，我代表区人民政府作报告。"),
+        ("body", "全角１２％的增长"),  # normalised
+        ("body", "全区上下坚持解放思想,大力推进城市有机"),  # joined with the next
+        ("body", "更新和全域整治。"),
+        ("body", None),  # missing: dropped as empty
+        ("caption", "图1 路桥区区位图"),
+    )
+    converted = []
+    text_column = clean._text_column
+    monkeypatch.setattr(clean, "_text_column", lambda texts, raw_pos, raw_texts: converted.append(
+        [t for t, p in zip(texts, raw_pos) if p < 0]) or text_column(texts, raw_pos, raw_texts))
+    out = clean_paragraphs(raw).paragraphs
+    assert out["text"].tolist() == [
+        "各位代表：现在，我代表区人民政府作报告。", "全角12%的增长",
+        "全区上下坚持解放思想,大力推进城市有机更新和全域整治。", "图1 路桥区区位图",
+    ]
+    assert converted == [["全角12%的增长", "全区上下坚持解放思想,大力推进城市有机更新和全域整治。"]]
+    assert out["text"].dtype == pd.Series([""]).dtype
+    # an input column of another type: every text converted, the same column
+    as_objects = raw.astype({"text": object})
+    pd.testing.assert_frame_equal(clean_paragraphs(as_objects).paragraphs, out, check_exact=True)

@@ -589,3 +589,22 @@ def test_seed_drop_counts_add_up_per_method_to_the_lineage(seed_run):
     assert s[reasons.DROPPED_EXACT] + s[reasons.DROPPED_DOCUMENT] == by_method[METHOD_EXACT]
     assert sum(s[k] for k in s if k.startswith("dropped_")) == int(res.paragraphs["is_duplicate"].sum())
     assert set(res.paragraph_duplicates["method"]) <= {METHOD_EXACT, METHOD_CONTAINMENT, METHOD_SPLICE}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_index_flags_from_several_passes_are_each_occurrences_earlier_and_later_holders(monkeypatch, workers):
+    # slices of 64 occurrences, four passes: each pass sets the flags of its share of the occurrences
+    monkeypatch.setattr(dedup_module, "_SORT_SLICE", 64)
+    rng = np.random.default_rng(3)
+    phrases = ["".join(chr(0x4E00 + int(c)) for c in rng.integers(0, 50, 12)) for _ in range(6)]
+    keys = ["".join(rng.choice(phrases, int(k))) for k in rng.integers(1, 5, 40)]
+    index = dedup_module._build_index(keys, 5, 8, workers)
+    grams = [dedup_module.ngram_hashes(k, 5).tolist() for k in keys]
+    owners: dict[int, list[int]] = {}
+    for u, hs in enumerate(grams):
+        for h in hs:
+            owners.setdefault(h, []).append(u)
+    want = [(dedup_module._EARLIER if min(owners[h]) < u else 0) | (dedup_module._LATER if max(owners[h]) > u else 0)
+            for u, hs in enumerate(grams) for h in hs]
+    assert index.flags.tolist() == want
+    assert {0, 1, 2, 3} <= set(want)

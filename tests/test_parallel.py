@@ -43,3 +43,31 @@ def test_the_state_reaches_every_job_in_forked_and_spawned_workers(monkeypatch):
     assert parallel._SHARED == {}  # released after each call
     # one worker: here, with the same results
     assert [v for _, v in map_with_state(_pid_and_state_row, state, [2, 0], workers=1)] == [20, 0]
+
+
+def _pid_and_job(state: list[int], job: tuple[int, int]) -> tuple[int, int]:
+    i, known = job
+    return os.getpid(), state[i] + known
+
+
+def test_feedback_jobs_are_made_from_the_results_well_before_them_whatever_the_workers(monkeypatch):
+    from tasks.parallel import map_with_feedback
+
+    state = [100 * i for i in range(8)]
+    for method, workers in (("fork", 1), ("fork", 2), ("spawn", 2)):
+        monkeypatch.setattr(parallel, "START_METHOD", method)
+        seen: list[int] = []  # job indices handed to on_result, in order
+        made: list[tuple[int, int]] = []  # (job, results handed on when it was made)
+
+        def make_job(i: int) -> tuple[int, int]:
+            made.append((i, len(seen)))
+            return i, len(seen)
+
+        out: list[tuple[int, int]] = []
+        map_with_feedback(_pid_and_job, state, 8, make_job, workers, 2,
+                          lambda i, r: seen.append(i) or out.append(r))
+        # job i is made once the results of jobs 0 .. i-3 are in, and no later one
+        assert made == [(i, max(0, i - 2)) for i in range(8)]
+        assert seen == list(range(8)) and [v for _, v in out] == [100 * i + max(0, i - 2) for i in range(8)]
+        assert all((pid != os.getpid()) == (workers > 1) for pid, _ in out)
+    assert parallel._SHARED == {}
