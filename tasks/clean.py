@@ -299,7 +299,9 @@ _BOILERPLATE_DF = 64
 # Paragraphs hashed and looked up per job of the corpus pass in _found_elsewhere.
 _CHUNK_ROWS = 4096
 # Jobs of that pass made before the set phrases found by a job are known to
-# later ones (the workers stay busy meanwhile; see map_with_feedback).
+# later ones (the workers stay busy meanwhile; see map_with_feedback), at least
+# one fewer than the workers. The holders found do not depend on it: a set
+# phrase known later is only looked for longer, and its holders are dropped.
 _JOBS_BEHIND = 4
 # (probe, holder) votes counted at a time in _found_elsewhere.
 _VOTE_SLICE = 1 << 19
@@ -409,7 +411,7 @@ def _holders_of_wanted(texts: list[str], all_wanted: np.ndarray, n: int, workers
     asked for, so they are not kept, which leaves at most that many per n-gram.
     The chunks are jobs of one pool of worker processes; each job looks only
     for the n-grams not found to be set phrases by the jobs more than
-    _JOBS_BEHIND before it.
+    _JOBS_BEHIND (or workers - 1, if more) before it.
 
     Args:
         texts: All cleaned paragraph texts of the corpus, by global row.
@@ -436,7 +438,7 @@ def _holders_of_wanted(texts: list[str], all_wanted: np.ndarray, n: int, workers
         held_r.append(r[few])
 
     map_with_feedback(_chunk_pairs, (texts, _lookup_of(all_wanted), n), len(starts), make_job, workers,
-                      _JOBS_BEHIND, add)
+                      max(_JOBS_BEHIND, workers - 1), add)
     # leave out the n-grams that turned set phrases after their first holders were kept
     few = [df[pw] <= _BOILERPLATE_DF for pw in held_w]
     w = np.concatenate([pw[k] for pw, k in zip(held_w, few)] + [np.zeros(0, dtype=np.int32)])
