@@ -355,3 +355,74 @@ def test_dates_are_written_in_ascii_digits(raw, written):
     from tasks.ingest import _normalize_dates
 
     assert _normalize_dates(raw) == written
+
+
+@pytest.mark.parametrize("raw, written", [
+    # a date in Chinese numerals after other years, and text holding none at all
+    ("2025年工作总结,二〇二六年一月召开", "2025年工作总结,2026年1月召开"),
+    ("全年增长5.2%,好于预期", "全年增长5.2%,好于预期"),
+])
+def test_dates_in_running_text_are_written_in_ascii_digits(raw, written):
+    from tasks.ingest import _normalize_dates
+
+    assert _normalize_dates(raw) == written
+
+
+# --- the patterns of the line rules, tried as one regex or behind substring tests ---------------------
+
+
+@pytest.mark.parametrize("line, level", [
+    ("## 标题", 2), ("###### 六级", 6), ("####### 七个井号", None), ("#没有空格", None),
+    ("第三章 总则", 1), ("一、总体要求", 1), ("(一)加强", 2), ("（一）加强", 2),
+    ("1.推进", 3), ("12、推进", 3), ("1.5亿元增长", None), ("123.不是", None), ("第一届人民代表大会", None),
+])
+def test_heading_level_is_the_level_of_the_first_pattern_that_matches(line, level):
+    from tasks.ingest import heading_level
+
+    assert heading_level(line) == level
+
+
+def test_layout_markers_count_in_head_or_tail_and_stop_once_the_answer_is_known():
+    from itertools import product
+
+    from tasks.ingest import _holds_markers
+
+    markers = ("甲", "乙", "丙", "丁", "戊")
+    for places in product(("", "head", "tail", "both"), repeat=len(markers)):
+        head = "".join(m for m, p in zip(markers, places) if p in ("head", "both"))
+        tail = "".join(m for m, p in zip(markers, places) if p in ("tail", "both"))
+        found = sum(p != "" for p in places)
+        for need in (1, 2, 3, 5):
+            assert _holds_markers(markers, head, tail, need) == (found >= need), (places, need)
+
+
+def test_paragraph_text_column_equals_pyarrows_own_conversion():
+    import pyarrow as pa
+
+    from tasks.ingest import _large_string_array
+
+    for values in (["", "正文。", "表1 主要指标\n地区生产总值\n5.2%", "𠀀 astral and ascii", ""], [], [""]):
+        built = _large_string_array(values)
+        built.validate(full=True)
+        assert built.equals(pa.array(values, type=pa.large_string()))
+
+
+@pytest.mark.parametrize("title, text", [
+    ("路桥区2024年政府工作报告", "台州市路桥区人民政府。路桥新城。台州市。"),
+    ("", "台州市召开会议,路桥区路桥街道"),
+])
+def test_a_district_mentioned_as_often_as_its_city_is_the_region(title, text):
+    from tasks.ingest import detect_region, load_regions
+
+    assert detect_region(title, text, load_regions()) == "台州市路桥区"
+
+
+def test_speaker_lines_are_found_behind_their_substring_tests():
+    from tasks.ingest import _Para, infer_speaker
+
+    dateline = _Para("byline", "2022年2月18日在台州市路桥区第十八届人民代表大会第一次会议上 区长 牟傲野")
+    assert infer_speaker([_Para("heading", "政府工作报告"), dateline]) == ("牟傲野", "区长")
+    inline = _Para("body", "台州市路桥区人民政府区长张三各位代表:")
+    assert infer_speaker([inline]) == ("张三", "区长")
+    caption = _Para("caption", "国务院总理李克强作政府工作报告")
+    assert infer_speaker([_Para("heading", "政府工作报告"), caption]) == ("李克强", "总理")
