@@ -162,22 +162,23 @@ def _background_idf(terms, path: str) -> np.ndarray:
     looked up once per distinct term (:func:`_background_of_distinct`)."""
     codes, distinct = pd.factorize(pd.Series(terms, dtype=object) if isinstance(terms, list) else terms)
     known = _background_of_distinct(pa.array(np.asarray(distinct, dtype=object), type=pa.string()), path)
-    return np.append(known, load_background_idf(path)[1])[codes]  # code -1: missing
+    return np.append(known, _background_index(path)[1][-1])[codes]  # code -1: missing
 
 
 def _background_of_distinct(terms: pa.Array, path: str) -> np.ndarray:
     """The background IDF of distinct terms (an Arrow string array; the median for one not listed),
     in one Arrow lookup against the table's words, hashed once per process."""
     words, idf = _background_index(path)
-    at = pc.index_in(terms, value_set=words).fill_null(-1).to_numpy()
-    return np.append(idf, load_background_idf(path)[1])[at]  # -1: not listed
+    return idf[pc.index_in(terms, value_set=words).fill_null(-1).to_numpy()]  # -1: not listed, the median
 
 
 @functools.lru_cache(maxsize=2)
 def _background_index(path: str) -> tuple[pa.Array, np.ndarray]:
-    """:func:`load_background_idf` as an Arrow array of its words (distinct: a dict's keys) and their IDF."""
-    table, _ = load_background_idf(path)
-    return pa.array(list(table), type=pa.string()), np.fromiter(table.values(), dtype=np.float64, count=len(table))
+    """:func:`load_background_idf` as an Arrow array of its words (distinct: a dict's keys) and their IDF,
+    then the median (what index -1 picks): the file is read once per process, not once per lookup."""
+    table, median = load_background_idf(path)
+    idf = np.fromiter(table.values(), dtype=np.float64, count=len(table))
+    return pa.array(list(table), type=pa.string()), np.append(idf, median)
 
 
 def is_content_term(token: str, pos: str, stopwords: frozenset[str], min_chars: int = 2) -> bool:
@@ -861,12 +862,14 @@ class _Vocabulary:
         df: Rows, so documents, holding each term.
         rank: Each term's place in code point order (how ties are broken).
         background: Each term's background IDF (see :func:`keyword_idf`); None without one.
+        terms: The terms themselves, by number (missing terms have none).
     """
 
     codes: list[np.ndarray]
     df: np.ndarray
     rank: np.ndarray
     background: np.ndarray | None
+    terms: pa.Array
 
 
 def _vocabulary(files: list[Path], background_idf: Path | None) -> _Vocabulary:
@@ -881,7 +884,8 @@ def _vocabulary(files: list[Path], background_idf: Path | None) -> _Vocabulary:
     chunks = [chunk for column in columns for chunk in column.chunks]
     if not chunks:
         empty = np.zeros(0, dtype=np.int64)
-        return _Vocabulary([empty for _ in files], empty, empty, None if background_idf is None else np.zeros(0))
+        return _Vocabulary([empty for _ in files], empty, empty, None if background_idf is None else np.zeros(0),
+                           pa.array([], type=pa.string()))
     unified = pa.chunked_array(chunks, type=chunks[0].type).unify_dictionaries()
     terms = unified.chunks[0].dictionary
     n_terms = len(terms)
@@ -893,7 +897,7 @@ def _vocabulary(files: list[Path], background_idf: Path | None) -> _Vocabulary:
     background = None
     if background_idf is not None:
         background = np.append(_background_of_distinct(terms, str(background_idf)), np.nan)
-    return _Vocabulary(np.split(codes, np.cumsum([len(c) for c in columns])[:-1]), df, rank, background)
+    return _Vocabulary(np.split(codes, np.cumsum([len(c) for c in columns])[:-1]), df, rank, background, terms)
 
 
 def write_term_stats(
@@ -930,7 +934,42 @@ def write_term_stats(
 
 
 def _finish_part(state: tuple, job: tuple[Path, int]) -> tuple[int, pd.DataFrame]:
-    """Writes one term_stats part from one doc-terms part; returns its row count and tfidf keywords."""
+    """Writes one term_stats part from one doc-terms part; returns its row count and tfidf keywords.
+
+    In Arrow and numpy, no pandas: the text columns are read as the file's
+    dictionaries (each distinct doc_id and tag decoded once) and the terms come
+    from the vocabulary by number, so term strings are not read a second time.
+    """
+    parquet_root, n_docs, positions, cfg, vocab, idf = state
+    path, i = job
+    codes = vocab.codes[i]
+    table = pq.read_table(path, columns=["doc_id", "pos", "count", "tf"], read_dictionary=["doc_id", "pos"])
+    if not table.num_rows or any(c.null_count for c in table.columns) or np.any(codes == len(vocab.terms)):
+        return _finish_part_frame(state, job)  # (an empty part, or one with missing values: pandas' rules)
+    doc, doc_values = _dictionary_codes(table.column("doc_id"))
+    pos, pos_values = _dictionary_codes(table.column("pos"))
+    tf = table.column("tf").to_numpy()
+    row_idf = idf[codes]
+    tfidf = tf * row_idf
+    o = _sort_groups_desc(_doc_positions(doc_values.to_pylist(), positions)[doc], tfidf, vocab.rank[codes])
+    doc, term, pos, tf, row_idf, tfidf = doc[o], codes[o], pos[o], tf[o], row_idf[o], tfidf[o]
+    stats = pa.table([doc_values.take(doc), vocab.terms.take(term), pos_values.take(pos),
+                      table.column("count").take(o), tf, row_idf, tfidf], schema=SCHEMAS["term_stats"])
+    write_table_file(stats, Path(parquet_root) / "term_stats" / PART.format(int(path.stem.split("-")[1])))
+    # tfidf_keywords over these rows: documents numbered in order of first appearance, as it numbers them
+    rows = np.flatnonzero(pc.is_in(pos_values, value_set=_string_set(KEYWORD_POS)).to_numpy(zero_copy_only=False)[pos])
+    term_rows = term[rows]
+    score = tf[rows] * keyword_idf(None, row_idf[rows], n_docs, cfg,
+                                   None if vocab.background is None else vocab.background[term_rows])
+    top, rank = _top_k_rows(pd.factorize(doc)[0][rows], score, cfg.top_k, lambda at: vocab.rank[term_rows[at]])
+    keys = pd.DataFrame({"doc_id": doc_values.take(doc[rows[top]]).to_numpy(zero_copy_only=False),
+                         "method": "tfidf", "rank": rank.astype("int32"),
+                         "term": vocab.terms.take(term_rows[top]).to_numpy(zero_copy_only=False), "score": score[top]})
+    return len(stats), keys[column_names("keywords")]
+
+
+def _finish_part_frame(state: tuple, job: tuple[Path, int]) -> tuple[int, pd.DataFrame]:
+    """:func:`_finish_part` through pandas, which ranks missing values as it sorts them."""
     parquet_root, n_docs, positions, cfg, vocab, idf = state
     path, i = job
     codes = vocab.codes[i]
@@ -942,6 +981,13 @@ def _finish_part(state: tuple, job: tuple[Path, int]) -> tuple[int, pd.DataFrame
     codes = codes[o]
     background = None if vocab.background is None else vocab.background[codes]
     return len(stats), tfidf_keywords(stats, cfg, n_docs, vocab.rank[codes], background)
+
+
+def _dictionary_codes(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """Each row's number and the distinct values of a column read as a dictionary (non-empty, no nulls)."""
+    unified = column.unify_dictionaries()
+    codes = np.concatenate([c.indices.to_numpy().astype(np.int64) for c in unified.chunks])
+    return codes, unified.chunks[0].dictionary
 
 
 def _doc_term_files(folder: Path | str) -> list[Path]:
@@ -1079,17 +1125,31 @@ def _group_starts(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _top_k_candidates(group: np.ndarray, score: np.ndarray, k: int) -> np.ndarray | None:
     """Rows that can be among each group's best k by score descending (NaN last), whatever the
     tie-break: the first k of a group and those tied with its k-th; None unless the rows are
-    already by group then score descending (as :func:`term_stats_from_counts` orders them)."""
-    if len(group) == 0:
+    already by group (in runs of increasing numbers)."""
+    if len(group) == 0 or not np.all(group[1:] >= group[:-1]):
         return None
     same = group[1:] == group[:-1]
     nan = np.isnan(score)
-    if not (np.all(group[1:] >= group[:-1]) and np.all(~same | nan[1:] | (~nan[:-1] & (score[1:] <= score[:-1])))):
-        return None
+    if not np.all(~same | nan[1:] | (~nan[:-1] & (score[1:] <= score[:-1]))):
+        return _top_k_partitioned(group, score, k)
     starts, sizes = _group_starts(group)
     at = np.arange(len(group)) - np.repeat(starts, sizes)
     kth = np.repeat(score[np.minimum(starts + k - 1, len(group) - 1)], sizes)  # rows of a small group all have at < k
     return np.flatnonzero((at < k) | (score == kth) | (nan & np.isnan(kth)))
+
+
+def _top_k_partitioned(group: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
+    """:func:`_top_k_candidates` of rows by group but not by score (the keywords' blended score is not
+    term_stats' tf-idf): each group's rows scoring at least its k-th best, found by a partition, not a sort."""
+    starts, sizes = _group_starts(group)
+    keep = np.ones(len(group), dtype=bool)  # a group of at most k rows is kept whole
+    large = sizes > k
+    for lo, n in zip(starts[large].tolist(), sizes[large].tolist()):
+        run = score[lo:lo + n]
+        kth = -np.partition(-run, k - 1)[k - 1]  # NaN goes last, as in the ranking
+        if not np.isnan(kth):  # (a NaN k-th: every row of the group can be in the top k)
+            keep[lo:lo + n] = run >= kth
+    return np.flatnonzero(keep)
 
 
 def tfidf_keywords(stats: pd.DataFrame, cfg: TermsConfig = TermsConfig(), n_docs: int | None = None,
@@ -1116,24 +1176,33 @@ def tfidf_keywords(stats: pd.DataFrame, cfg: TermsConfig = TermsConfig(), n_docs
         terms, stats["idf"].to_numpy(dtype=np.float64, na_value=np.nan)[rows], n_docs, cfg,
         None if background is None else np.asarray(background)[rows])
     doc = doc[rows]
-    cand = _top_k_candidates(doc, score, cfg.top_k)
-    if cand is not None:  # only these need ordering by term
-        rows, doc, score, terms = rows[cand], doc[cand], score[cand], terms.take(cand)
     if term_rank is None:
-        term, term_values = pd.factorize(terms)
-        tie = _str_ranks(term_values)[term]
+        def tie(at: np.ndarray) -> np.ndarray:
+            term, term_values = pd.factorize(terms.take(at))
+            return _str_ranks(term_values)[term]
     else:
-        tie = np.asarray(term_rank)[rows]
-    o = _sort_groups_desc(doc, score, tie)
+        def tie(at: np.ndarray) -> np.ndarray:
+            return np.asarray(term_rank)[rows[at]]
+    at, rank = _top_k_rows(doc, score, cfg.top_k, tie)
+    top = stats.take(rows[at])
+    out = pd.DataFrame({"doc_id": top["doc_id"].to_numpy(), "method": "tfidf", "rank": rank.astype("int32"),
+                        "term": top["term"].to_numpy(), "score": score[at]})
+    return out[cols]
+
+
+def _top_k_rows(group: np.ndarray, score: np.ndarray, k: int, tie) -> tuple[np.ndarray, np.ndarray]:
+    """Each group's best k rows by score descending (NaN last), ties by ``tie(rows)`` (numbers in
+    the tie-break's order), in that order, and their rank in the group (from 1)."""
+    cand = _top_k_candidates(group, score, k)
+    at = np.arange(len(group)) if cand is None else cand  # only these need ordering by tie
+    group = group[at]
+    o = _sort_groups_desc(group, score[at], tie(at))
     rank = np.arange(1, len(o) + 1)
     if len(o):
-        starts, sizes = _group_starts(doc[o])
+        starts, sizes = _group_starts(group[o])
         rank -= np.repeat(starts, sizes)
-    keep = rank <= cfg.top_k
-    top = stats.take(rows[o[keep]])
-    out = pd.DataFrame({"doc_id": top["doc_id"].to_numpy(), "method": "tfidf", "rank": rank[keep].astype("int32"),
-                        "term": top["term"].to_numpy(), "score": score[o[keep]]})
-    return out[cols]
+    keep = rank <= k
+    return at[o[keep]], rank[keep]
 
 
 def _tfidf_keywords_rows(stats: pd.DataFrame, cfg: TermsConfig, cols: list[str], n_docs: int) -> pd.DataFrame:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from tasks.segment import segment_paragraphs
@@ -310,3 +311,90 @@ def test_corpus_idf_is_math_log_of_each_ratio_plus_one():
     from tasks.terms import corpus_idf
 
     assert corpus_idf(10, [0, 4, 9, 4]).tolist() == [math.log(10 / (1 + d)) + 1.0 for d in (0, 4, 9, 4)]
+
+
+def test_term_stats_part_in_arrow_equals_the_pandas_finish(seed_tokens, tmp_path):
+    import pyarrow.parquet as pq
+
+    from tasks.terms import _finish_part, _finish_part_frame, _positions, _vocabulary, corpus_idf
+
+    order = list(pd.unique(seed_tokens.doc_id))
+    work = tmp_path / "work"
+    for part, batch in enumerate([order[:5], order[5:]]):
+        write_doc_terms(doc_term_counts(seed_tokens[seed_tokens.doc_id.isin(batch)]), work, part)
+    files = sorted(work.glob("part-*.parquet"))
+    # (the first three documents unlisted: they sort together, their rows mixed)
+    for background, listed in ((TermsConfig().background_idf, order), (None, order), (None, order[3:])):
+        cfg = TermsConfig(top_k=5, background_idf=background)
+        vocab = _vocabulary(files, cfg.background_idf)
+        for i, path in enumerate(files):
+            done = []
+            for finish, root in ((_finish_part, tmp_path / "arrow"), (_finish_part_frame, tmp_path / "pandas")):
+                state = (str(root), len(order), _positions(listed), cfg, vocab, corpus_idf(len(order), vocab.df))
+                done.append(finish(state, (path, i)))
+            (n_arrow, keys_arrow), (n_pandas, keys_pandas) = done
+            assert n_arrow == n_pandas > 0
+            pd.testing.assert_frame_equal(keys_arrow, keys_pandas)
+            assert set(keys_arrow["rank"]) == set(range(1, 6))
+            got, want = (pq.read_table(tmp_path / root / "term_stats" / path.name) for root in ("arrow", "pandas"))
+            assert got.schema.equals(want.schema) and got.equals(want)
+
+
+def test_term_stats_part_with_a_missing_tag_is_finished_as_pandas_ranks_it(tmp_path):
+    rows = [("d1", "经济", None, 2, 0.5), ("d1", "发展", "vn", 2, 0.5), ("d2", "经济", "n", 1, 1.0)]
+    write_doc_terms(pd.DataFrame(rows, columns=["doc_id", "term", "pos", "count", "tf"]), tmp_path / "work", 0)
+    n, keys = write_term_stats(tmp_path / "work", tmp_path / "snap", 2, ["d1", "d2"])
+    got = read_dataset("term_stats", tmp_path / "snap")
+    assert n == 3 and got["pos"].isna().tolist() == [False, True, False]
+    assert keys["term"].tolist() == ["发展", "经济"]  # a row without a tag is no keyword
+
+
+def test_background_idf_file_is_read_once_per_process(monkeypatch):
+    import tasks.terms as terms
+
+    calls = []
+    real = terms.load_background_idf
+    monkeypatch.setattr(terms, "load_background_idf", lambda path: calls.append(path) or real(path))
+    terms._background_index.cache_clear()
+    try:
+        for _ in range(3):
+            terms._background_idf(["经济", "龘龘"], str(terms.DEFAULT_BACKGROUND_IDF))
+            terms._background_of_distinct(pa.array(["发展"]), str(terms.DEFAULT_BACKGROUND_IDF))
+        assert calls == [str(terms.DEFAULT_BACKGROUND_IDF)]
+    finally:
+        terms._background_index.cache_clear()
+
+
+def test_dictionary_codes_number_rows_across_row_groups_with_their_own_dictionaries(tmp_path):
+    import pyarrow.parquet as pq
+
+    from tasks.terms import _dictionary_codes
+
+    pq.write_table(pa.table({"doc_id": ["b", "a", "a", "c", "b"]}), tmp_path / "t.parquet", row_group_size=2)
+    column = pq.read_table(tmp_path / "t.parquet", read_dictionary=["doc_id"]).column("doc_id")
+    assert column.num_chunks == 3
+    codes, values = _dictionary_codes(column)
+    assert values.take(codes).to_pylist() == ["b", "a", "a", "c", "b"]
+
+
+def test_top_k_rows_of_documents_not_ordered_by_score_equal_a_full_lexsort():
+    import numpy as np
+
+    from tasks.terms import _top_k_candidates, _top_k_rows
+
+    rng = np.random.default_rng(9)
+    doc = np.sort(rng.integers(0, 40, 4000))
+    doc[doc == 3] = 4  # a document with twice the rows
+    score = rng.integers(0, 6, 4000) / 4.0  # many ties, at the k-th too
+    score[rng.random(4000) < 0.05] = np.nan
+    score[doc == 7] = np.nan  # a document without any score
+    tie = rng.permutation(4000)
+    for k in (1, 4, 500):
+        o = np.lexsort((tie, np.where(np.isnan(score), np.inf, -score), doc))
+        d = doc[o]
+        starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]])
+        rank = np.arange(len(o)) - np.repeat(starts, np.diff(np.r_[starts, len(o)])) + 1
+        at, got_rank = _top_k_rows(doc, score, k, lambda rows: tie[rows])
+        assert at.tolist() == o[rank <= k].tolist() and got_rank.tolist() == rank[rank <= k].tolist()
+    # only the rows that can be in a top 4 are ordered, though the rows are not by score
+    assert len(_top_k_candidates(doc, score, 4)) < len(doc) / 4
