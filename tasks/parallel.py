@@ -114,17 +114,11 @@ def map_with_state(
         workers: Processes; 1 runs everything here.
         on_result: As in :func:`map_in_processes`.
     """
-    key = next(_shared_keys)
-    _SHARED[key] = state
-    forked = START_METHOD == "fork"
-    try:
+    with _shared(state) as (key, initializer, initargs):
         return map_in_processes(
             partial(_call_with_state, fn), [(key, job) for job in jobs], workers, on_result=on_result,
-            initializer=None if forked else _receive_state, initargs=() if forked else (key, state),
-            start_method=START_METHOD,
+            initializer=initializer, initargs=initargs, start_method=START_METHOD,
         )
-    finally:
-        del _SHARED[key]
 
 
 def map_with_feedback(
@@ -159,9 +153,6 @@ def map_with_feedback(
         raise ValueError(f"workers must be >= 1, got {workers!r}")
     if behind < 0:
         raise ValueError(f"behind must be >= 0, got {behind!r}")
-    key = next(_shared_keys)
-    _SHARED[key] = state
-    forked = START_METHOD == "fork"
     handed_on = 0
     pending: deque = deque()  # futures (or, with one worker, results) of the jobs made, in order
 
@@ -171,24 +162,36 @@ def map_with_feedback(
         on_result(handed_on, done.result() if isinstance(done, Future) else done)
         handed_on += 1
 
-    try:
-        with contextlib.ExitStack() as stack:
-            pool = None
-            if workers > 1 and n_jobs > 1:
-                pool = stack.enter_context(_pool(
-                    min(workers, n_jobs), None if forked else _receive_state, () if forked else (key, state),
-                    START_METHOD,
-                ))
-            for i in range(n_jobs):
-                while handed_on < i - behind:
-                    hand_on()
-                keyed_job = (key, make_job(i))
-                if pool is None:
-                    pending.append(_call_with_state(fn, keyed_job))
-                else:
-                    pending.append(pool.submit(_call_with_state, fn, keyed_job))
-            while pending:
+    with _shared(state) as (key, initializer, initargs), contextlib.ExitStack() as stack:
+        pool = None
+        if workers > 1 and n_jobs > 1:
+            pool = stack.enter_context(_pool(min(workers, n_jobs), initializer, initargs, START_METHOD))
+        for i in range(n_jobs):
+            while handed_on < i - behind:
                 hand_on()
+            keyed_job = (key, make_job(i))
+            if pool is None:
+                pending.append(_call_with_state(fn, keyed_job))
+            else:
+                pending.append(pool.submit(_call_with_state, fn, keyed_job))
+        while pending:
+            hand_on()
+
+
+@contextlib.contextmanager
+def _shared(state: object):
+    """Registers the state of one call for its workers; yields (key, initializer, initargs) for the pool.
+
+    Forked workers find the state in _SHARED as set before the fork; spawned
+    ones are handed it once, by the initializer. Released when the call ends.
+    """
+    key = next(_shared_keys)
+    _SHARED[key] = state
+    try:
+        if START_METHOD == "fork":
+            yield key, None, ()
+        else:
+            yield key, _receive_state, (key, state)
     finally:
         del _SHARED[key]
 
