@@ -41,6 +41,7 @@ from tasks.dedup import (
     sorted_unique,
 )
 from tasks.parallel import map_with_feedback, release_free_memory
+from tasks.parquet import large_string_array
 from tasks.reasons import DROPPED_EMPTY, DROPPED_NO_TEXT, REPAIR_DROP_EMPTY, REPAIR_DROP_NO_TEXT, REPAIR_JOIN
 from tasks.schemas import column_names
 from tasks.text import LETTER, SENTENCE_TERMINATORS
@@ -587,11 +588,7 @@ def _text_column(texts: list[str], raw_pos: list[int], raw: pd.Series) -> object
     import pyarrow as pa
 
     def arrow(values: list[str]) -> list:
-        return [
-            pa.array([t.encode("utf-8") for t in values[lo : lo + _ARROW_SLICE]], type=pa.large_binary())
-            .cast(pa.large_string())
-            for lo in range(0, len(values), _ARROW_SLICE)
-        ]
+        return [large_string_array(values[lo : lo + _ARROW_SLICE]) for lo in range(0, len(values), _ARROW_SLICE)]
 
     if raw.dtype != dtype:
         return pd.array(pa.chunked_array(arrow(texts), type=pa.large_string()), dtype=dtype)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -25,6 +26,18 @@ PART = "part-{:05d}.parquet"
 
 class SchemaMismatch(Exception):
     """A DataFrame's columns differ from its dataset's registered schema."""
+
+
+def large_string_array(values: list[str]) -> pa.Array:
+    """pa.array(values, type=pa.large_string()) (no missing values), built from one joined UTF-8 buffer.
+
+    Twice as fast as pa.array for long CJK texts (pyarrow converts string by
+    string); for short labels pa.array is faster.
+    """
+    encoded = [v.encode("utf-8") for v in values]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum(np.array([len(b) for b in encoded], dtype=np.int64), out=offsets[1:])
+    return pa.LargeStringArray.from_buffers(len(encoded), pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded)))
 
 
 def to_arrow(df: pd.DataFrame, name: str) -> pa.Table:

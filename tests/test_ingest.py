@@ -399,10 +399,10 @@ def test_layout_markers_count_in_head_or_tail_and_stop_once_the_answer_is_known(
 def test_paragraph_text_column_equals_pyarrows_own_conversion():
     import pyarrow as pa
 
-    from tasks.ingest import _large_string_array
+    from tasks.parquet import large_string_array
 
     for values in (["", "正文。", "表1 主要指标\n地区生产总值\n5.2%", "𠀀 astral and ascii", ""], [], [""]):
-        built = _large_string_array(values)
+        built = large_string_array(values)
         built.validate(full=True)
         assert built.equals(pa.array(values, type=pa.large_string()))
 
